@@ -1,0 +1,570 @@
+//! The saved case, exactly as it is written to `<case-id>.json`.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::policy::Answer;
+
+/// Version of the case file format; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub schema_version: u32,
+    pub id: String,
+    /// Sample and generated cases carry this, with a note saying so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fictional: Option<String>,
+    pub status: Status,
+    /// The policy the case is decided under, so a later pack does not
+    /// silently change what an old case meant.
+    pub policy: PolicyRef,
+    pub member: Member,
+    pub provider: Provider,
+    pub service: Service,
+    pub request: Request,
+    #[serde(default)]
+    pub lesions: Vec<Lesion>,
+    pub criteria: Vec<CriterionAnswer>,
+    #[serde(default)]
+    pub assigned_reviewer: Option<String>,
+    #[serde(default)]
+    pub determination: Option<Determination>,
+    #[serde(default)]
+    pub peer_to_peer: Vec<PeerToPeer>,
+    #[serde(default)]
+    pub qa_reviews: Vec<QaReview>,
+    #[serde(default)]
+    pub amendments: Vec<Amendment>,
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    #[serde(default)]
+    pub seal: Option<Seal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being reviewed; answers and notes are editable.
+    InReview,
+    /// Waiting for documentation from the provider.
+    Pended,
+    /// Does not meet criteria; waiting for a physician reviewer.
+    Referred,
+    /// Reopened by a supervisor for amendment.
+    Reopened,
+    Approved,
+    Denied,
+    NotApplicable,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::InReview,
+        Status::Pended,
+        Status::Referred,
+        Status::Reopened,
+        Status::Approved,
+        Status::Denied,
+        Status::NotApplicable,
+    ];
+
+    /// A finalized case is sealed and closed to edits but by amendment.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Approved | Status::Denied | Status::NotApplicable
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::InReview => "in review",
+            Status::Pended => "pended",
+            Status::Referred => "referred",
+            Status::Reopened => "reopened",
+            Status::Approved => "approved",
+            Status::Denied => "denied",
+            Status::NotApplicable => "not applicable",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::InReview => "in_review",
+            Status::Pended => "pended",
+            Status::Referred => "referred",
+            Status::Reopened => "reopened",
+            Status::Approved => "approved",
+            Status::Denied => "denied",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRef {
+    pub number: String,
+    pub effective_date: String,
+    /// SHA-256 of the policy pack's bytes.
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub name: String,
+    pub member_id: String,
+    #[serde(with = "iso_date")]
+    pub date_of_birth: Date,
+    pub product: Product,
+}
+
+/// The member's product; the line of business follows from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Product {
+    CommercialPpo,
+    CommercialHmo,
+    MedicareAdvantage,
+    Medicaid,
+    Chip,
+    FepPpo,
+}
+
+impl Product {
+    pub const ALL: [Product; 6] = [
+        Product::CommercialPpo,
+        Product::CommercialHmo,
+        Product::MedicareAdvantage,
+        Product::Medicaid,
+        Product::Chip,
+        Product::FepPpo,
+    ];
+
+    /// The id product variations in a policy pack refer to.
+    pub fn key(self) -> &'static str {
+        match self {
+            Product::CommercialPpo => "commercial_ppo",
+            Product::CommercialHmo => "commercial_hmo",
+            Product::MedicareAdvantage => "medicare_advantage",
+            Product::Medicaid => "medicaid",
+            Product::Chip => "chip",
+            Product::FepPpo => "fep_ppo",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Product::CommercialPpo => "Commercial PPO",
+            Product::CommercialHmo => "Commercial HMO",
+            Product::MedicareAdvantage => "Medicare Advantage",
+            Product::Medicaid => "Medicaid",
+            Product::Chip => "CHIP",
+            Product::FepPpo => "FEP PPO",
+        }
+    }
+
+    pub fn line_of_business(self) -> LineOfBusiness {
+        match self {
+            Product::CommercialPpo | Product::CommercialHmo | Product::FepPpo => {
+                LineOfBusiness::Commercial
+            }
+            Product::MedicareAdvantage => LineOfBusiness::MedicareAdvantage,
+            Product::Medicaid => LineOfBusiness::Medicaid,
+            Product::Chip => LineOfBusiness::Chip,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineOfBusiness {
+    Commercial,
+    MedicareAdvantage,
+    Medicaid,
+    Chip,
+}
+
+impl LineOfBusiness {
+    pub fn label(self) -> &'static str {
+        match self {
+            LineOfBusiness::Commercial => "Commercial",
+            LineOfBusiness::MedicareAdvantage => "Medicare Advantage",
+            LineOfBusiness::Medicaid => "Medicaid",
+            LineOfBusiness::Chip => "CHIP",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub name: String,
+    pub npi: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub cpt_codes: Vec<String>,
+    pub icd10_codes: Vec<String>,
+    #[serde(default, with = "iso_date::option")]
+    pub planned_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub urgency: Urgency,
+    /// Computed at intake from the due-time table in force then.
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Standard,
+    Expedited,
+}
+
+impl Urgency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Urgency::Standard => "standard",
+            Urgency::Expedited => "expedited",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesion {
+    /// Where it is, as the imaging report says ("segment VI").
+    pub site: String,
+    /// Largest diameter in centimeters; None until documented.
+    pub diameter_cm: Option<f64>,
+}
+
+/// The answer to one criterion and how it was reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionAnswer {
+    pub criterion: String,
+    /// The chosen option of a choice criterion; measurement criteria read
+    /// the case's lesions instead.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// None while unanswered, which counts as insufficient.
+    #[serde(default)]
+    pub answer: Option<Answer>,
+    #[serde(default)]
+    pub origin: Option<Origin>,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub evidence: String,
+    #[serde(default)]
+    pub source_document: String,
+    #[serde(default)]
+    pub author: Option<String>,
+}
+
+impl CriterionAnswer {
+    pub fn unanswered(criterion: &str) -> CriterionAnswer {
+        CriterionAnswer {
+            criterion: criterion.to_string(),
+            input: None,
+            answer: None,
+            origin: None,
+            override_reason: None,
+            evidence: String::new(),
+            source_document: String::new(),
+            author: None,
+        }
+    }
+}
+
+/// How an answer was reached, as in the HL7 Da Vinci DTR
+/// information-origin extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Derived from structured input.
+    Auto,
+    /// Set by the reviewer where nothing was derived.
+    Manual,
+    /// A derived answer replaced by the reviewer, with a reason.
+    Override,
+}
+
+impl Origin {
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Auto => "auto",
+            Origin::Manual => "manual",
+            Origin::Override => "override",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    MeetsCriteria,
+    DoesNotMeet,
+    InformationNeeded,
+    NotApplicable,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::MeetsCriteria,
+        Outcome::DoesNotMeet,
+        Outcome::InformationNeeded,
+        Outcome::NotApplicable,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::MeetsCriteria => "Meets criteria",
+            Outcome::DoesNotMeet => "Does not meet criteria",
+            Outcome::InformationNeeded => "Information needed",
+            Outcome::NotApplicable => "Not applicable",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::MeetsCriteria => "meets_criteria",
+            Outcome::DoesNotMeet => "does_not_meet",
+            Outcome::InformationNeeded => "information_needed",
+            Outcome::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Nurse,
+    Physician,
+    Supervisor,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Nurse, Role::Physician, Role::Supervisor];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Nurse => "nurse",
+            Role::Physician => "physician",
+            Role::Supervisor => "supervisor",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.label() == key)
+    }
+}
+
+/// Who is working: "Dana Whitfield, RN" as a nurse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reviewer {
+    pub name: String,
+    pub role: Role,
+}
+
+/// What a reviewer did to close (or pass on) a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Pend,
+    ReferToPhysician,
+    Uphold,
+    Overturn,
+    CloseNotApplicable,
+}
+
+impl Decision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Approve => "Approve",
+            Decision::Pend => "Pend for information",
+            Decision::ReferToPhysician => "Refer to physician reviewer",
+            Decision::Uphold => "Uphold denial",
+            Decision::Overturn => "Overturn (approve)",
+            Decision::CloseNotApplicable => "Close: not applicable",
+        }
+    }
+
+    /// The status a case takes when this decision is recorded.
+    pub fn status(self) -> Status {
+        match self {
+            Decision::Approve | Decision::Overturn => Status::Approved,
+            Decision::Pend => Status::Pended,
+            Decision::ReferToPhysician => Status::Referred,
+            Decision::Uphold => Status::Denied,
+            Decision::CloseNotApplicable => Status::NotApplicable,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Determination {
+    pub outcome: Outcome,
+    pub decision: Decision,
+    pub rationale: String,
+    #[serde(default)]
+    pub missing_information: Vec<String>,
+    #[serde(default)]
+    pub coding_flags: Vec<String>,
+    #[serde(default)]
+    pub coding_acknowledgement: Option<String>,
+    /// Section VI: medical necessity is not a coverage guarantee.
+    pub benefit_statement: String,
+    pub decided_by: Reviewer,
+    #[serde(with = "time::serde::rfc3339")]
+    pub decided_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerToPeer {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub physician: Reviewer,
+    /// Who spoke for the requesting provider.
+    pub provider_contact: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QaReview {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Reviewer,
+    /// The reviewer whose work was checked.
+    pub reviewed: String,
+    pub criteria: Vec<QaCriterion>,
+    pub outcome_agrees: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QaCriterion {
+    pub criterion: String,
+    pub agrees: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amendment {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Reviewer,
+    pub reason: String,
+    /// The determination as it stood before, kept whole.
+    pub original: Determination,
+    /// The seal the original carried.
+    pub original_seal: Option<Seal>,
+}
+
+/// One change to the case. Entries are hash-chained: each carries the
+/// digest of the one before and of the case content after the change, so
+/// an edit made outside the app is detectable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Reviewer,
+    pub event: String,
+    pub summary: String,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    pub case_digest: String,
+    pub prev: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seal {
+    /// SHA-256 over the canonical JSON of the case without its seal.
+    pub digest: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub sealed_at: OffsetDateTime,
+}
+
+/// `YYYY-MM-DD` dates in case files.
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+    use time::format_description::BorrowedFormatItem;
+    use time::macros::format_description;
+
+    pub const FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub fn parse(text: &str) -> Result<Date, String> {
+        Date::parse(text, FORMAT).map_err(|_| format!("'{text}' is not a date (YYYY-MM-DD)"))
+    }
+
+    pub fn format(date: Date) -> String {
+        date.format(FORMAT).unwrap_or_default()
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            date: &Option<Date>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => super::serialize(date, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Date>, D::Error> {
+            let text: Option<String> = Option::deserialize(deserializer)?;
+            text.map(|t| parse(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Reaching a decision, and the supervisor's acts on a decided case.
+//! Each act checks who may do it, changes the case, and records history.
+
+use time::OffsetDateTime;
+
+use super::fitness::denial_problems;
+use super::permissions::{Act, check};
+use super::{Evaluation, evaluate};
+use crate::case::history::{record, seal};
+use crate::case::{
+    Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview,
+    Reviewer, Role, Status,
+};
+use crate::policy::Policy;
+
+/// The decisions that fit an outcome, for one role.
+pub fn decisions_for(outcome: Outcome, role: Role) -> Vec<Decision> {
+    match (outcome, role) {
+        (_, Role::Supervisor) => Vec::new(),
+        (Outcome::MeetsCriteria, _) => vec![Decision::Approve],
+        (Outcome::InformationNeeded, _) => vec![Decision::Pend],
+        (Outcome::NotApplicable, _) => vec![Decision::CloseNotApplicable],
+        (Outcome::DoesNotMeet, Role::Nurse) => vec![Decision::ReferToPhysician],
+        (Outcome::DoesNotMeet, Role::Physician) => vec![Decision::Uphold, Decision::Overturn],
+    }
+}
+
+fn act_of(decision: Decision) -> Act {
+    match decision {
+        Decision::Approve => Act::Approve,
+        Decision::Pend => Act::Pend,
+        Decision::ReferToPhysician => Act::ReferToPhysician,
+        Decision::Uphold => Act::Uphold,
+        Decision::Overturn => Act::Overturn,
+        Decision::CloseNotApplicable => Act::CloseNotApplicable,
+    }
+}
+
+/// What the reviewer asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRequest {
+    pub decision: Decision,
+    pub rationale: String,
+    pub coding_acknowledgement: Option<String>,
+}
+
+/// Whether a case is open to review edits at all, and if not, why.
+pub fn editable(case: &Case, role: Role) -> Result<(), String> {
+    check(role, Act::EditReview)?;
+    if case.status.is_final() {
+        return Err(format!(
+            "case {} is {} and sealed; only an amendment can change it",
+            case.id,
+            case.status.label()
+        ));
+    }
+    if case.status == Status::Referred && role != Role::Physician {
+        return Err(format!(
+            "case {} waits for a physician reviewer",
+            case.id
+        ));
+    }
+    Ok(())
+}
+
+/// Everything that stands between the request and a recorded decision.
+pub fn problems(
+    policy: &Policy,
+    case: &Case,
+    evaluation: &Evaluation,
+    role: Role,
+    request: &DecisionRequest,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Err(reason) = editable(case, role) {
+        problems.push(reason);
+        return problems;
+    }
+    if let Err(reason) = check(role, act_of(request.decision)) {
+        problems.push(reason);
+        return problems;
+    }
+    if !decisions_for(evaluation.outcome, role).contains(&request.decision) {
+        problems.push(format!(
+            "'{}' does not fit the outcome '{}'",
+            request.decision.label(),
+            evaluation.outcome.label()
+        ));
+        return problems;
+    }
+    if request.rationale.trim().is_empty() {
+        problems.push("write a rationale".to_string());
+    }
+    let acknowledged = request
+        .coding_acknowledgement
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty());
+    if !evaluation.coding_flags.is_empty() && !acknowledged {
+        problems.push(format!(
+            "acknowledge the {} coding flag(s) with a note",
+            evaluation.coding_flags.len()
+        ));
+    }
+    if request.decision == Decision::Uphold {
+        problems.extend(denial_problems(policy, evaluation, &request.rationale));
+    }
+    problems
+}
+
+/// Records a decision: the determination, the status that follows, history,
+/// and a seal when the case is final.
+pub fn decide(
+    policy: &Policy,
+    case: &mut Case,
+    reviewer: &Reviewer,
+    request: &DecisionRequest,
+    now: OffsetDateTime,
+) -> Result<(), Vec<String>> {
+    let evaluation = evaluate(policy, case);
+    let problems = problems(policy, case, &evaluation, reviewer.role, request);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let before = case.clone();
+    let amended = case.status == Status::Reopened;
+    case.determination = Some(Determination {
+        outcome: evaluation.outcome,
+        decision: request.decision,
+        rationale: request.rationale.trim().to_string(),
+        missing_information: evaluation.missing_information.clone(),
+        coding_flags: evaluation
+            .coding_flags
+            .iter()
+            .map(|f| f.message.clone())
+            .collect(),
+        coding_acknowledgement: request
+            .coding_acknowledgement
+            .clone()
+            .filter(|n| !n.trim().is_empty()),
+        benefit_statement: evaluation.benefit_statement.clone(),
+        decided_by: reviewer.clone(),
+        decided_at: now,
+    });
+    case.status = request.decision.status();
+    case.seal = None;
+    let event = if amended { "amended" } else { "decided" };
+    let summary = format!(
+        "{}: {}",
+        request.decision.label(),
+        evaluation.outcome.label()
+    );
+    record(case, Some(&before), reviewer, event, &summary, now);
+    if case.status.is_final() {
+        seal(case, now);
+    }
+    Ok(())
+}
+
+/// Appends a history entry and renews the seal of a sealed case, so that
+/// notes added after finalization keep the case verifiable.
+fn commit(case: &mut Case, before: &Case, by: &Reviewer, event: &str, summary: &str, now: OffsetDateTime) {
+    let was_sealed = case.seal.is_some();
+    case.seal = None;
+    record(case, Some(before), by, event, summary, now);
+    if was_sealed || case.status.is_final() {
+        seal(case, now);
+    }
+}
+
+fn require_text(text: &str, what: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("{what} must not be empty"));
+    }
+    Ok(text.to_string())
+}
+
+/// A supervisor reopens a finalized case for amendment. The original
+/// determination and seal are kept whole in the amendment record.
+pub fn reopen(
+    case: &mut Case,
+    supervisor: &Reviewer,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    check(supervisor.role, Act::ReopenForAmendment)?;
+    let reason = require_text(reason, "the reason for the amendment")?;
+    if !case.status.is_final() {
+        return Err(format!(
+            "case {} is {}, not finalized: there is nothing to amend",
+            case.id,
+            case.status.label()
+        ));
+    }
+    let Some(original) = case.determination.clone() else {
+        return Err(format!("case {} has no determination to amend", case.id));
+    };
+    let before = case.clone();
+    case.amendments.push(Amendment {
+        at: now,
+        by: supervisor.clone(),
+        reason: reason.clone(),
+        original,
+        original_seal: case.seal.clone(),
+    });
+    case.status = Status::Reopened;
+    case.seal = None;
+    record(
+        case,
+        Some(&before),
+        supervisor,
+        "reopened",
+        &format!("Reopened for amendment: {reason}"),
+        now,
+    );
+    Ok(())
+}
+
+/// A supervisor's QA review of a decided case.
+pub fn qa_review(
+    policy: &Policy,
+    case: &mut Case,
+    supervisor: &Reviewer,
+    criteria_agree: &[(String, bool)],
+    outcome_agrees: bool,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    check(supervisor.role, Act::QaReview)?;
+    let note = require_text(note, "the QA note")?;
+    let Some(determination) = &case.determination else {
+        return Err(format!("case {} has no determination to review", case.id));
+    };
+    let reviewed = determination.decided_by.name.clone();
+    let criteria: Vec<QaCriterion> = policy
+        .criteria
+        .iter()
+        .map(|c| QaCriterion {
+            criterion: c.id.clone(),
+            agrees: criteria_agree
+                .iter()
+                .find(|(id, _)| id == &c.id)
+                .map(|(_, agrees)| *agrees)
+                .unwrap_or(true),
+        })
+        .collect();
+    let before = case.clone();
+    let disagreements = criteria.iter().filter(|c| !c.agrees).count();
+    case.qa_reviews.push(QaReview {
+        at: now,
+        by: supervisor.clone(),
+        reviewed,
+        criteria,
+        outcome_agrees,
+        note,
+    });
+    let verdict = if outcome_agrees { "agrees" } else { "disagrees" };
+    let summary = format!(
+        "QA review: {verdict} with the outcome; {disagreements} criterion disagreement(s)"
+    );
+    commit(case, &before, supervisor, "qa_review", &summary, now);
+    Ok(())
+}
+
+/// A supervisor hands an open case to another reviewer.
+pub fn reassign(
+    case: &mut Case,
+    supervisor: &Reviewer,
+    to: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    check(supervisor.role, Act::Reassign)?;
+    let to = require_text(to, "the reviewer to assign")?;
+    if case.status.is_final() {
+        return Err(format!(
+            "case {} is finalized; reopen it for amendment first",
+            case.id
+        ));
+    }
+    let before = case.clone();
+    case.assigned_reviewer = Some(to.clone());
+    commit(case, &before, supervisor, "reassigned", &format!("Assigned to {to}"), now);
+    Ok(())
+}
+
+/// A physician records a peer-to-peer discussion with the provider.
+pub fn record_peer_to_peer(
+    case: &mut Case,
+    physician: &Reviewer,
+    provider_contact: &str,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    check(physician.role, Act::RecordPeerToPeer)?;
+    let provider_contact = require_text(provider_contact, "who spoke for the provider")?;
+    let note = require_text(note, "the note of the discussion")?;
+    let before = case.clone();
+    case.peer_to_peer.push(PeerToPeer {
+        at: now,
+        physician: physician.clone(),
+        provider_contact: provider_contact.clone(),
+        note,
+    });
+    let summary = format!("Peer-to-peer discussion with {provider_contact}");
+    commit(case, &before, physician, "peer_to_peer", &summary, now);
+    Ok(())
+}
+
+/// Records in the case's history that a supervisor broke a stale lock.
+pub fn record_lock_broken(
+    case: &mut Case,
+    supervisor: &Reviewer,
+    lock_description: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    check(supervisor.role, Act::BreakStaleLock)?;
+    let reason = require_text(reason, "the reason for breaking the lock")?;
+    let before = case.clone();
+    let summary = format!("Broke stale lock ({lock_description}): {reason}");
+    commit(case, &before, supervisor, "lock_broken", &summary, now);
+    Ok(())
+}
+
+/// Records a save of review work in progress (answers, notes, lesions).
+pub fn record_save(case: &mut Case, before: &Case, by: &Reviewer, now: OffsetDateTime) {
+    let changes = crate::case::diff::changes(before, case);
+    if changes.is_empty() && !case.history.is_empty() {
+        return;
+    }
+    let summary = format!("Saved review ({} field(s) changed)", changes.len());
+    crate::case::history::record_changes(case, changes, by, "saved", &summary, now);
+}

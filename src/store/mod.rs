@@ -1,0 +1,146 @@
+//! All file I/O of cases lives here, behind [`CaseStore`], so a database
+//! store can replace the file store without the app noticing.
+
+mod access_log;
+pub mod clock;
+mod file;
+mod fsutil;
+mod lock;
+pub mod location;
+
+pub use access_log::{AccessEntry, AccessLogIntegrity};
+pub use file::FileStore;
+pub use lock::{LockHolder, LockInfo};
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use crate::case::{Case, Outcome, Reviewer, Status};
+
+/// What the queue shows of a case, without holding the whole case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub member: String,
+    pub member_id: String,
+    pub status: Status,
+    pub outcome: Option<Outcome>,
+    pub received_at: OffsetDateTime,
+    pub due_at: OffsetDateTime,
+    pub reviewer: Option<String>,
+    /// When it was last decided, for turnaround figures.
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+impl CaseSummary {
+    pub fn of(case: &Case) -> CaseSummary {
+        CaseSummary {
+            id: case.id.clone(),
+            member: case.member.name.clone(),
+            member_id: case.member.member_id.clone(),
+            status: case.status,
+            outcome: case.determination.as_ref().map(|d| d.outcome),
+            received_at: case.request.received_at,
+            due_at: case.request.due_at,
+            reviewer: case.reviewer().map(str::to_string),
+            decided_at: case.determination.as_ref().map(|d| d.decided_at),
+        }
+    }
+}
+
+/// A file in the store that is not a readable case: listed, never touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub cases: Vec<CaseSummary>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    NotFound(String),
+    /// The file exists but is not a case; it is left as it is.
+    Unreadable(Unreadable),
+    /// Someone else saved the case since it was loaded; nothing was written.
+    Conflict { id: String, detail: String },
+    /// Another editor holds the case.
+    Locked(LockInfo),
+    InvalidId(String),
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::NotFound(id) => write!(f, "no case {id} in the store"),
+            StoreError::Unreadable(u) => write!(f, "{}: {}", u.path.display(), u.reason),
+            StoreError::Conflict { id, detail } => {
+                write!(f, "case {id} was changed by someone else: {detail}")
+            }
+            StoreError::Locked(info) => write!(f, "{}", info.describe()),
+            StoreError::InvalidId(problem) => write!(f, "{problem}"),
+            StoreError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where a store stands on permissions; reported at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreWarning(pub String);
+
+/// The case store. Every write is atomic: after a crash a file holds
+/// either its old or its new content, never part of each.
+pub trait CaseStore {
+    /// Every case, and every file that is not a readable case.
+    fn list(&self) -> Listing;
+
+    fn load(&self, id: &str) -> Result<Case, StoreError>;
+
+    /// Gives `case` a new unique id (even against another process creating
+    /// at the same moment) and writes it. Returns the id.
+    fn create(&self, case: &mut Case, received: time::Date) -> Result<String, StoreError>;
+
+    /// Writes `case` over its saved version. `expected_last` is the digest of
+    /// the last history entry of the version it was loaded from; if the file
+    /// on disk has moved on, nothing is written and `Conflict` comes back.
+    fn save(&self, case: &Case, expected_last: &str) -> Result<(), StoreError>;
+
+    /// Takes the edit lock on a case, or says who holds it.
+    fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError>;
+    fn unlock(&self, id: &str, holder: &LockHolder) -> Result<(), StoreError>;
+    fn lock_info(&self, id: &str) -> Option<LockInfo>;
+    /// Removes a lock that `LockInfo::is_stale` says is stale.
+    fn break_lock(&self, id: &str) -> Result<LockInfo, StoreError>;
+
+    /// Drafts: the unsaved state of an open review, under a draft key
+    /// (the case id, or "new-..." for an intake not yet saved).
+    fn save_draft(&self, key: &str, draft_json: &str) -> Result<PathBuf, StoreError>;
+    fn drafts(&self) -> Vec<(String, PathBuf)>;
+    fn load_draft(&self, key: &str) -> Result<String, StoreError>;
+    fn discard_draft(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Appends to the append-only, hash-chained access log.
+    fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
+    fn access_log(&self, case_id: Option<&str>) -> Result<Vec<AccessEntry>, StoreError>;
+    fn verify_access_log(&self) -> AccessLogIntegrity;
+
+    /// Permission problems of the store itself.
+    fn warnings(&self) -> Vec<StoreWarning>;
+
+    /// Where the store is, for messages ("saved to ...").
+    fn describe(&self) -> String;
+    fn path_of(&self, id: &str) -> PathBuf;
+}
+
+/// Who did something, for locks and the access log.
+pub fn actor(reviewer: &Reviewer) -> String {
+    format!("{} ({})", reviewer.name, reviewer.role.label())
+}
