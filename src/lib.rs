@@ -7,5 +7,8 @@
 //! - [`cli`] is the command line.
 
 pub mod case;
+pub mod cli;
 pub mod policy;
 pub mod rules;
+pub mod store;
+pub mod tui;

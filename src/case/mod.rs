@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod due;
+pub mod generate;
 pub mod history;
 mod model;
 pub mod npi;

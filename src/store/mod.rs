@@ -5,12 +5,13 @@ mod access_log;
 pub mod clock;
 mod file;
 mod fsutil;
+mod index;
 mod lock;
 pub mod location;
 
 pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
-pub use lock::{LockHolder, LockInfo};
+pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 
 use std::path::PathBuf;
 

@@ -1,0 +1,153 @@
+//! Test helper for tests/store_processes.rs: drives a `FileStore` from a
+//! separate process, so races and kills happen between real processes.
+//!
+//! umdesk-store-probe DIR create N       creates N cases, prints each id
+//! umdesk-store-probe DIR lock ID        prints "won" (exit 0) or "locked ..." (exit 3)
+//! umdesk-store-probe DIR save-loop ID N saves N growing versions, printing
+//!                                       "writing <sha256>" before each save
+//!                                       and "saved <sha256>" after it
+//!
+//! UMDESK_PROBE_START_AT_MS (ms since the epoch) holds the work until then,
+//! so two probes start at the same moment.
+
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use umdesk::case::history::record_changes;
+use umdesk::case::{
+    self, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency,
+};
+use umdesk::policy::{LoadedPolicy, sha256_hex};
+use umdesk::store::{CaseStore, FileStore, LockHolder, StoreError, clock};
+
+fn main() -> ExitCode {
+    clock::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("umdesk-store-probe: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let [dir, command, rest @ ..] = args else {
+        return Err("usage: umdesk-store-probe DIR create N | lock ID | save-loop ID N".into());
+    };
+    let store = FileStore::open(dir).map_err(|e| e.to_string())?;
+    let reviewer = Reviewer {
+        name: format!("Probe {}", std::process::id()),
+        role: Role::Nurse,
+    };
+    wait_for_start();
+    match (command.as_str(), rest) {
+        ("create", [n]) => {
+            let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;
+            let policy = LoadedPolicy::embedded();
+            for _ in 0..n {
+                let mut case = fictional_case(&policy);
+                let id = store
+                    .create(&mut case, clock::now().date())
+                    .map_err(|e| e.to_string())?;
+                println!("{id}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ("lock", [id]) => match store.lock(id, &LockHolder::current(reviewer)) {
+            Ok(_) => {
+                println!("won");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(StoreError::Locked(info)) => {
+                println!("locked {}", info.describe());
+                Ok(ExitCode::from(3))
+            }
+            Err(err) => Err(err.to_string()),
+        },
+        ("save-loop", [id, n]) => {
+            let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;
+            let mut case = store.load(id).map_err(|e| e.to_string())?;
+            for _ in 0..n {
+                let expected = last_digest(&case);
+                let step = case.history.len();
+                // Each version is larger than the one before by its history
+                // entry. The change is recorded directly: diffing whole
+                // cases would make the loop too slow to kill it mid-save
+                // often.
+                let to = format!("Step {step}: the probe changed this note.");
+                let from = std::mem::replace(&mut case.criteria[0].evidence, to.clone());
+                let change = Change {
+                    field: "criteria.0.evidence".into(),
+                    from,
+                    to,
+                };
+                let now = clock::now();
+                record_changes(
+                    &mut case,
+                    vec![change],
+                    &reviewer,
+                    "edit",
+                    "probe step",
+                    now,
+                );
+                let sha = sha256_hex(case::to_json(&case).as_bytes());
+                println!("writing {sha}");
+                store.save(&case, &expected).map_err(|e| e.to_string())?;
+                println!("saved {sha}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("unknown command: {command} {}", rest.join(" "))),
+    }
+}
+
+fn last_digest(case: &case::Case) -> String {
+    case.history
+        .last()
+        .map(|e| e.digest.clone())
+        .unwrap_or_default()
+}
+
+fn wait_for_start() {
+    let Some(at) = std::env::var("UMDESK_PROBE_START_AT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u128>().ok())
+    else {
+        return;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    if at > now {
+        std::thread::sleep(Duration::from_millis((at - now).min(10_000) as u64));
+    }
+}
+
+fn fictional_case(policy: &LoadedPolicy) -> case::Case {
+    let facts = RequestFacts {
+        member: Member {
+            name: "Fictional Member".into(),
+            member_id: "FIC000001".into(),
+            date_of_birth: time::macros::date!(1961 - 04 - 12),
+            product: Product::CommercialPpo,
+        },
+        provider: Provider {
+            name: "Fictional Transplant Center".into(),
+            npi: "1234567893".into(),
+        },
+        service: Service {
+            cpt_codes: vec!["47371".into()],
+            icd10_codes: vec!["C22.0".into()],
+            planned_date: None,
+        },
+        received_at: clock::now(),
+        urgency: Urgency::Standard,
+        lesions: Vec::new(),
+    };
+    let mut case = case::new_case("NEW", facts, policy, &case::due::DueTable::default());
+    case.fictional = Some("Fictional case made by the store probe".into());
+    case
+}

@@ -1,0 +1,220 @@
+//! The command line's shape: options, subcommands and the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::case::{Role, Status};
+
+/// Shown under `--help`: examples, where things live, and the exit codes.
+const AFTER_HELP: &str = "\
+Examples:
+  umdesk demo                          open the app on a copy of the sample cases
+  umdesk                               open the queue of your store
+  umdesk --reviewer \"Dana Whitfield, RN\" --role nurse
+  umdesk list --status referred        cases waiting for a physician reviewer
+  umdesk list --overdue --json         overdue cases, as JSON
+  umdesk show UM-20261201-0001 --history
+  umdesk evaluate saved-cases/UM-20261201-0001.json
+  cat case.json | umdesk evaluate -    the determination of a case on stdin
+  umdesk verify                        check every case's history and seal
+  umdesk policy show                   the criteria, definitions and codes
+  umdesk policy check my-pack.json     validate another policy pack
+  umdesk --role supervisor audit UM-20261201-0001
+  umdesk --role supervisor stats --json
+
+Where things are:
+  Cases: --cases DIR, else $UMDESK_CASES, else the platform data directory.
+  Who is reviewing: --reviewer/--role, else config.json in the platform
+  config directory (asked for and written on first use of the app), else
+  the operating-system user name as a nurse.
+
+Exit codes:
+  0  success
+  1  verify found a case or the access log not intact; a case was not
+     found; the interactive app failed
+  2  bad input: a malformed case file, policy pack or config file, a bad
+     case id, bad arguments
+  3  the role may not do this (audit and stats are for supervisors)
+  4  the case store could not be read or written";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "umdesk",
+    version,
+    about = "A terminal case-review workstation for utilization-management review \
+             of prior-authorization requests",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// The case store directory (default: $UMDESK_CASES, else the platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+
+    /// Review under another policy pack instead of the embedded MP 1.121.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Who is reviewing, as "NAME, CREDENTIALS"; give it before the
+    /// subcommand (after `list` it filters by reviewer instead).
+    #[arg(long, value_name = "NAME, CREDENTIALS")]
+    pub reviewer: Option<String>,
+
+    /// The reviewer's role.
+    #[arg(long, global = true, value_parser = parse_role, value_name = "nurse|physician|supervisor")]
+    pub role: Option<Role>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the app on a fresh copy of the bundled sample cases, as a demo reviewer.
+    Demo,
+    /// List the cases in the store.
+    List(ListArgs),
+    /// Show one case: its facts, criteria, determination and (with --history) history.
+    Show(ShowArgs),
+    /// Print the determination of a case file as JSON; writes nothing.
+    Evaluate(EvaluateArgs),
+    /// Check the history chain and seal of cases, and the access log.
+    Verify(VerifyArgs),
+    /// Show or check a policy pack.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print the access log, for one case or all (supervisors).
+    Audit(AuditArgs),
+    /// Queue statistics: status, outcome, due, per-reviewer figures (supervisors).
+    Stats(StatsArgs),
+    /// Write fictional cases into the store, for demos and benchmarks.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only cases with this status.
+    #[arg(long, value_parser = parse_status, value_name = "STATUS")]
+    pub status: Option<Status>,
+    /// Only open cases past their due time.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only cases whose reviewer's name contains NAME (ignoring case).
+    #[arg(long = "reviewer", value_name = "NAME")]
+    pub reviewer_name: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The case id, e.g. UM-20261201-0001.
+    pub id: String,
+    /// Print the case file's JSON instead.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print every history entry and what it changed.
+    #[arg(long)]
+    pub history: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A case file, or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// One case id; without it every case is verified.
+    #[arg(conflicts_with = "all")]
+    pub id: Option<String>,
+    /// Verify every case (the default).
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the policy: criteria, definitions, codes, product variations, cross-references.
+    Show {
+        /// Print the pack as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a policy pack, naming each problem by its JSON path.
+    Check {
+        /// The pack to check.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only the entries of this case.
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many cases to write.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub count: u32,
+    /// Seed of the generator: the same seed writes the same cases.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::from_key(&text.trim().to_ascii_lowercase()).ok_or_else(|| {
+        format!(
+            "'{text}' is not a role; use one of: {}",
+            Role::ALL.map(Role::label).join(", ")
+        )
+    })
+}
+
+/// Accepts the key (`in_review`) or the label (`in review`), any case.
+fn parse_status(text: &str) -> Result<Status, String> {
+    let key = text.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    Status::from_key(&key).ok_or_else(|| {
+        format!(
+            "'{text}' is not a status; use one of: {}",
+            Status::ALL.map(Status::key).join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn statuses_parse_by_key_or_label() {
+        assert_eq!(parse_status("in_review"), Ok(Status::InReview));
+        assert_eq!(parse_status("In review"), Ok(Status::InReview));
+        assert_eq!(parse_status("not-applicable"), Ok(Status::NotApplicable));
+        assert!(parse_status("lost").unwrap_err().contains("referred"));
+    }
+
+    #[test]
+    fn roles_parse() {
+        assert_eq!(parse_role("Supervisor"), Ok(Role::Supervisor));
+        assert!(parse_role("admin").is_err());
+    }
+}

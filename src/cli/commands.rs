@@ -1,0 +1,436 @@
+//! The subcommands, each a function from the parsed arguments to output.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::args::{AuditArgs, Command, EvaluateArgs, ListArgs, StatsArgs, VerifyArgs};
+use super::output::{clean, emit, table, warn};
+use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
+use crate::case::due::time_left;
+use crate::case::history::{Integrity, verify};
+use crate::case::{Case, case_id_problem, parse_case, rfc3339};
+use crate::rules::evaluate;
+use crate::rules::permissions::{Act, check};
+use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError, clock};
+
+pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failure> {
+    match command {
+        None => app(env),
+        Some(Command::Demo) => demo::run(env),
+        Some(Command::List(args)) => list(env, &args),
+        Some(Command::Show(args)) => show::run(env, &args),
+        Some(Command::Evaluate(args)) => evaluate_file(env, &args),
+        Some(Command::Verify(args)) => verify_cases(env, &args),
+        Some(Command::Policy(command)) => policy_cmd::run(env, command),
+        Some(Command::Audit(args)) => audit(env, &args),
+        Some(Command::Stats(args)) => stats_command(env, &args),
+        Some(Command::Generate(args)) => super::generate::run(env, &args),
+    }
+}
+
+/// Plain `umdesk`: the queue of the store, as the settled reviewer.
+fn app(env: &Env) -> Result<(), Failure> {
+    let policy = env.policy()?;
+    let settings = config::resolve(&env.identity, true)?;
+    let store = env.open_store()?;
+    super::open_app(store, policy, settings)
+}
+
+/// A case id from the command line, refused before it names a file.
+pub(crate) fn checked_id(id: &str) -> Result<&str, Failure> {
+    match case_id_problem(id) {
+        Some(problem) => Err(Failure::input(problem)),
+        None => Ok(id),
+    }
+}
+
+/// Whether a case is still waiting for a decision and so has a clock.
+fn is_open(summary: &CaseSummary) -> bool {
+    !summary.status.is_final()
+}
+
+fn is_overdue(summary: &CaseSummary, now: OffsetDateTime) -> bool {
+    is_open(summary) && summary.due_at < now
+}
+
+/// "2d 4h left", "OVERDUE 5h 0m", or "-" for a finalized case.
+fn due_text(summary: &CaseSummary, now: OffsetDateTime) -> String {
+    if !is_open(summary) {
+        return "-".to_string();
+    }
+    let text = time_left(summary.due_at, now);
+    match text.strip_prefix("overdue ") {
+        Some(rest) => format!("OVERDUE {rest}"),
+        None => text,
+    }
+}
+
+#[derive(Serialize)]
+struct ListRow<'a> {
+    id: &'a str,
+    status: &'static str,
+    outcome: Option<&'static str>,
+    member: &'a str,
+    member_id: &'a str,
+    received_at: String,
+    due_at: String,
+    /// None for a finalized case.
+    time_left: Option<String>,
+    overdue: bool,
+    reviewer: Option<&'a str>,
+    decided_at: Option<String>,
+}
+
+fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
+    let store = env.open_store()?;
+    let listing = store.list();
+    let now = clock::now();
+    let wanted_reviewer = args.reviewer_name.as_ref().map(|n| n.trim().to_lowercase());
+    let shown: Vec<&CaseSummary> = listing
+        .cases
+        .iter()
+        .filter(|s| args.status.is_none_or(|status| s.status == status))
+        .filter(|s| !args.overdue || is_overdue(s, now))
+        .filter(|s| match &wanted_reviewer {
+            None => true,
+            Some(name) => s
+                .reviewer
+                .as_ref()
+                .is_some_and(|r| r.to_lowercase().contains(name.as_str())),
+        })
+        .collect();
+    if args.json {
+        let rows: Vec<ListRow> = shown
+            .iter()
+            .map(|s| ListRow {
+                id: &s.id,
+                status: s.status.key(),
+                outcome: s.outcome.map(|o| o.key()),
+                member: &s.member,
+                member_id: &s.member_id,
+                received_at: rfc3339(s.received_at),
+                due_at: rfc3339(s.due_at),
+                time_left: is_open(s).then(|| time_left(s.due_at, now)),
+                overdue: is_overdue(s, now),
+                reviewer: s.reviewer.as_deref(),
+                decided_at: s.decided_at.map(rfc3339),
+            })
+            .collect();
+        emit(&format!("{}\n", to_pretty(&rows)))?;
+    } else if shown.is_empty() {
+        let what = if listing.cases.is_empty() {
+            format!("No cases in {}.\n", store.describe())
+        } else {
+            format!(
+                "No case matches ({} in {}).\n",
+                listing.cases.len(),
+                store.describe()
+            )
+        };
+        emit(&what)?;
+    } else {
+        let rows: Vec<Vec<String>> = shown
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.status.label().to_string(),
+                    s.outcome.map(|o| o.label()).unwrap_or("-").to_string(),
+                    s.member.clone(),
+                    due_text(s, now),
+                    s.reviewer.clone().unwrap_or_else(|| "-".to_string()),
+                ]
+            })
+            .collect();
+        emit(&table(
+            &["ID", "STATUS", "OUTCOME", "MEMBER", "DUE", "REVIEWER"],
+            &rows,
+        ))?;
+    }
+    for unreadable in &listing.unreadable {
+        warn(&format!(
+            "{}: unreadable: {}",
+            unreadable.path.display(),
+            clean(&unreadable.reason, false)
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn to_pretty<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("\"{err}\""))
+}
+
+/// `evaluate FILE|-`: the determination as JSON, writing nothing.
+fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
+    let name = super::display_name(&args.file);
+    let text = read_text(&args.file)?;
+    let case = parse_case(&text).map_err(|err| Failure::input(format!("{name}: {err}")))?;
+    let policy = env.policy()?;
+    if case.policy.digest != policy.digest {
+        warn(&format!(
+            "note: {name} was made under {} effective {} (pack {}); evaluating with {} effective {} (pack {})",
+            clean(&case.policy.number, false),
+            clean(&case.policy.effective_date, false),
+            clean(crate::case::short_digest(&case.policy.digest), false),
+            policy.policy.number,
+            policy.policy.effective_date,
+            crate::case::short_digest(&policy.digest),
+        ));
+    }
+    let evaluation = evaluate(&policy.policy, &case);
+    emit(&format!("{}\n", to_pretty(&evaluation)))?;
+    Ok(())
+}
+
+/// What verify says of one case.
+fn verdict(case: &Case) -> (bool, String) {
+    match verify(case) {
+        Integrity::Intact => (true, format!("{}: intact", case.id)),
+        Integrity::Tampered(what) => (false, format!("{}: tampered: {what}", case.id)),
+    }
+}
+
+fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
+    let store = env.open_store()?;
+    let mut report = String::new();
+    let mut all_intact = true;
+    let mut line = |ok: bool, text: String| {
+        all_intact &= ok;
+        report.push_str(&clean(&text, false));
+        report.push('\n');
+    };
+    match &args.id {
+        Some(id) => {
+            let id = checked_id(id)?;
+            match store.load(id) {
+                Ok(case) => {
+                    let (ok, text) = verdict(&case);
+                    line(ok, text);
+                }
+                Err(StoreError::NotFound(_)) => line(false, format!("{id}: not found")),
+                Err(StoreError::Unreadable(u)) => {
+                    line(false, format!("{}: unreadable: {}", u.path.display(), u.reason))
+                }
+                Err(err) => return Err(Failure::from_store(&err)),
+            }
+        }
+        None => {
+            let listing = store.list();
+            if listing.cases.is_empty() && listing.unreadable.is_empty() {
+                line(true, format!("No cases in {}.", store.describe()));
+            }
+            for summary in &listing.cases {
+                match store.load(&summary.id) {
+                    Ok(case) => {
+                        let (ok, text) = verdict(&case);
+                        line(ok, text);
+                    }
+                    Err(StoreError::Unreadable(u)) => {
+                        line(false, format!("{}: unreadable: {}", u.path.display(), u.reason))
+                    }
+                    Err(err) => line(
+                        false,
+                        format!(
+                            "{}: unreadable: {err}",
+                            store.path_of(&summary.id).display()
+                        ),
+                    ),
+                }
+            }
+            for u in &listing.unreadable {
+                line(false, format!("{}: unreadable: {}", u.path.display(), u.reason));
+            }
+        }
+    }
+    match store.verify_access_log() {
+        AccessLogIntegrity::Intact { entries } => {
+            line(true, format!("access log: intact ({entries} entries)"))
+        }
+        AccessLogIntegrity::Broken { line: 0, reason } => {
+            line(false, format!("access log: unreadable: {reason}"))
+        }
+        AccessLogIntegrity::Broken { reason, .. } => {
+            line(false, format!("access log: tampered: {reason}"))
+        }
+    }
+    emit(&report)?;
+    if all_intact {
+        Ok(())
+    } else {
+        Err(Failure::quiet(exit::PROBLEMS))
+    }
+}
+
+/// Refuses what the role may not do, with the reason.
+fn require(env: &Env, act: Act) -> Result<config::Settings, Failure> {
+    let settings = config::resolve(&env.identity, false)?;
+    check(settings.reviewer.role, act).map_err(Failure::forbidden)?;
+    Ok(settings)
+}
+
+fn audit(env: &Env, args: &AuditArgs) -> Result<(), Failure> {
+    require(env, Act::ViewAuditLog)?;
+    let id = args.id.as_deref().map(checked_id).transpose()?;
+    let store = env.open_store()?;
+    if let AccessLogIntegrity::Broken { reason, .. } = store.verify_access_log() {
+        warn(&format!(
+            "warning: the access log is not intact: {}",
+            clean(&reason, false)
+        ));
+    }
+    let entries = store
+        .access_log(id)
+        .map_err(|err| Failure::from_store(&err))?;
+    if entries.is_empty() {
+        let what = match id {
+            Some(id) => format!("No access to {id} is recorded.\n"),
+            None => "No access is recorded.\n".to_string(),
+        };
+        emit(&what)?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                rfc3339(e.at),
+                e.reviewer.name.clone(),
+                e.reviewer.role.label().to_string(),
+                e.action.clone(),
+                e.case_id.clone(),
+                e.from.clone(),
+            ]
+        })
+        .collect();
+    emit(&table(
+        &["WHEN", "WHO", "ROLE", "ACTION", "CASE", "FROM"],
+        &rows,
+    ))?;
+    Ok(())
+}
+
+/// Every readable case of the store; unreadable files are reported.
+pub(crate) fn load_all(store: &dyn CaseStore) -> Vec<Case> {
+    let listing = store.list();
+    let mut cases = Vec::with_capacity(listing.cases.len());
+    for summary in &listing.cases {
+        match store.load(&summary.id) {
+            Ok(case) => cases.push(case),
+            Err(err) => warn(&format!("{}: unreadable: {}", summary.id, clean(&err.to_string(), false))),
+        }
+    }
+    for u in &listing.unreadable {
+        warn(&format!(
+            "{}: unreadable: {}",
+            u.path.display(),
+            clean(&u.reason, false)
+        ));
+    }
+    cases
+}
+
+fn stats_command(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
+    require(env, Act::ViewStats)?;
+    let store = env.open_store()?;
+    let cases = load_all(&store);
+    let figures = stats::compute(&cases, clock::now());
+    if args.json {
+        emit(&format!("{}\n", to_pretty(&figures)))?;
+    } else {
+        emit(&stats_text(&figures))?;
+    }
+    Ok(())
+}
+
+fn hours(value: Option<f64>) -> String {
+    value
+        .map(|h| format!("{h:.1} h"))
+        .unwrap_or_else(|| "-".to_string())
+}
+
+fn percent(value: Option<f64>) -> String {
+    value
+        .map(|r| format!("{:.0}%", r * 100.0))
+        .unwrap_or_else(|| "-".to_string())
+}
+
+fn stats_text(figures: &stats::Stats) -> String {
+    use crate::case::{Outcome, Status};
+    let mut out = format!(
+        "Cases: {} ({} open, {} overdue, {} due later today)\n\n",
+        figures.total, figures.open, figures.overdue, figures.due_today
+    );
+    let status_rows: Vec<Vec<String>> = Status::ALL
+        .iter()
+        .map(|s| {
+            let count = figures.by_status.get(s.key()).copied().unwrap_or(0);
+            vec![s.label().to_string(), count.to_string()]
+        })
+        .collect();
+    out.push_str(&table(&["STATUS", "CASES"], &status_rows));
+    out.push('\n');
+    let mut outcome_rows: Vec<Vec<String>> = Outcome::ALL
+        .iter()
+        .map(|o| {
+            let count = figures.by_outcome.get(o.key()).copied().unwrap_or(0);
+            vec![o.label().to_string(), count.to_string()]
+        })
+        .collect();
+    outcome_rows.push(vec![
+        "Undecided".to_string(),
+        figures
+            .by_outcome
+            .get("undecided")
+            .copied()
+            .unwrap_or(0)
+            .to_string(),
+    ]);
+    out.push_str(&table(&["OUTCOME", "CASES"], &outcome_rows));
+    out.push('\n');
+    out.push_str(&format!(
+        "Turnaround, receipt to first final determination ({} cases): median {}, p90 {}\n",
+        figures.turnaround.count,
+        hours(figures.turnaround.median_hours),
+        hours(figures.turnaround.p90_hours)
+    ));
+    let bucket_rows: Vec<Vec<String>> = figures
+        .turnaround_buckets
+        .iter()
+        .map(|b| vec![b.label.to_string(), b.count.to_string()])
+        .collect();
+    out.push_str(&table(&["TURNAROUND", "CASES"], &bucket_rows));
+    out.push('\n');
+    if figures.reviewers.is_empty() {
+        out.push_str("No reviewer has decided a case yet.\n");
+    } else {
+        let rows: Vec<Vec<String>> = figures
+            .reviewers
+            .iter()
+            .map(|r| {
+                vec![
+                    r.reviewer.clone(),
+                    r.decided.to_string(),
+                    r.qa_reviewed.to_string(),
+                    percent(r.qa_agreement_rate),
+                    percent(r.qa_criteria_agreement_rate),
+                    hours(r.turnaround.median_hours),
+                    hours(r.turnaround.p90_hours),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "REVIEWER",
+                "DECIDED",
+                "QA REVIEWED",
+                "QA AGREE (OUTCOME)",
+                "QA AGREE (CRITERIA)",
+                "TURNAROUND MEDIAN",
+                "P90",
+            ],
+            &rows,
+        ));
+    }
+    out
+}

@@ -1,0 +1,355 @@
+//! Who is reviewing, and the settings a reviewer keeps between sessions.
+//!
+//! `--reviewer` / `--role` win; else `config.json` in the platform config
+//! directory; else, on a terminal, the reviewer is asked once and the answer
+//! written there; else the operating-system user name, as a nurse.
+
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Failure;
+use crate::case::due::DueTable;
+use crate::case::{Reviewer, Role};
+use crate::store::location;
+
+/// The file name inside the platform config directory.
+pub const CONFIG_NAME: &str = "config.json";
+
+/// A lock older than this may be broken by a supervisor, unless configured.
+pub const DEFAULT_STALE_LOCK_HOURS: u32 = 8;
+
+/// What `config.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// "Dana Whitfield, RN".
+    pub reviewer: String,
+    pub role: Role,
+    /// Due times by line of business; the 2026 defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_times: Option<DueTable>,
+    #[serde(default = "default_stale_lock_hours")]
+    pub stale_lock_hours: u32,
+}
+
+fn default_stale_lock_hours() -> u32 {
+    DEFAULT_STALE_LOCK_HOURS
+}
+
+impl Config {
+    pub fn due_table(&self) -> DueTable {
+        self.due_times.unwrap_or_default()
+    }
+}
+
+/// Where the config file is, if the platform has a config directory.
+pub fn config_path() -> Option<PathBuf> {
+    location::config_dir().map(|dir| dir.join(CONFIG_NAME))
+}
+
+/// Reads the config file; `Ok(None)` when there is none. A file that is
+/// there but does not parse is an error naming the file and the field; it
+/// is left as it is.
+pub fn load(path: &Path) -> Result<Option<Config>, Failure> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            return Err(Failure::input(format!("{}: {err}", path.display())));
+        }
+    };
+    parse(&text)
+        .map(Some)
+        .map_err(|message| Failure::input(format!("{}: {message}", path.display())))
+}
+
+/// Parses a config, naming the line, column and JSON path of a problem.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let config: Config =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let path = match err.path().to_string() {
+                p if p == "." => "$".to_string(),
+                p => format!("$.{p}"),
+            };
+            let inner = err.into_inner();
+            let message = inner.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(at) => &message[..at],
+                None => &message,
+            };
+            format!(
+                "line {}, column {}: {path}: {message}",
+                inner.line(),
+                inner.column()
+            )
+        })?;
+    deserializer
+        .end()
+        .map_err(|err| format!("line {}, column {}: $: {err}", err.line(), err.column()))?;
+    if let Err(problem) = check_reviewer_name(&config.reviewer) {
+        return Err(format!("$.reviewer: {problem}"));
+    }
+    if config.stale_lock_hours == 0 {
+        return Err("$.stale_lock_hours: must be at least 1".to_string());
+    }
+    Ok(config)
+}
+
+/// A reviewer's name as given: not empty, one line, of reasonable length.
+pub fn check_reviewer_name(name: &str) -> Result<(), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the reviewer's name must not be empty".to_string());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the reviewer's name must be one line of plain text".to_string());
+    }
+    if name.chars().count() > 120 {
+        return Err("the reviewer's name is at most 120 characters".to_string());
+    }
+    Ok(())
+}
+
+/// Writes a new config file, owner-only, creating its directory (0700).
+/// Never replaces an existing file.
+pub fn write_new(path: &Path, config: &Config) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    let mut text = serde_json::to_string_pretty(config).map_err(io::Error::other)?;
+    text.push('\n');
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// The operating-system user name, for the last fallback.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .map(|name| name.trim().to_string())
+        .find(|name| check_reviewer_name(name).is_ok())
+        .unwrap_or_else(|| "unknown user".to_string())
+}
+
+/// How the reviewer was settled, for the app's settings too.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub reviewer: Reviewer,
+    pub due_table: DueTable,
+    pub stale_lock_hours: u32,
+}
+
+/// What the command line said about who is reviewing.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub reviewer: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Settles who is reviewing. `ask` allows asking on a terminal (the app
+/// does; scripting commands never stop to ask).
+pub fn resolve(identity: &Identity, ask: bool) -> Result<Settings, Failure> {
+    let path = config_path();
+    let config = match &path {
+        Some(path) => load(path)?,
+        None => None,
+    };
+    if let Some(name) = &identity.reviewer {
+        check_reviewer_name(name).map_err(|p| Failure::input(format!("--reviewer: {p}")))?;
+    }
+    let from_config = |config: &Config| Settings {
+        reviewer: Reviewer {
+            name: config.reviewer.trim().to_string(),
+            role: config.role,
+        },
+        due_table: config.due_table(),
+        stale_lock_hours: config.stale_lock_hours,
+    };
+    let defaults = |reviewer: Reviewer| Settings {
+        reviewer,
+        due_table: DueTable::default(),
+        stale_lock_hours: DEFAULT_STALE_LOCK_HOURS,
+    };
+    let mut settings = match (&config, &identity.reviewer) {
+        // The config's role belongs to the config's reviewer only.
+        (Some(config), Some(name)) => {
+            let mut settings = from_config(config);
+            let same = config.reviewer.trim() == name.trim();
+            settings.reviewer = Reviewer {
+                name: name.trim().to_string(),
+                role: if same { config.role } else { Role::Nurse },
+            };
+            settings
+        }
+        (Some(config), None) => from_config(config),
+        (None, Some(name)) => defaults(Reviewer {
+            name: name.trim().to_string(),
+            role: Role::Nurse,
+        }),
+        (None, None) => {
+            let asked = match &path {
+                Some(path) if ask && identity.role.is_none() && io::stdin().is_terminal() => {
+                    ask_and_save(path)?
+                }
+                _ => None,
+            };
+            match asked {
+                Some(config) => from_config(&config),
+                None => defaults(Reviewer {
+                    name: os_user(),
+                    role: Role::Nurse,
+                }),
+            }
+        }
+    };
+    if let Some(role) = identity.role {
+        settings.reviewer.role = role;
+    }
+    Ok(settings)
+}
+
+/// Asks on the terminal who is reviewing and writes the answer, so it is
+/// asked once. End of input gives up quietly (the OS user name is used).
+fn ask_and_save(path: &Path) -> Result<Option<Config>, Failure> {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut stderr = io::stderr();
+    let Some(name) = ask(
+        &mut input,
+        &mut stderr,
+        "Who is reviewing? (name, credentials): ",
+        |answer| check_reviewer_name(answer).map(|()| answer.trim().to_string()),
+    ) else {
+        return Ok(None);
+    };
+    let Some(role) = ask(
+        &mut input,
+        &mut stderr,
+        "Role (nurse, physician, supervisor) [nurse]: ",
+        |answer| {
+            let answer = answer.trim().to_ascii_lowercase();
+            if answer.is_empty() {
+                return Ok(Role::Nurse);
+            }
+            Role::from_key(&answer)
+                .ok_or_else(|| format!("'{answer}' is not one of nurse, physician, supervisor"))
+        },
+    ) else {
+        return Ok(None);
+    };
+    let config = Config {
+        reviewer: name,
+        role,
+        due_times: None,
+        stale_lock_hours: DEFAULT_STALE_LOCK_HOURS,
+    };
+    match write_new(path, &config) {
+        Ok(()) => {
+            let _ = writeln!(
+                stderr,
+                "Saved to {} (edit or delete it to change who is reviewing).",
+                path.display()
+            );
+        }
+        Err(err) => {
+            let _ = writeln!(
+                stderr,
+                "warning: could not save {}: {err}; you will be asked again next time",
+                path.display()
+            );
+        }
+    }
+    Ok(Some(config))
+}
+
+/// Asks until `accept` takes the answer; None at end of input.
+fn ask<T>(
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    prompt: &str,
+    accept: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    loop {
+        let _ = write!(output, "{prompt}");
+        let _ = output.flush();
+        let mut line = String::new();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => {
+                let _ = writeln!(output);
+                return None;
+            }
+            Ok(_) => {}
+        }
+        match accept(line.trim_end_matches(['\r', '\n'])) {
+            Ok(value) => return Some(value),
+            Err(problem) => {
+                let _ = writeln!(output, "{problem}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_parses_with_defaults() {
+        let config = parse(r#"{"reviewer": "Dana Whitfield, RN", "role": "nurse"}"#).unwrap();
+        assert_eq!(config.stale_lock_hours, 8);
+        assert_eq!(config.due_table(), DueTable::default());
+    }
+
+    #[test]
+    fn a_bad_config_names_the_field() {
+        let err = parse(r#"{"reviewer": "A, RN", "role": "admin"}"#).unwrap_err();
+        assert!(err.contains("$.role"), "{err}");
+        let err = parse(r#"{"reviewer": "A, RN", "role": "nurse", "colour": 1}"#).unwrap_err();
+        assert!(err.contains("colour"), "{err}");
+        let err = parse(
+            r#"{"reviewer": "A", "role": "nurse", "due_times": {"commercial": {"expedited_hours": "x", "standard_days": 15}}}"#,
+        )
+        .unwrap_err();
+        assert!(err.contains("$.due_times.commercial.expedited_hours"), "{err}");
+        let err = parse(r#"{"reviewer": " ", "role": "nurse"}"#).unwrap_err();
+        assert!(err.contains("$.reviewer"), "{err}");
+    }
+
+    #[test]
+    fn asking_retries_until_the_answer_is_good() {
+        let mut input = io::Cursor::new(b"\nDana Whitfield, RN\n".to_vec());
+        let mut output = Vec::new();
+        let name = ask(&mut input, &mut output, "Who? ", |a| {
+            check_reviewer_name(a).map(|()| a.to_string())
+        });
+        assert_eq!(name.as_deref(), Some("Dana Whitfield, RN"));
+        let printed = String::from_utf8(output).unwrap();
+        assert!(printed.contains("must not be empty"), "{printed}");
+        let mut empty = io::Cursor::new(Vec::new());
+        assert!(ask(&mut empty, &mut Vec::new(), "Who? ", |a| Ok(a.to_string())).is_none());
+    }
+
+    #[test]
+    fn a_new_config_is_private_and_never_replaces_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("umdesk").join(CONFIG_NAME);
+        let config = parse(r#"{"reviewer": "A, RN", "role": "physician"}"#).unwrap();
+        write_new(&path, &config).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(load(&path).unwrap(), Some(config.clone()));
+        assert!(write_new(&path, &config).is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! `umdesk generate --count N [--seed S]`: fictional cases for demos and
+//! benchmarks, written through the store like any other case.
+
+use super::args::GenerateArgs;
+use super::output::{emit, warn};
+use super::{Env, Failure, config};
+use crate::case::history::{record_changes, seal};
+use crate::case::{Case, Change, Reviewer};
+use crate::store::{CaseStore, clock};
+
+pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
+    let policy = env.policy()?;
+    let settings = config::resolve(&env.identity, false)?;
+    let store = env.open_store()?;
+    let now = clock::now();
+    let count = usize::try_from(args.count).unwrap_or(usize::MAX);
+    let cases = crate::case::generate::generate(&policy, count, args.seed, now);
+    let mut first: Option<String> = None;
+    let mut last = String::new();
+    for mut case in cases {
+        let id = store_case(&store, &mut case, &settings.reviewer, now)?;
+        first.get_or_insert_with(|| id.clone());
+        last = id;
+    }
+    match first {
+        Some(first) => emit(&format!(
+            "Wrote {} fictional cases to {} ({first} .. {last}).\n",
+            args.count,
+            store.describe()
+        ))?,
+        None => warn("No case was generated."),
+    }
+    Ok(())
+}
+
+/// Creates the case under a free id. When the store had to give it another
+/// id than the generator did, the change is recorded in its history (and
+/// a sealed case sealed anew), so the case still verifies.
+fn store_case(
+    store: &dyn CaseStore,
+    case: &mut Case,
+    by: &Reviewer,
+    now: time::OffsetDateTime,
+) -> Result<String, Failure> {
+    let generated_id = case.id.clone();
+    let received = case.request.received_at.date();
+    let id = store
+        .create(case, received)
+        .map_err(|err| Failure::from_store(&err))?;
+    if id == generated_id || case.history.is_empty() {
+        return Ok(id);
+    }
+    let expected_last = case
+        .history
+        .last()
+        .map(|e| e.digest.clone())
+        .unwrap_or_default();
+    let was_sealed = case.seal.take().is_some();
+    record_changes(
+        case,
+        vec![Change {
+            field: "id".to_string(),
+            from: generated_id.clone(),
+            to: id.clone(),
+        }],
+        by,
+        "renumbered",
+        &format!("Generated as {generated_id}; that id was taken in this store, stored as {id}"),
+        now,
+    );
+    if was_sealed {
+        seal(case, now);
+    }
+    store
+        .save(case, &expected_last)
+        .map_err(|err| Failure::from_store(&err))?;
+    Ok(id)
+}

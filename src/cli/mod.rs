@@ -1,0 +1,221 @@
+//! The command line: `umdesk` opens the app; subcommands script the store
+//! and the rules. Every failure leaves with a message on stderr naming the
+//! file and the field, and an exit code from [`exit`].
+
+mod args;
+mod commands;
+mod config;
+mod demo;
+mod generate;
+mod output;
+mod policy_cmd;
+mod show;
+pub mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::policy::LoadedPolicy;
+use crate::store::{CaseStore, FileStore, StoreError, location};
+
+pub use args::Cli;
+pub use config::{Config, Settings};
+
+/// The exit codes, as `--help` documents them.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// verify found a problem; a case was not found; the app failed.
+    pub const PROBLEMS: u8 = 1;
+    /// A bad file, pack, config, id or argument.
+    pub const BAD_INPUT: u8 = 2;
+    /// The role may not do this.
+    pub const FORBIDDEN: u8 = 3;
+    /// The store could not be read or written.
+    pub const STORE: u8 = 4;
+}
+
+/// Why a command stopped: the exit code and what to say on stderr (nothing
+/// when the command already said it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure::new(exit::BAD_INPUT, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Failure {
+        Failure::new(exit::FORBIDDEN, message)
+    }
+
+    pub fn store(message: impl Into<String>) -> Failure {
+        Failure::new(exit::STORE, message)
+    }
+
+    /// The command printed its findings already; only the code is left.
+    pub fn quiet(code: u8) -> Failure {
+        Failure::new(code, String::new())
+    }
+
+    /// A store error, with the code that fits it.
+    pub fn from_store(err: &StoreError) -> Failure {
+        let code = match err {
+            StoreError::NotFound(_) => exit::PROBLEMS,
+            StoreError::InvalidId(_) => exit::BAD_INPUT,
+            _ => exit::STORE,
+        };
+        Failure::new(code, err.to_string())
+    }
+}
+
+/// Writing to stdout failed for a reason other than a closed pipe.
+impl From<std::io::Error> for Failure {
+    fn from(err: std::io::Error) -> Failure {
+        Failure::new(exit::PROBLEMS, format!("writing the output: {err}"))
+    }
+}
+
+/// The process's entry point: parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version land here too, with exit code 0.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::BAD_INPUT));
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                output::warn(&format!("umdesk: {}", failure.message.trim_end()));
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let env = Env {
+        cases: cli.cases.clone(),
+        policy: cli.policy.clone(),
+        identity: config::Identity {
+            reviewer: cli.reviewer.clone(),
+            role: cli.role,
+        },
+    };
+    commands::dispatch(&env, cli.command)
+}
+
+/// The global options, and what follows from them on demand.
+pub(crate) struct Env {
+    pub cases: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub identity: config::Identity,
+}
+
+impl Env {
+    /// The policy pack: `--policy FILE`, else the embedded MP 1.121.
+    pub fn policy(&self) -> Result<LoadedPolicy, Failure> {
+        match &self.policy {
+            None => Ok(LoadedPolicy::embedded()),
+            Some(path) => load_pack(path),
+        }
+    }
+
+    /// The store directory from `--cases`, `UMDESK_CASES` or the platform.
+    pub fn cases_dir(&self) -> Result<PathBuf, Failure> {
+        location::cases_dir(self.cases.as_deref()).map_err(Failure::store)
+    }
+
+    /// Opens the store and reports its permission problems on stderr.
+    pub fn open_store(&self) -> Result<FileStore, Failure> {
+        open_store_at(&self.cases_dir()?)
+    }
+}
+
+pub(crate) fn open_store_at(dir: &Path) -> Result<FileStore, Failure> {
+    let store = FileStore::open(dir).map_err(|err| Failure::store(err.to_string()))?;
+    for warning in store.warnings() {
+        output::warn(&format!("warning: {}", warning.0));
+    }
+    Ok(store)
+}
+
+/// Reads a pack; every problem is named by the file and its JSON path.
+pub(crate) fn load_pack(path: &Path) -> Result<LoadedPolicy, Failure> {
+    let name = path.display().to_string();
+    let text = read_text(path)?;
+    LoadedPolicy::from_json(&text, &name).map_err(|err| {
+        let lines: Vec<String> = err
+            .problems
+            .iter()
+            .map(|p| format!("{name}: {}: {}", p.path, p.message))
+            .collect();
+        Failure::input(format!(
+            "{name} is not a valid policy pack:\n{}",
+            lines.join("\n")
+        ))
+    })
+}
+
+/// A text file given on the command line, or stdin for `-`. Errors name it.
+pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
+    let (name, bytes) = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|err| Failure::input(format!("stdin: {err}")))?;
+        ("stdin".to_string(), bytes)
+    } else {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => (name, bytes),
+            Err(err) => return Err(Failure::input(format!("{name}: {err}"))),
+        }
+    };
+    String::from_utf8(bytes).map_err(|err| {
+        let at = err.utf8_error().valid_up_to();
+        let line = err.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Failure::input(format!("{name}: line {line}: not UTF-8 text (byte {at})"))
+    })
+}
+
+/// The name a file given on the command line goes by in messages.
+pub(crate) fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Opens the interactive app.
+pub(crate) fn open_app(
+    store: FileStore,
+    policy: LoadedPolicy,
+    settings: Settings,
+) -> Result<(), Failure> {
+    let context = crate::tui::Context {
+        store: Box::new(store) as Box<dyn CaseStore>,
+        policy,
+        reviewer: settings.reviewer,
+        due_table: settings.due_table,
+        stale_lock_after: time::Duration::hours(i64::from(settings.stale_lock_hours)),
+        now: crate::store::clock::now,
+    };
+    crate::tui::run(context).map_err(|err| Failure::new(exit::PROBLEMS, err))
+}

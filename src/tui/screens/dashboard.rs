@@ -1,0 +1,123 @@
+//! Dashboard for supervisors: the queue in figures and charts, from the
+//! same computation as `umdesk stats`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, Table};
+use time::OffsetDateTime;
+
+use crate::case::Case;
+use crate::cli::stats::{Stats, compute};
+use crate::tui::theme::Theme;
+
+pub struct DashboardState {
+    pub stats: Stats,
+}
+
+impl DashboardState {
+    pub fn new(cases: &[Case], now: OffsetDateTime) -> DashboardState {
+        DashboardState { stats: compute(cases, now) }
+    }
+}
+
+pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let stats = &dashboard.stats;
+    let [summary, charts, reviewers] = area.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(9),
+        Constraint::Min(3),
+    ]));
+    let median = stats
+        .turnaround
+        .median_hours
+        .map(|h| format!("{h:.1} h"))
+        .unwrap_or_else(|| "-".to_string());
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!(
+                " {} cases · {} open · {} {} overdue · {} due today · turnaround median {median}",
+                stats.total, stats.open, theme.symbols.overdue, stats.overdue, stats.due_today
+            ),
+            theme.title,
+        )),
+        summary,
+    );
+    let [by_status, turnaround] = charts.layout(&Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]));
+    let status_bars: Vec<Bar> = stats
+        .by_status
+        .iter()
+        .map(|(status, count)| Bar::default().label(Line::from(short(status))).value(*count as u64))
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" By status "))
+            .data(BarGroup::default().bars(&status_bars))
+            .bar_width(5)
+            .bar_gap(1)
+            .bar_style(theme.selected)
+            .value_style(theme.banner),
+        by_status,
+    );
+    let bucket_bars: Vec<Bar> = stats
+        .turnaround_buckets
+        .iter()
+        .map(|b| Bar::default().label(Line::from(short(b.label))).value(b.count as u64))
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Turnaround "))
+            .data(BarGroup::default().bars(&bucket_bars))
+            .bar_width(5)
+            .bar_gap(1)
+            .bar_style(theme.met)
+            .value_style(theme.banner),
+        turnaround,
+    );
+    render_reviewers(stats, theme, frame, reviewers);
+}
+
+fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let percent = |rate: Option<f64>| rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "-".to_string());
+    let rows: Vec<Row> = stats
+        .reviewers
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                r.reviewer.clone(),
+                r.decided.to_string(),
+                r.qa_reviewed.to_string(),
+                percent(r.qa_agreement_rate),
+                percent(r.qa_criteria_agreement_rate),
+                r.turnaround.median_hours.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "-".to_string()),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(18),
+            Constraint::Length(7),
+            Constraint::Length(6),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(["Reviewer", "Decided", "QA'd", "Outcome", "Criteria", "Median"]).style(theme.title))
+    .block(Block::default().borders(Borders::TOP).border_style(theme.border).title(" Throughput and QA agreement "));
+    frame.render_widget(table, area);
+}
+
+/// Bar labels are five cells wide.
+fn short(label: &str) -> String {
+    let words: Vec<&str> = label.split(['_', ' ']).collect();
+    let text = match words.as_slice() {
+        ["in", "review"] => "revw".to_string(),
+        ["not", "applicable"] => "n/a".to_string(),
+        ["under", n, unit] => format!("<{n}{}", &unit[..1]),
+        [first, ..] => first.chars().take(5).collect(),
+        [] => String::new(),
+    };
+    text
+}

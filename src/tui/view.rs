@@ -1,0 +1,159 @@
+//! State to frame: the chrome, the screen, then any overlay on top.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Screen};
+use super::overlay::Overlay;
+use super::screens;
+use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH, popup};
+use super::workspace::WorkView;
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        chrome::too_small(frame, &app.theme);
+        return;
+    }
+    let [title, body, message, footer] = area.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ]));
+    let reviewer = &app.context.reviewer;
+    let who = format!("{} ({})", reviewer.name, reviewer.role.label());
+    chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
+    let policy = &app.context.policy.policy;
+    match &app.screen {
+        Screen::Queue => screens::queue::render(&app.queue, &app.theme, frame, body),
+        Screen::Intake(intake) => screens::intake::render(intake, policy, &app.theme, frame, body),
+        Screen::Case(ws) if ws.view == WorkView::Determination => {
+            screens::determination::render(ws, policy, reviewer, &app.theme, frame, body)
+        }
+        Screen::Case(ws) => screens::review::render(ws, policy, &app.theme, frame, body),
+        Screen::CaseView(view) => screens::case_view::render(view, &app.theme, frame, body),
+        Screen::Dashboard(dashboard) => screens::dashboard::render(dashboard, &app.theme, frame, body),
+    }
+    chrome::message_line(frame, message, app.message.as_ref(), &app.theme);
+    chrome::footer(frame, footer, app.key_context(), &app.theme);
+    if let Some(overlay) = &app.overlay {
+        render_overlay(app, overlay, frame);
+    }
+}
+
+fn screen_title(app: &App) -> &'static str {
+    match &app.screen {
+        Screen::Queue => "Queue",
+        Screen::Intake(_) => "Intake: new request",
+        Screen::Case(ws) if ws.view == WorkView::Determination => "Determination",
+        Screen::Case(_) => "Review",
+        Screen::CaseView(_) => "Case view (read-only)",
+        Screen::Dashboard(_) => "Dashboard",
+    }
+}
+
+fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
+    let theme = &app.theme;
+    match overlay {
+        Overlay::Help { scroll } => screens::help::render(app.key_context(), *scroll, theme, frame),
+        Overlay::ConfirmQuit | Overlay::ConfirmLeave => {
+            let inner = popup(frame, 60, 5, "Unsaved work", theme);
+            let text = vec![
+                Line::raw("This case has changes that are not saved (a draft is kept)."),
+                Line::from(vec![
+                    Span::styled("s", theme.key),
+                    Span::raw(" save   "),
+                    Span::styled("d", theme.key),
+                    Span::raw(" discard   "),
+                    Span::styled("Esc", theme.key),
+                    Span::raw(" stay"),
+                ]),
+            ];
+            frame.render_widget(Paragraph::new(text), inner);
+        }
+        Overlay::Recover { drafts, selected } => {
+            let inner = popup(frame, 70, drafts.len() as u16 + 5, "Recover unsaved work", theme);
+            let mut lines = vec![Line::raw("Reviews interrupted by a crash or a dropped connection:")];
+            for (i, (key, path)) in drafts.iter().enumerate() {
+                let marker = if i == *selected { theme.symbols.focus } else { " " };
+                lines.push(Line::styled(format!("{marker} {key}  ({})", path.display()), if i == *selected { theme.selected } else { theme.text }));
+            }
+            lines.push(Line::from(vec![
+                Span::styled("Enter", theme.key),
+                Span::raw(" recover   "),
+                Span::styled("d", theme.key),
+                Span::raw(" discard   "),
+                Span::styled("Esc", theme.key),
+                Span::raw(" later"),
+            ]));
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+        Overlay::Prompt(prompt) => {
+            let height = prompt.fields.len() as u16 * 2 + 4;
+            let inner = popup(frame, 72, height, &prompt.title, theme);
+            let mut lines = Vec::new();
+            for (i, (label, field)) in prompt.fields.iter().enumerate() {
+                let focused = i == prompt.focus;
+                lines.push(Line::styled(label.clone(), if focused { theme.selected } else { theme.dim }));
+                let cursor = if focused { "_" } else { "" };
+                lines.push(Line::raw(format!("  {}{cursor}", field.text)));
+            }
+            match &prompt.error {
+                Some(error) => lines.push(Line::styled(format!("{} {error}", theme.symbols.not_met), theme.error)),
+                None => lines.push(Line::styled("Enter confirms · Tab next field · Esc cancels", theme.dim)),
+            }
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
+        Overlay::Editor { title, area, .. } => {
+            let height = frame.area().height.saturating_sub(4);
+            let inner = popup(frame, 76, height, &format!("{title} · Esc or ^S done"), theme);
+            render_editor(area, inner, frame);
+        }
+        Overlay::Definitions { criterion, terms } => {
+            let inner = popup(frame, 72, terms.len() as u16 * 3 + 3, &format!("Definitions: {criterion}"), theme);
+            let mut lines = Vec::new();
+            if terms.is_empty() {
+                lines.push(Line::raw("This criterion uses no defined term of section V."));
+            }
+            for (term, text) in terms {
+                lines.push(Line::styled(term.clone(), theme.title));
+                lines.push(Line::raw(text.clone()));
+            }
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
+        Overlay::Problems { title, problems } => {
+            let inner = popup(frame, 72, problems.len() as u16 * 2 + 3, title, theme);
+            let lines: Vec<Line> = problems
+                .iter()
+                .map(|p| Line::styled(format!("{} {p}", theme.symbols.not_met), theme.error))
+                .collect();
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
+    }
+}
+
+/// Only the lines around the cursor are laid out, so a huge note is cheap.
+fn render_editor(area: &super::widgets::text_area::TextArea, inner: ratatui::layout::Rect, frame: &mut Frame) {
+    let (cursor_line, cursor_column) = area.cursor_position();
+    let height = inner.height as usize;
+    let first = cursor_line.saturating_sub(height.saturating_sub(1));
+    let lines: Vec<Line> = area
+        .text
+        .split('\n')
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(i, line)| {
+            if i != cursor_line {
+                return Line::raw(line.to_string());
+            }
+            let before: String = line.chars().take(cursor_column).collect();
+            let after: String = line.chars().skip(cursor_column).collect();
+            Line::raw(format!("{before}▏{after}"))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

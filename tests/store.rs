@@ -1,0 +1,704 @@
+//! The file store: round trips, permissions, conflicts, unreadable files,
+//! the queue index, locks, the access log, drafts and the store location.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
+use umdesk::case::history::record;
+use umdesk::case::{
+    self, Case, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Status, Urgency,
+};
+use umdesk::policy::LoadedPolicy;
+use umdesk::store::location::resolve;
+use umdesk::store::{
+    AccessEntry, AccessLogIntegrity, CaseStore, FileStore, LockHolder, LockInfo, StoreError,
+    hostname,
+};
+
+const RECEIVED: time::Date = date!(2026 - 12 - 01);
+
+fn nurse() -> Reviewer {
+    Reviewer {
+        name: "Dana Whitfield, RN".into(),
+        role: Role::Nurse,
+    }
+}
+
+fn at() -> OffsetDateTime {
+    datetime!(2026-12-01 09:14:03 -5)
+}
+
+/// A fresh case with one history entry, so `expected_last` means something.
+fn new_case(member: &str, received_at: OffsetDateTime) -> Case {
+    let policy = LoadedPolicy::embedded();
+    let facts = RequestFacts {
+        member: Member {
+            name: member.into(),
+            member_id: format!("FIC-{member}"),
+            date_of_birth: date!(1961 - 04 - 12),
+            product: Product::CommercialPpo,
+        },
+        provider: Provider {
+            name: "Fictional Transplant Center".into(),
+            npi: "1234567893".into(),
+        },
+        service: Service {
+            cpt_codes: vec!["47371".into()],
+            icd10_codes: vec!["C22.0".into()],
+            planned_date: None,
+        },
+        received_at,
+        urgency: Urgency::Standard,
+        lesions: Vec::new(),
+    };
+    let mut case = case::new_case("NEW", facts, &policy, &case::due::DueTable::default());
+    case.fictional = Some("Fictional case for the store tests".into());
+    record(&mut case, None, &nurse(), "intake", "Case created", at());
+    case
+}
+
+fn open_store() -> (tempfile::TempDir, FileStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path().join("cases")).unwrap();
+    (dir, store)
+}
+
+fn created(store: &FileStore, member: &str) -> Case {
+    let mut case = new_case(member, at());
+    store.create(&mut case, RECEIVED).unwrap();
+    case
+}
+
+fn last(case: &Case) -> String {
+    case.history
+        .last()
+        .map(|e| e.digest.clone())
+        .unwrap_or_default()
+}
+
+/// The case changed to `status`, with the change in its history.
+fn edited(case: &Case, status: Status) -> Case {
+    let mut next = case.clone();
+    next.status = status;
+    record(
+        &mut next,
+        Some(case),
+        &nurse(),
+        "status",
+        "Status changed",
+        at(),
+    );
+    next
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn status_in(store: &FileStore, id: &str) -> Option<Status> {
+    store
+        .list()
+        .cases
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.status)
+}
+
+#[test]
+fn create_then_load_gives_the_same_case() {
+    let (_dir, store) = open_store();
+    let mut case = new_case("Ana Example", at());
+    let id = store.create(&mut case, RECEIVED).unwrap();
+    assert_eq!(id, "UM-20261201-0001");
+    assert_eq!(case.id, id);
+    assert_eq!(store.load(&id).unwrap(), case);
+    assert_eq!(
+        fs::read_to_string(store.path_of(&id)).unwrap(),
+        case::to_json(&case)
+    );
+
+    let second = created(&store, "Ben Example");
+    assert_eq!(second.id, "UM-20261201-0002");
+    let other_day = {
+        let mut c = new_case("Cy Example", at());
+        store.create(&mut c, date!(2026 - 12 - 02)).unwrap()
+    };
+    assert_eq!(other_day, "UM-20261202-0001");
+}
+
+#[test]
+fn numbers_continue_after_the_highest_in_use() {
+    let (_dir, store) = open_store();
+    let first = created(&store, "A");
+    let second = created(&store, "B");
+    fs::remove_file(store.path_of(&first.id)).unwrap();
+    let third = created(&store, "C");
+    assert_eq!(second.id, "UM-20261201-0002");
+    assert_eq!(
+        third.id, "UM-20261201-0003",
+        "a deleted number is not reused"
+    );
+}
+
+#[test]
+fn everything_the_store_writes_is_owner_only() {
+    let (_dir, store) = open_store();
+    assert_eq!(mode(store.dir()), 0o700);
+    let case = created(&store, "Ana Example");
+    assert_eq!(mode(&store.path_of(&case.id)), 0o600);
+    store
+        .save(&edited(&case, Status::Pended), &last(&case))
+        .unwrap();
+    assert_eq!(mode(&store.path_of(&case.id)), 0o600);
+    store.lock(&case.id, &LockHolder::current(nurse())).unwrap();
+    assert_eq!(mode(&store.lock_path(&case.id)), 0o600);
+    let draft = store.save_draft(&case.id, "{}").unwrap();
+    assert_eq!(mode(&draft), 0o600);
+    assert_eq!(mode(&store.drafts_dir()), 0o700);
+    store
+        .log_access(&AccessEntry::new(&nurse(), &case.id, "view"))
+        .unwrap();
+    assert_eq!(mode(&store.access_log_path()), 0o600);
+    store.list();
+    assert_eq!(mode(&store.index_path()), 0o600);
+    assert!(store.warnings().is_empty(), "{:?}", store.warnings());
+}
+
+#[test]
+fn loose_permissions_are_reported_by_path() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    let path = store.path_of(&case.id);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(store.dir(), fs::Permissions::from_mode(0o777)).unwrap();
+    let warnings: Vec<String> = store.warnings().into_iter().map(|w| w.0).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&store.describe()) && w.contains("written")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&path.display().to_string()) && w.contains("read")),
+        "{warnings:?}"
+    );
+    fs::set_permissions(store.dir(), fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn a_save_from_a_stale_version_is_a_conflict_and_writes_nothing() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    let path = store.path_of(&case.id);
+
+    let stale = last(&case);
+    let mine = edited(&case, Status::Pended);
+    store.save(&mine, &stale).unwrap();
+    let saved = fs::read(&path).unwrap();
+
+    // Someone else, still holding the version before, saves.
+    let theirs = edited(&case, Status::Referred);
+    match store.save(&theirs, &stale) {
+        Err(StoreError::Conflict { id, detail }) => {
+            assert_eq!(id, case.id);
+            assert!(detail.contains("Dana Whitfield"), "{detail}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(fs::read(&path).unwrap(), saved);
+    match store.save(&theirs, "not a digest at all") {
+        Err(StoreError::Conflict { .. }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(fs::read(&path).unwrap(), saved);
+    assert_eq!(store.load(&case.id).unwrap(), mine);
+}
+
+#[test]
+fn saving_a_case_that_was_never_created_is_not_found() {
+    let (_dir, store) = open_store();
+    let mut case = new_case("Ana Example", at());
+    case.id = "UM-20261201-0042".into();
+    assert!(matches!(
+        store.save(&case, ""),
+        Err(StoreError::NotFound(id)) if id == "UM-20261201-0042"
+    ));
+    assert!(!store.path_of(&case.id).exists());
+}
+
+#[test]
+fn a_garbage_file_is_listed_as_unreadable_and_never_touched() {
+    let (_dir, store) = open_store();
+    let good = created(&store, "Ana Example");
+    let other = created(&store, "Ben Example");
+    let garbage_path = store.dir().join("UM-20261201-0099.json");
+    let garbage = b"{\n  \"schema_version\": 1,\n  \"id\": \"UM-20261201-0099\",\n  oops\n}\n";
+    fs::write(&garbage_path, garbage).unwrap();
+
+    for _ in 0..2 {
+        let listing = store.list();
+        let ids: Vec<&str> = listing.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert!(ids.contains(&good.id.as_str()) && ids.contains(&other.id.as_str()));
+        assert_eq!(listing.unreadable.len(), 1);
+        let bad = &listing.unreadable[0];
+        assert_eq!(bad.path, garbage_path);
+        assert!(bad.reason.contains("line 4"), "{}", bad.reason);
+    }
+
+    store
+        .save(&edited(&good, Status::Pended), &last(&good))
+        .unwrap();
+    store.list();
+    match store.load("UM-20261201-0099") {
+        Err(StoreError::Unreadable(u)) => {
+            assert_eq!(u.path, garbage_path);
+            assert!(u.reason.contains("line 4"), "{}", u.reason);
+        }
+        other => panic!("expected unreadable, got {other:?}"),
+    }
+    let mut over = new_case("Mallory", at());
+    over.id = "UM-20261201-0099".into();
+    assert!(matches!(
+        store.save(&over, ""),
+        Err(StoreError::Unreadable(_))
+    ));
+    assert_eq!(fs::read(&garbage_path).unwrap(), garbage);
+}
+
+#[test]
+fn files_that_are_not_cases_are_reported_not_followed() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    // A case under another case's name would be saved under the wrong name.
+    let copy = store.dir().join("UM-20261201-0007.json");
+    fs::copy(store.path_of(&case.id), &copy).unwrap();
+    fs::write(store.dir().join("bad name.json"), "{}").unwrap();
+    fs::create_dir(store.dir().join("UM-20261201-0008.json")).unwrap();
+    fs::write(
+        store.dir().join("UM-20261201-0009.json"),
+        [0xff, 0xfe, b'{'],
+    )
+    .unwrap();
+    fs::write(store.dir().join("notes.txt"), "not a case").unwrap();
+    fs::write(store.dir().join(".UM-20261201-0001.json.tmp-1-0"), "{").unwrap();
+
+    let listing = store.list();
+    assert_eq!(listing.cases.len(), 1);
+    let reasons: Vec<String> = listing
+        .unreadable
+        .iter()
+        .map(|u| format!("{}: {}", u.path.display(), u.reason))
+        .collect();
+    assert_eq!(listing.unreadable.len(), 4, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("0007.json") && r.contains(&case.id))
+    );
+    assert!(reasons.iter().any(|r| r.contains("bad name.json")));
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("0008.json") && r.contains("regular"))
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("0009.json") && r.contains("UTF-8"))
+    );
+}
+
+#[test]
+fn ids_that_could_leave_the_store_are_refused() {
+    let (_dir, store) = open_store();
+    let long = "x".repeat(200);
+    for bad in [
+        "../x",
+        "a/b",
+        "a\0b",
+        long.as_str(),
+        "",
+        ".queue-index",
+        "..",
+        "a\\b",
+    ] {
+        assert!(
+            matches!(store.load(bad), Err(StoreError::InvalidId(_))),
+            "load {bad:?}"
+        );
+        assert!(matches!(
+            store.lock(bad, &LockHolder::current(nurse())),
+            Err(StoreError::InvalidId(_))
+        ));
+        assert!(matches!(
+            store.save_draft(bad, "{}"),
+            Err(StoreError::InvalidId(_))
+        ));
+        assert!(matches!(
+            store.load_draft(bad),
+            Err(StoreError::InvalidId(_))
+        ));
+        assert!(matches!(
+            store.break_lock(bad),
+            Err(StoreError::InvalidId(_))
+        ));
+        let mut case = new_case("Mallory", at());
+        case.id = bad.to_string();
+        assert!(matches!(
+            store.save(&case, ""),
+            Err(StoreError::InvalidId(_))
+        ));
+        assert!(store.path_of(bad).starts_with(store.dir()));
+        assert_eq!(store.path_of(bad).parent(), Some(store.dir()));
+    }
+    assert!(
+        fs::read_dir(store.dir()).unwrap().next().is_none(),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn the_queue_index_follows_every_change() {
+    let (_dir, store) = open_store();
+    let a = created(&store, "Ana Example");
+    let b = created(&store, "Ben Example");
+    assert_eq!(status_in(&store, &a.id), Some(Status::InReview));
+    assert!(store.index_path().exists());
+
+    let a2 = edited(&a, Status::Pended);
+    store.save(&a2, &last(&a)).unwrap();
+    assert_eq!(status_in(&store, &a.id), Some(Status::Pended));
+
+    // Rewritten in place at once, same size: only the racy rule catches it.
+    let path = store.path_of(&b.id);
+    let text = fs::read_to_string(&path).unwrap();
+    store.list();
+    let same_size = text.replace("\"Ben Example\"", "\"Bea Example\"");
+    assert_ne!(same_size, text);
+    assert_eq!(same_size.len(), text.len());
+    fs::write(&path, same_size).unwrap();
+    let member = |store: &FileStore| {
+        store
+            .list()
+            .cases
+            .into_iter()
+            .find(|c| c.id == b.id)
+            .map(|c| c.member)
+    };
+    assert_eq!(member(&store).as_deref(), Some("Bea Example"));
+
+    // Vanished files leave the queue.
+    fs::remove_file(&path).unwrap();
+    assert_eq!(status_in(&store, &b.id), None);
+    assert_eq!(store.list().cases.len(), 1);
+}
+
+#[test]
+fn a_missing_or_damaged_index_is_rebuilt() {
+    let (_dir, store) = open_store();
+    for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
+        let mut case = new_case(name, at() - Duration::days(i as i64));
+        store.create(&mut case, RECEIVED).unwrap();
+    }
+    let expected = store.list().cases;
+    assert_eq!(expected.len(), 3);
+    let dues: Vec<_> = expected.iter().map(|c| c.due_at).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "sorted by due time");
+    assert_eq!(expected[0].member, "Ben");
+
+    let index = store.index_path();
+    let good = fs::read(&index).unwrap();
+    fs::remove_file(&index).unwrap();
+    assert_eq!(store.list().cases, expected);
+
+    let mut damaged = vec![
+        Vec::new(),
+        b"garbage".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        good.iter().rev().copied().collect(),
+    ];
+    for at in [0, 9, 40, good.len() / 2, good.len() - 1] {
+        let mut bytes = good.clone();
+        bytes[at] ^= 0x5a;
+        damaged.push(bytes);
+    }
+    for bytes in damaged {
+        fs::write(&index, &bytes).unwrap();
+        assert_eq!(store.list().cases, expected);
+    }
+}
+
+fn other_holder(pid: u32) -> LockHolder {
+    LockHolder {
+        reviewer: Reviewer {
+            name: "Sam Okafor, RN".into(),
+            role: Role::Nurse,
+        },
+        host: hostname(),
+        pid,
+        connection: Some("10.0.0.5 51234 10.0.0.1 22".into()),
+    }
+}
+
+#[test]
+fn a_lock_names_its_holder_and_keeps_others_out() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    let me = LockHolder::current(nurse());
+    let taken = store.lock(&case.id, &me).unwrap();
+    assert_eq!(taken.holder, me);
+
+    let other = other_holder(me.pid.wrapping_add(1));
+    match store.lock(&case.id, &other) {
+        Err(StoreError::Locked(info)) => {
+            assert_eq!(info.holder, me);
+            let text = info.describe();
+            assert!(
+                text.starts_with("Locked by Dana Whitfield, RN (nurse) on host "),
+                "{text}"
+            );
+            assert!(text.contains(&format!("process {}", me.pid)), "{text}");
+            assert!(text.contains(&me.host), "{text}");
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    // The same editor opening again gets its own lock back.
+    assert_eq!(store.lock(&case.id, &me).unwrap(), taken);
+
+    assert!(matches!(
+        store.unlock(&case.id, &other),
+        Err(StoreError::Locked(_))
+    ));
+    assert!(store.lock_path(&case.id).exists());
+    assert_eq!(store.lock_info(&case.id), Some(taken.clone()));
+
+    store.unlock(&case.id, &me).unwrap();
+    assert!(store.lock_info(&case.id).is_none());
+    store.unlock(&case.id, &me).unwrap();
+
+    let theirs = store.lock(&case.id, &other).unwrap();
+    assert!(theirs.describe().contains("via ssh 10.0.0.5"));
+    assert_eq!(store.break_lock(&case.id).unwrap(), theirs);
+    assert!(store.lock_info(&case.id).is_none());
+    assert!(store.break_lock(&case.id).is_err());
+    // Locks never show up as cases.
+    assert_eq!(store.list().cases.len(), 1);
+    assert!(store.list().unreadable.is_empty());
+}
+
+#[test]
+fn an_unreadable_lock_is_reported_not_ignored() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    let path = store.lock_path(&case.id);
+    fs::write(&path, "{half").unwrap();
+    match store.lock(&case.id, &LockHolder::current(nurse())) {
+        Err(StoreError::Unreadable(u)) => assert_eq!(u.path, path),
+        other => panic!("expected Unreadable, got {other:?}"),
+    }
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{half");
+}
+
+#[test]
+fn stale_locks_are_recognized() {
+    let host = hostname();
+    let now = OffsetDateTime::now_utc();
+    let max_age = Duration::hours(8);
+
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    let dead = LockInfo {
+        holder: other_holder(dead_pid),
+        since: now,
+    };
+    assert!(dead.is_stale(now, max_age, &host), "its process is gone");
+
+    let alive_here = LockInfo {
+        holder: other_holder(std::process::id()),
+        since: now,
+    };
+    assert!(!alive_here.is_stale(now, max_age, &host));
+
+    let mut elsewhere = alive_here.clone();
+    elsewhere.holder.host = "elsewhere".into();
+    assert!(
+        !elsewhere.is_stale(now, max_age, &host),
+        "fresh, on another host"
+    );
+    // On another host a pid says nothing; only age counts.
+    elsewhere.holder.pid = dead_pid;
+    assert!(!elsewhere.is_stale(now, max_age, &host));
+
+    let mut old = alive_here.clone();
+    old.holder.host = "elsewhere".into();
+    old.since = now - Duration::hours(9);
+    assert!(old.is_stale(now, max_age, &host), "older than the limit");
+
+    for pid in [0, u32::MAX] {
+        let bogus = LockInfo {
+            holder: other_holder(pid),
+            since: now,
+        };
+        assert!(bogus.is_stale(now, max_age, &host), "pid {pid}");
+    }
+}
+
+#[test]
+fn the_access_log_chains_and_shows_an_edit() {
+    let (_dir, store) = open_store();
+    let a = created(&store, "Ana Example");
+    let b = created(&store, "Ben Example");
+    let case_bytes = fs::read(store.path_of(&a.id)).unwrap();
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 0 }
+    );
+    for (id, action) in [
+        (&a.id, "open"),
+        (&b.id, "view"),
+        (&a.id, "show"),
+        (&a.id, "evaluate"),
+    ] {
+        store
+            .log_access(&AccessEntry::new(&nurse(), id, action))
+            .unwrap();
+    }
+    let all = store.access_log(None).unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].prev, "");
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].prev, pair[0].digest);
+    }
+    assert!(all.iter().all(|e| e.digest == e.compute_digest()));
+    assert!(all.iter().all(|e| e.from.starts_with(&hostname())));
+    let for_a = store.access_log(Some(&a.id)).unwrap();
+    assert_eq!(
+        for_a.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["open", "show", "evaluate"]
+    );
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 4 }
+    );
+    // Viewing never rewrites the case.
+    assert_eq!(fs::read(store.path_of(&a.id)).unwrap(), case_bytes);
+
+    let log = store.access_log_path();
+    let text = fs::read_to_string(&log).unwrap();
+    let edited = text.replacen("\"view\"", "\"edit\"", 1);
+    fs::write(&log, &edited).unwrap();
+    match store.verify_access_log() {
+        AccessLogIntegrity::Broken { line, reason } => {
+            assert_eq!(line, 2);
+            assert!(reason.contains("line 2"), "{reason}");
+        }
+        other => panic!("expected broken, got {other:?}"),
+    }
+
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(1);
+    fs::write(&log, lines.join("\n") + "\n").unwrap();
+    assert!(matches!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Broken { line: 2, .. }
+    ));
+
+    fs::write(&log, text.replacen('{', "[", 1)).unwrap();
+    assert!(matches!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Broken { line: 1, .. }
+    ));
+}
+
+#[test]
+fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
+    let (_dir, store) = open_store();
+    store
+        .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "view"))
+        .unwrap();
+    let log = store.access_log_path();
+    let mut text = fs::read_to_string(&log).unwrap();
+    text.push_str("{\"at\":\"2026-");
+    fs::write(&log, &text).unwrap();
+    store
+        .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "show"))
+        .unwrap();
+    let entries = store.access_log(None).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(matches!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Broken { line: 2, .. }
+    ));
+}
+
+#[test]
+fn drafts_round_trip() {
+    let (_dir, store) = open_store();
+    assert!(store.drafts().is_empty());
+    let case = created(&store, "Ana Example");
+    let draft = r#"{"note":"half a review, 半分, 👩‍⚕️"}"#;
+    let path = store.save_draft(&case.id, draft).unwrap();
+    assert_eq!(path.parent(), Some(store.drafts_dir().as_path()));
+    store.save_draft("new-20261201-091403", "{}").unwrap();
+    store.save_draft(&case.id, draft).unwrap();
+    let keys: Vec<String> = store.drafts().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [case.id.clone(), "new-20261201-091403".to_string()]);
+    assert_eq!(store.load_draft(&case.id).unwrap(), draft);
+    store.discard_draft(&case.id).unwrap();
+    store.discard_draft(&case.id).unwrap();
+    assert!(store.load_draft(&case.id).is_err());
+    assert_eq!(store.drafts().len(), 1);
+    // Drafts are not cases.
+    assert_eq!(store.list().cases.len(), 1);
+}
+
+#[test]
+fn the_store_is_found_flag_then_environment_then_platform() {
+    let flag = PathBuf::from("/from/flag");
+    let env = std::ffi::OsString::from("/from/env");
+    let data = PathBuf::from("/home/dana/.local/share/umdesk");
+    let resolved = |f: Option<&PathBuf>, e: Option<&std::ffi::OsString>, d: Option<&PathBuf>| {
+        resolve(
+            f.map(|p| p.as_path()),
+            e.map(|v| v.as_os_str()),
+            d.map(|p| p.as_path()),
+        )
+    };
+    assert_eq!(
+        resolved(Some(&flag), Some(&env), Some(&data)),
+        Ok(flag.clone())
+    );
+    assert_eq!(
+        resolved(None, Some(&env), Some(&data)),
+        Ok(PathBuf::from("/from/env"))
+    );
+    assert_eq!(resolved(None, None, Some(&data)), Ok(data.join("cases")));
+    let empty = std::ffi::OsString::new();
+    assert_eq!(
+        resolved(None, Some(&empty), Some(&data)),
+        Ok(data.join("cases"))
+    );
+    let none = resolved(None, None, None).unwrap_err();
+    assert!(
+        none.contains("--cases") && none.contains("UMDESK_CASES"),
+        "{none}"
+    );
+}
+
+#[test]
+fn opening_a_store_that_is_a_file_fails_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cases");
+    fs::write(&path, "").unwrap();
+    match FileStore::open(&path) {
+        Err(StoreError::Io { path: p, .. }) => assert_eq!(p, path),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}

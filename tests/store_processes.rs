@@ -1,0 +1,229 @@
+//! The store between real processes: simultaneous creates, a race for one
+//! lock, and a writer killed with SIGKILL in the middle of its saves.
+//! The other side of each race is `src/bin/umdesk-store-probe.rs`.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use time::macros::{date, datetime};
+use umdesk::case::history::{Integrity, record, verify};
+use umdesk::case::{
+    self, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency, parse_case,
+};
+use umdesk::policy::{LoadedPolicy, sha256_hex};
+use umdesk::store::{CaseStore, FileStore};
+
+const PROBE: &str = env!("CARGO_BIN_EXE_umdesk-store-probe");
+
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+/// Probes that start their work at the same instant, `delay` from now
+/// (long enough for both to have started).
+fn probes(dir: &Path, args: &[&str], count: usize) -> Vec<Child> {
+    let start_at = now_ms() + 400;
+    (0..count)
+        .map(|_| {
+            Command::new(PROBE)
+                .arg(dir)
+                .args(args)
+                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect()
+}
+
+fn finish(child: Child) -> (i32, String, String) {
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn store() -> (tempfile::TempDir, FileStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path().join("cases")).unwrap();
+    (dir, store)
+}
+
+fn one_case(store: &FileStore) -> String {
+    let policy = LoadedPolicy::embedded();
+    let facts = RequestFacts {
+        member: Member {
+            name: "Ana Example".into(),
+            member_id: "FIC000001".into(),
+            date_of_birth: date!(1961 - 04 - 12),
+            product: Product::CommercialPpo,
+        },
+        provider: Provider {
+            name: "Fictional Transplant Center".into(),
+            npi: "1234567893".into(),
+        },
+        service: Service {
+            cpt_codes: vec!["47371".into()],
+            icd10_codes: vec!["C22.0".into()],
+            planned_date: None,
+        },
+        received_at: datetime!(2026-12-01 09:14:03 -5),
+        urgency: Urgency::Standard,
+        lesions: Vec::new(),
+    };
+    let mut case = case::new_case("NEW", facts, &policy, &case::due::DueTable::default());
+    case.fictional = Some("Fictional case for the store process tests".into());
+    let nurse = Reviewer {
+        name: "Dana Whitfield, RN".into(),
+        role: Role::Nurse,
+    };
+    record(
+        &mut case,
+        None,
+        &nurse,
+        "intake",
+        "Case created",
+        datetime!(2026-12-01 09:14:03 -5),
+    );
+    store.create(&mut case, date!(2026 - 12 - 01)).unwrap()
+}
+
+#[test]
+fn two_processes_creating_at_once_get_distinct_ids() {
+    let (_dir, store) = store();
+    let children = probes(store.dir(), &["create", "50"], 2);
+    let mut ids = Vec::new();
+    for child in children {
+        let (code, out, err) = finish(child);
+        assert_eq!(code, 0, "{err}");
+        ids.extend(out.lines().map(str::to_string));
+    }
+    assert_eq!(ids.len(), 100);
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 100, "{ids:?}");
+
+    let listing = store.list();
+    assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+    assert_eq!(listing.cases.len(), 100);
+    for id in &ids {
+        assert_eq!(&store.load(id).unwrap().id, id);
+    }
+    let files = std::fs::read_dir(store.dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .count();
+    assert_eq!(files, 100);
+}
+
+#[test]
+fn two_processes_racing_for_a_lock_one_wins() {
+    let (_dir, store) = store();
+    let id = one_case(&store);
+    for round in 0..5 {
+        let children = probes(store.dir(), &["lock", &id], 2);
+        let results: Vec<_> = children.into_iter().map(finish).collect();
+        let winners = results
+            .iter()
+            .filter(|(code, out, _)| *code == 0 && out == "won\n");
+        assert_eq!(winners.count(), 1, "round {round}: {results:?}");
+        let loser = results.iter().find(|(code, _, _)| *code != 0).unwrap();
+        assert_eq!(loser.0, 3, "round {round}: {results:?}");
+        assert!(
+            loser.1.starts_with("locked Locked by Probe "),
+            "{}",
+            loser.1
+        );
+        let holder = store.lock_info(&id).unwrap().holder;
+        assert!(holder.reviewer.name.starts_with("Probe "));
+        store.break_lock(&id).unwrap();
+    }
+}
+
+/// xorshift: enough randomness for kill timings without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_save_never_leaves_a_torn_case() {
+    let (_dir, store) = store();
+    let id = one_case(&store);
+    let path = store.path_of(&id);
+    let seed = (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64)
+        | 1;
+    let mut rng = Rng(seed);
+    let mut current = sha256_hex(&std::fs::read(&path).unwrap());
+    let mut saves_seen = 0;
+
+    for round in 0..10 {
+        let mut child = Command::new(PROBE)
+            .arg(store.dir())
+            .args(["save-loop", &id, "300"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = reader.join().unwrap();
+
+        // The file must be the last version known saved, or the one that
+        // was being written when the kill came.
+        let mut in_flight = None;
+        for line in out.lines() {
+            if let Some(sha) = line.strip_prefix("writing ") {
+                in_flight = Some(sha.to_string());
+            } else if let Some(sha) = line.strip_prefix("saved ") {
+                current = sha.to_string();
+                in_flight = None;
+                saves_seen += 1;
+            }
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let on_disk = sha256_hex(&bytes);
+        let text = String::from_utf8(bytes).unwrap();
+        let case = parse_case(&text).unwrap_or_else(|e| panic!("round {round}, seed {seed}: {e}"));
+        assert_eq!(
+            verify(&case),
+            Integrity::Intact,
+            "round {round}, seed {seed}"
+        );
+        assert!(
+            on_disk == current || Some(&on_disk) == in_flight.as_ref(),
+            "round {round}, seed {seed}: the file is neither the saved version nor the one in flight"
+        );
+        current = on_disk;
+
+        let listing = store.list();
+        assert_eq!(listing.cases.len(), 1, "round {round}: {listing:?}");
+        assert!(listing.unreadable.is_empty(), "round {round}: {listing:?}");
+    }
+    assert!(saves_seen > 0, "the writer never got to save (seed {seed})");
+}
