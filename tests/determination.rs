@@ -16,7 +16,9 @@ use umdesk::case::{
 use umdesk::policy::{Answer, CriterionInput, LoadedPolicy, Policy};
 use umdesk::rules::answers::{self, AnswerError, mark, set_input, sync_all};
 use umdesk::rules::coding::CodeKind;
-use umdesk::rules::decision::{self, DecisionRequest, decide, qa_review, record_peer_to_peer, reopen};
+use umdesk::rules::decision::{
+    self, DecisionRequest, decide, qa_review, record_peer_to_peer, reopen,
+};
 use umdesk::rules::{self, Evaluation, coding_flags, evaluate, fitness, suggest};
 
 const CRITERIA: [&str; 5] = [
@@ -79,7 +81,12 @@ fn facts(product: Product) -> RequestFacts {
 
 /// A new case with its "created" history entry, nothing answered, no lesions.
 fn blank(policy: &LoadedPolicy, product: Product) -> Case {
-    let mut case = new_case("UM-20260302-0001", facts(product), policy, &DueTable::default());
+    let mut case = new_case(
+        "UM-20260302-0001",
+        facts(product),
+        policy,
+        &DueTable::default(),
+    );
     history::record(&mut case, None, &nurse(), "created", "created", T0);
     case
 }
@@ -170,7 +177,13 @@ fn name_of(policy: &Policy, criterion: &str) -> String {
 
 /// Asserts the outcome and, for information needed, one missing-information
 /// line per insufficient criterion, naming it.
-fn check_combination(policy: &Policy, evaluation: &Evaluation, fep: bool, answers: &[Answer; 5], how: &str) {
+fn check_combination(
+    policy: &Policy,
+    evaluation: &Evaluation,
+    fep: bool,
+    answers: &[Answer; 5],
+    how: &str,
+) {
     let want = expected(fep, answers);
     assert_eq!(evaluation.outcome, want, "{how}: {answers:?}, FEP {fep}");
     for (criterion, answer) in CRITERIA.iter().zip(answers) {
@@ -208,7 +221,11 @@ fn check_combination(policy: &Policy, evaluation: &Evaluation, fep: bool, answer
             .iter()
             .filter(|line| line.contains(&name))
             .count();
-        assert_eq!(naming, 1, "{how}: {answers:?}: one line must name {name:?}: {:?}", evaluation.missing_information);
+        assert_eq!(
+            naming, 1,
+            "{how}: {answers:?}: one line must name {name:?}: {:?}",
+            evaluation.missing_information
+        );
     }
 }
 
@@ -224,7 +241,13 @@ fn every_combination_of_answers_set_by_the_reviewer() {
                 assert_eq!(case.answer(criterion).unwrap().origin, Some(Origin::Manual));
             }
             let evaluation = evaluate(p, &case);
-            check_combination(p, &evaluation, product == Product::FepPpo, &answers, "marked");
+            check_combination(
+                p,
+                &evaluation,
+                product == Product::FepPpo,
+                &answers,
+                "marked",
+            );
         }
     }
 }
@@ -241,7 +264,13 @@ fn every_combination_of_answers_from_structured_input() {
             for result in &evaluation.criteria {
                 assert_eq!(result.origin, Some(Origin::Auto), "{answers:?}");
             }
-            check_combination(p, &evaluation, product == Product::FepPpo, &answers, "inputs");
+            check_combination(
+                p,
+                &evaluation,
+                product == Product::FepPpo,
+                &answers,
+                "inputs",
+            );
         }
     }
 }
@@ -254,7 +283,10 @@ fn every_product_but_fep_is_decided_under_the_policy() {
         let evaluation = evaluate(&policy.policy, &case);
         if product == Product::FepPpo {
             assert_eq!(evaluation.outcome, Outcome::NotApplicable);
-            assert_eq!(evaluation.refer_to.as_deref(), Some("FEP Medical Policy Manual"));
+            assert_eq!(
+                evaluation.refer_to.as_deref(),
+                Some("FEP Medical Policy Manual")
+            );
         } else {
             assert_eq!(evaluation.outcome, Outcome::MeetsCriteria, "{product:?}");
             assert_eq!(evaluation.refer_to, None);
@@ -269,7 +301,12 @@ fn unanswered_criteria_count_as_insufficient() {
     let case = blank(&policy, Product::CommercialPpo);
     let evaluation = evaluate(p, &case);
     assert_eq!(evaluation.outcome, Outcome::InformationNeeded);
-    assert!(evaluation.criteria.iter().all(|r| r.answer == Answer::Insufficient && r.origin.is_none()));
+    assert!(
+        evaluation
+            .criteria
+            .iter()
+            .all(|r| r.answer == Answer::Insufficient && r.origin.is_none())
+    );
     assert_eq!(evaluation.missing_information.len(), 5);
 
     // Four met by the reviewer, the fifth left alone.
@@ -279,7 +316,11 @@ fn unanswered_criteria_count_as_insufficient() {
             mark(p, &mut case, criterion, Answer::Met, None, AUTHOR).unwrap();
         }
         let evaluation = evaluate(p, &case);
-        assert_eq!(evaluation.outcome, Outcome::InformationNeeded, "{left} unanswered");
+        assert_eq!(
+            evaluation.outcome,
+            Outcome::InformationNeeded,
+            "{left} unanswered"
+        );
         assert_eq!(evaluation.missing_information.len(), 1);
         assert!(evaluation.missing_information[0].contains(&name_of(p, left)));
     }
@@ -307,7 +348,11 @@ fn size_answer(diameters: &[Option<f64>]) -> (Answer, Outcome) {
         .collect();
     sync_all(p, &mut case);
     let evaluation = evaluate(p, &case);
-    let result = evaluation.criteria.iter().find(|r| r.criterion == "tumor_size").unwrap();
+    let result = evaluation
+        .criteria
+        .iter()
+        .find(|r| r.criterion == "tumor_size")
+        .unwrap();
     assert_eq!(result.origin, Some(Origin::Auto));
     assert_eq!(rules::derive(p, &case, "tumor_size"), Some(result.answer));
     (result.answer, evaluation.outcome)
@@ -315,9 +360,18 @@ fn size_answer(diameters: &[Option<f64>]) -> (Answer, Outcome) {
 
 #[test]
 fn diameters_at_the_five_centimeter_boundary() {
-    assert_eq!(size_answer(&[Some(4.99)]), (Answer::Met, Outcome::MeetsCriteria));
-    assert_eq!(size_answer(&[Some(5.0)]), (Answer::NotMet, Outcome::DoesNotMeet));
-    assert_eq!(size_answer(&[Some(5.01)]), (Answer::NotMet, Outcome::DoesNotMeet));
+    assert_eq!(
+        size_answer(&[Some(4.99)]),
+        (Answer::Met, Outcome::MeetsCriteria)
+    );
+    assert_eq!(
+        size_answer(&[Some(5.0)]),
+        (Answer::NotMet, Outcome::DoesNotMeet)
+    );
+    assert_eq!(
+        size_answer(&[Some(5.01)]),
+        (Answer::NotMet, Outcome::DoesNotMeet)
+    );
 }
 
 #[test]
@@ -346,7 +400,10 @@ fn an_unmeasured_lesion_is_named_in_the_missing_information() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = met_case(&policy, Product::CommercialPpo);
-    case.lesions = vec![lesion("segment VI", Some(2.0)), lesion("segment VIII", None)];
+    case.lesions = vec![
+        lesion("segment VI", Some(2.0)),
+        lesion("segment VIII", None),
+    ];
     sync_all(p, &mut case);
     let evaluation = evaluate(p, &case);
     assert_eq!(evaluation.missing_information.len(), 1);
@@ -359,7 +416,10 @@ fn the_reason_for_a_failed_size_names_the_lesion() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = met_case(&policy, Product::CommercialPpo);
-    case.lesions = vec![lesion("segment VI", Some(3.1)), lesion("segment VII", Some(5.0))];
+    case.lesions = vec![
+        lesion("segment VI", Some(3.1)),
+        lesion("segment VII", Some(5.0)),
+    ];
     sync_all(p, &mut case);
     let evaluation = evaluate(p, &case);
     let reason = &evaluation.criteria[2].reason;
@@ -433,8 +493,19 @@ fn a_suggested_origin_gives_the_answer_the_policy_assigns_it() {
     for (codes, want) in cases {
         let mut case = with_codes(&policy, codes);
         let suggestion = suggest(p, &case).unwrap();
-        set_input(p, &mut case, &suggestion.criterion, Some(&suggestion.option), AUTHOR).unwrap();
-        assert_eq!(rules::derive(p, &case, "tumor_origin"), Some(want), "{codes:?}");
+        set_input(
+            p,
+            &mut case,
+            &suggestion.criterion,
+            Some(&suggestion.option),
+            AUTHOR,
+        )
+        .unwrap();
+        assert_eq!(
+            rules::derive(p, &case, "tumor_origin"),
+            Some(want),
+            "{codes:?}"
+        );
         let outcome = evaluate(p, &case).outcome;
         let want_outcome = match want {
             Answer::Met => Outcome::MeetsCriteria,
@@ -481,7 +552,10 @@ fn none_of_the_ten_policy_diagnosis_codes_is_flagged() {
         .collect();
     assert_eq!(
         listed,
-        ["C22.0", "C22.1", "C22.2", "C22.3", "C22.4", "C22.7", "C22.8", "C22.9", "C78.7", "C7B.02"]
+        [
+            "C22.0", "C22.1", "C22.2", "C22.3", "C22.4", "C22.7", "C22.8", "C22.9", "C78.7",
+            "C7B.02"
+        ]
     );
     for code in &listed {
         assert!(diagnosis_flags(&[code]).is_empty(), "{code}");
@@ -501,7 +575,11 @@ fn a_primary_site_code_beside_c78_7_is_not_flagged_an_unrelated_code_is() {
     let policy = loaded();
     let case = with_codes(&policy, &["K76.0"]);
     let flag = &coding_flags(&policy.policy, &case)[0];
-    assert!(flag.message.contains("K76.0") && flag.message.contains("MP 1.121"), "{}", flag.message);
+    assert!(
+        flag.message.contains("K76.0") && flag.message.contains("MP 1.121"),
+        "{}",
+        flag.message
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -544,7 +622,10 @@ fn an_unknown_procedure_code_is_flagged_without_a_cross_reference() {
     assert_eq!(flags.len(), 1);
     assert_eq!(flags[0].0, "99999");
     let message = &flags[0].1;
-    assert!(message.contains("99999") && message.contains("MP 1.121"), "{message}");
+    assert!(
+        message.contains("99999") && message.contains("MP 1.121"),
+        "{message}"
+    );
     for other in ["MP 1.055", "MP 1.088", "MP 1.084"] {
         assert!(!message.contains(other), "{message}");
     }
@@ -571,17 +652,36 @@ fn deciding_over_a_coding_flag_needs_an_acknowledgement() {
     case.service.cpt_codes = vec!["47381".to_string(), "47380".to_string()];
     let rationale = evaluate(p, &case).rationale;
     // The proposed approval names only the listed code.
-    assert!(rationale.contains("47381") && !rationale.contains("47380"), "{rationale}");
+    assert!(
+        rationale.contains("47381") && !rationale.contains("47380"),
+        "{rationale}"
+    );
 
     for missing in [None, Some(""), Some("   ")] {
-        let problems = decide(p, &mut case, &nurse(), &request(Decision::Approve, &rationale, missing), T0)
-            .unwrap_err();
-        assert!(problems.iter().any(|m| m.contains("acknowledge")), "{problems:?}");
+        let problems = decide(
+            p,
+            &mut case,
+            &nurse(),
+            &request(Decision::Approve, &rationale, missing),
+            T0,
+        )
+        .unwrap_err();
+        assert!(
+            problems.iter().any(|m| m.contains("acknowledge")),
+            "{problems:?}"
+        );
         assert_eq!(case.status, Status::InReview);
         assert!(case.determination.is_none());
     }
     let note = "47380 listed in error; the procedure is cryoablation";
-    decide(p, &mut case, &nurse(), &request(Decision::Approve, &rationale, Some(note)), T0).unwrap();
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::Approve, &rationale, Some(note)),
+        T0,
+    )
+    .unwrap();
     let determination = case.determination.as_ref().unwrap();
     assert_eq!(case.status, Status::Approved);
     assert_eq!(determination.coding_acknowledgement.as_deref(), Some(note));
@@ -595,7 +695,14 @@ fn deciding_without_a_flag_needs_no_acknowledgement() {
     let p = &policy.policy;
     let mut case = met_case(&policy, Product::CommercialPpo);
     let rationale = evaluate(p, &case).rationale;
-    decide(p, &mut case, &nurse(), &request(Decision::Approve, &rationale, None), T0).unwrap();
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::Approve, &rationale, None),
+        T0,
+    )
+    .unwrap();
     assert_eq!(case.determination.unwrap().coding_acknowledgement, None);
 }
 
@@ -633,11 +740,23 @@ fn an_override_needs_a_reason() {
     }
     // Insufficient differs from the derived answer too.
     assert!(matches!(
-        mark(p, &mut case, "unresectable", Answer::Insufficient, None, AUTHOR),
+        mark(
+            p,
+            &mut case,
+            "unresectable",
+            Answer::Insufficient,
+            None,
+            AUTHOR
+        ),
         Err(AnswerError::ReasonRequired { .. })
     ));
     assert!(answers::needs_reason(p, &case, "unresectable", Answer::Met));
-    assert!(!answers::needs_reason(p, &case, "unresectable", Answer::NotMet));
+    assert!(!answers::needs_reason(
+        p,
+        &case,
+        "unresectable",
+        Answer::NotMet
+    ));
 }
 
 #[test]
@@ -646,7 +765,15 @@ fn an_override_with_a_reason_is_stored_as_an_override() {
     let p = &policy.policy;
     let mut case = failing(&policy, "unresectable");
     let reason = "The surgeon's addendum of 2026-02-27 withdraws the offer of resection";
-    mark(p, &mut case, "unresectable", Answer::Met, Some(reason), AUTHOR).unwrap();
+    mark(
+        p,
+        &mut case,
+        "unresectable",
+        Answer::Met,
+        Some(reason),
+        AUTHOR,
+    )
+    .unwrap();
     let record = case.answer("unresectable").unwrap();
     assert_eq!(record.answer, Some(Answer::Met));
     assert_eq!(record.origin, Some(Origin::Override));
@@ -655,7 +782,10 @@ fn an_override_with_a_reason_is_stored_as_an_override() {
     let evaluation = evaluate(p, &case);
     assert_eq!(evaluation.outcome, Outcome::MeetsCriteria);
     let result = &evaluation.criteria[0];
-    assert_eq!((result.answer, result.origin, result.derived), (Answer::Met, Some(Origin::Override), Some(Answer::NotMet)));
+    assert_eq!(
+        (result.answer, result.origin, result.derived),
+        (Answer::Met, Some(Origin::Override), Some(Answer::NotMet))
+    );
     assert!(result.reason.contains(reason), "{}", result.reason);
 
     // It survives a save and a reload.
@@ -674,10 +804,21 @@ fn marking_what_the_record_gives_stays_auto() {
     assert_eq!(record.override_reason, None);
 
     // Agreeing after an override takes the override back.
-    mark(p, &mut case, "unresectable", Answer::Met, Some("addendum"), AUTHOR).unwrap();
+    mark(
+        p,
+        &mut case,
+        "unresectable",
+        Answer::Met,
+        Some("addendum"),
+        AUTHOR,
+    )
+    .unwrap();
     mark(p, &mut case, "unresectable", Answer::NotMet, None, AUTHOR).unwrap();
     let record = case.answer("unresectable").unwrap();
-    assert_eq!((record.origin, record.override_reason.as_deref()), (Some(Origin::Auto), None));
+    assert_eq!(
+        (record.origin, record.override_reason.as_deref()),
+        (Some(Origin::Auto), None)
+    );
 }
 
 #[test]
@@ -689,11 +830,24 @@ fn changing_the_input_of_an_auto_criterion_re_derives_it() {
 
     set_input(p, &mut case, "no_extrahepatic", Some("present"), AUTHOR).unwrap();
     let record = case.answer("no_extrahepatic").unwrap();
-    assert_eq!((record.answer, record.origin), (Some(Answer::NotMet), Some(Origin::Auto)));
+    assert_eq!(
+        (record.answer, record.origin),
+        (Some(Answer::NotMet), Some(Origin::Auto))
+    );
     assert_eq!(evaluate(p, &case).outcome, Outcome::DoesNotMeet);
 
-    set_input(p, &mut case, "no_extrahepatic", Some("not_documented"), AUTHOR).unwrap();
-    assert_eq!(case.answer("no_extrahepatic").unwrap().answer, Some(Answer::Insufficient));
+    set_input(
+        p,
+        &mut case,
+        "no_extrahepatic",
+        Some("not_documented"),
+        AUTHOR,
+    )
+    .unwrap();
+    assert_eq!(
+        case.answer("no_extrahepatic").unwrap().answer,
+        Some(Answer::Insufficient)
+    );
     assert_eq!(evaluate(p, &case).outcome, Outcome::InformationNeeded);
 
     set_input(p, &mut case, "no_extrahepatic", None, AUTHOR).unwrap();
@@ -703,7 +857,10 @@ fn changing_the_input_of_an_auto_criterion_re_derives_it() {
     // Lesions re-derive the size criterion.
     case.lesions = vec![lesion("segment V", Some(5.5))];
     sync_all(p, &mut case);
-    assert_eq!(case.answer("tumor_size").unwrap().answer, Some(Answer::NotMet));
+    assert_eq!(
+        case.answer("tumor_size").unwrap().answer,
+        Some(Answer::NotMet)
+    );
     case.lesions[0].diameter_cm = Some(4.5);
     sync_all(p, &mut case);
     assert_eq!(case.answer("tumor_size").unwrap().answer, Some(Answer::Met));
@@ -726,7 +883,15 @@ fn an_override_survives_an_input_change() {
 
     // An overridden size stands when lesions change as well.
     let mut case = failing(&policy, "tumor_size");
-    mark(p, &mut case, "tumor_size", Answer::Met, Some("Later imaging: 4.2 cm"), AUTHOR).unwrap();
+    mark(
+        p,
+        &mut case,
+        "tumor_size",
+        Answer::Met,
+        Some("Later imaging: 4.2 cm"),
+        AUTHOR,
+    )
+    .unwrap();
     case.lesions.push(lesion("segment II", Some(7.0)));
     sync_all(p, &mut case);
     assert_eq!(evaluate(p, &case).criteria[2].answer, Answer::Met);
@@ -764,24 +929,61 @@ fn a_nurse_may_not_deny() {
     let mut case = failing(&policy, "unresectable");
     let evaluation = evaluate(p, &case);
     assert_eq!(evaluation.outcome, Outcome::DoesNotMeet);
-    assert_eq!(decision::decisions_for(Outcome::DoesNotMeet, Role::Nurse), [Decision::ReferToPhysician]);
+    assert_eq!(
+        decision::decisions_for(Outcome::DoesNotMeet, Role::Nurse),
+        [Decision::ReferToPhysician]
+    );
 
-    let problems = refused(decide(p, &mut case, &nurse(), &request(Decision::Uphold, &evaluation.rationale, None), T0));
-    assert!(problems.iter().any(|m| m.contains("physician")), "{problems:?}");
-    let problems = refused(decide(p, &mut case, &nurse(), &request(Decision::Approve, &evaluation.rationale, None), T0));
+    let problems = refused(decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::Uphold, &evaluation.rationale, None),
+        T0,
+    ));
+    assert!(
+        problems.iter().any(|m| m.contains("physician")),
+        "{problems:?}"
+    );
+    let problems = refused(decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::Approve, &evaluation.rationale, None),
+        T0,
+    ));
     assert!(!problems.is_empty());
     assert!(case.determination.is_none());
 
-    decide(p, &mut case, &nurse(), &request(Decision::ReferToPhysician, &evaluation.rationale, None), T0).unwrap();
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::ReferToPhysician, &evaluation.rationale, None),
+        T0,
+    )
+    .unwrap();
     assert_eq!(case.status, Status::Referred);
     let determination = case.determination.as_ref().unwrap();
-    assert_eq!((determination.outcome, determination.decision), (Outcome::DoesNotMeet, Decision::ReferToPhysician));
+    assert_eq!(
+        (determination.outcome, determination.decision),
+        (Outcome::DoesNotMeet, Decision::ReferToPhysician)
+    );
     assert!(case.seal.is_none(), "a referral is not final");
     assert_eq!(history::verify(&case), Integrity::Intact);
 
     // Once referred, the nurse may not take it back to deny either.
-    let problems = refused(decide(p, &mut case, &nurse(), &request(Decision::Uphold, &evaluation.rationale, None), T0));
-    assert!(problems.iter().any(|m| m.contains("physician")), "{problems:?}");
+    let problems = refused(decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::Uphold, &evaluation.rationale, None),
+        T0,
+    ));
+    assert!(
+        problems.iter().any(|m| m.contains("physician")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -790,7 +992,13 @@ fn a_supervisor_does_not_decide() {
     let p = &policy.policy;
     let mut case = met_case(&policy, Product::CommercialPpo);
     let rationale = evaluate(p, &case).rationale;
-    refused(decide(p, &mut case, &supervisor(), &request(Decision::Approve, &rationale, None), T0));
+    refused(decide(
+        p,
+        &mut case,
+        &supervisor(),
+        &request(Decision::Approve, &rationale, None),
+        T0,
+    ));
 }
 
 #[test]
@@ -802,14 +1010,34 @@ fn each_outcome_takes_its_decision() {
     let mut meets = met_case(&policy, Product::CommercialPpo);
     for (case, decision, status) in [
         (&mut info, Decision::Pend, Status::Pended),
-        (&mut fep, Decision::CloseNotApplicable, Status::NotApplicable),
+        (
+            &mut fep,
+            Decision::CloseNotApplicable,
+            Status::NotApplicable,
+        ),
         (&mut meets, Decision::Approve, Status::Approved),
     ] {
         let rationale = evaluate(p, case).rationale;
         // Approving what needs information, or the reverse, is refused.
-        let wrong = if decision == Decision::Approve { Decision::Pend } else { Decision::Approve };
-        refused(decide(p, case, &nurse(), &request(wrong, &rationale, None), T0));
-        refused(decide(p, case, &nurse(), &request(decision, "  ", None), T0));
+        let wrong = if decision == Decision::Approve {
+            Decision::Pend
+        } else {
+            Decision::Approve
+        };
+        refused(decide(
+            p,
+            case,
+            &nurse(),
+            &request(wrong, &rationale, None),
+            T0,
+        ));
+        refused(decide(
+            p,
+            case,
+            &nurse(),
+            &request(decision, "  ", None),
+            T0,
+        ));
         decide(p, case, &nurse(), &request(decision, &rationale, None), T0).unwrap();
         assert_eq!(case.status, status);
         assert_eq!(case.seal.is_some(), status.is_final(), "{status:?}");
@@ -836,21 +1064,33 @@ fn a_denial_must_be_fit_to_send() {
     let case = failing(&policy, "unresectable");
     let evaluation = evaluate(p, &case);
     let fit = fit_rationale(p);
-    assert_eq!(fitness::denial_problems(p, &evaluation, &fit), Vec::<String>::new());
+    assert_eq!(
+        fitness::denial_problems(p, &evaluation, &fit),
+        Vec::<String>::new()
+    );
 
     let name = name_of(p, "unresectable");
     let unfit: [(String, &str); 6] = [
         (fit.replace(&name, "the first criterion"), "criterion 1"),
         (fit.replace("MP 1.121", "the policy"), "policy number"),
         (fit.replace("section I (Policy)", "the policy"), "section"),
-        (fit.replace("peer-to-peer discussion", "call"), "peer-to-peer"),
+        (
+            fit.replace("peer-to-peer discussion", "call"),
+            "peer-to-peer",
+        ),
         (fit.replace("may appeal", "may complain about"), "appeal"),
-        (format!("{fit} Radiofrequency ablation (RFA) was not asked for; see the CT."), "\"CT\""),
+        (
+            format!("{fit} Radiofrequency ablation (RFA) was not asked for; see the CT."),
+            "\"CT\"",
+        ),
     ];
     for (text, what) in unfit {
         let problems = fitness::denial_problems(p, &evaluation, &text);
         assert!(!problems.is_empty(), "{what}: accepted {text:?}");
-        assert!(problems.iter().any(|m| m.contains(what)), "{what}: {problems:?}");
+        assert!(
+            problems.iter().any(|m| m.contains(what)),
+            "{what}: {problems:?}"
+        );
         assert_eq!(problems.len(), 1, "{what}: {problems:?}");
     }
 }
@@ -860,18 +1100,34 @@ fn a_denial_names_every_failed_criterion() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = blank(&policy, Product::CommercialPpo);
-    by_inputs(p, &mut case, &[Answer::NotMet, Answer::Met, Answer::NotMet, Answer::Met, Answer::Met]);
+    by_inputs(
+        p,
+        &mut case,
+        &[
+            Answer::NotMet,
+            Answer::Met,
+            Answer::NotMet,
+            Answer::Met,
+            Answer::Met,
+        ],
+    );
     let evaluation = evaluate(p, &case);
     let problems = fitness::denial_problems(p, &evaluation, &fit_rationale(p));
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].contains(&name_of(p, "tumor_size")), "{problems:?}");
+    assert!(
+        problems[0].contains(&name_of(p, "tumor_size")),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn the_proposed_denial_is_fit_to_send() {
     let policy = loaded();
     let p = &policy.policy;
-    for answers in combinations().into_iter().filter(|a| a.contains(&Answer::NotMet)) {
+    for answers in combinations()
+        .into_iter()
+        .filter(|a| a.contains(&Answer::NotMet))
+    {
         // Through inputs, and through the reviewer's marks.
         let mut by_input = blank(&policy, Product::CommercialPpo);
         by_inputs(p, &mut by_input, &answers);
@@ -882,7 +1138,11 @@ fn the_proposed_denial_is_fit_to_send() {
         for case in [by_input, by_mark] {
             let evaluation = evaluate(p, &case);
             let problems = fitness::denial_problems(p, &evaluation, &evaluation.rationale);
-            assert!(problems.is_empty(), "{answers:?}: {problems:?}\n{}", evaluation.rationale);
+            assert!(
+                problems.is_empty(),
+                "{answers:?}: {problems:?}\n{}",
+                evaluation.rationale
+            );
         }
     }
 }
@@ -892,10 +1152,21 @@ fn an_override_reason_with_an_acronym_makes_the_proposal_unfit() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = met_case(&policy, Product::CommercialPpo);
-    mark(p, &mut case, "amenable", Answer::NotMet, Some("The IR note says the lesion is too deep"), AUTHOR).unwrap();
+    mark(
+        p,
+        &mut case,
+        "amenable",
+        Answer::NotMet,
+        Some("The IR note says the lesion is too deep"),
+        AUTHOR,
+    )
+    .unwrap();
     let evaluation = evaluate(p, &case);
     let problems = fitness::denial_problems(p, &evaluation, &evaluation.rationale);
-    assert!(problems.iter().any(|m| m.contains("\"IR\"")), "{problems:?}");
+    assert!(
+        problems.iter().any(|m| m.contains("\"IR\"")),
+        "{problems:?}"
+    );
 }
 
 /// A referred case upheld by the physician with the proposed rationale.
@@ -903,9 +1174,30 @@ fn denied(policy: &LoadedPolicy) -> Case {
     let p = &policy.policy;
     let mut case = failing(policy, "tumor_origin");
     let rationale = evaluate(p, &case).rationale;
-    decide(p, &mut case, &nurse(), &request(Decision::ReferToPhysician, &rationale, None), datetime!(2026-03-02 10:00 -5)).unwrap();
-    record_peer_to_peer(&mut case, &physician(), "Rowan Inventa, MD", "No further documentation.", datetime!(2026-03-03 15:00 -5)).unwrap();
-    decide(p, &mut case, &physician(), &request(Decision::Uphold, &rationale, None), datetime!(2026-03-03 15:30 -5)).unwrap();
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::ReferToPhysician, &rationale, None),
+        datetime!(2026-03-02 10:00 -5),
+    )
+    .unwrap();
+    record_peer_to_peer(
+        &mut case,
+        &physician(),
+        "Rowan Inventa, MD",
+        "No further documentation.",
+        datetime!(2026-03-03 15:00 -5),
+    )
+    .unwrap();
+    decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(Decision::Uphold, &rationale, None),
+        datetime!(2026-03-03 15:30 -5),
+    )
+    .unwrap();
     case
 }
 
@@ -915,20 +1207,55 @@ fn a_physician_upholds_only_a_rationale_fit_to_send() {
     let p = &policy.policy;
     let mut case = failing(&policy, "tumor_origin");
     let proposed = evaluate(p, &case).rationale;
-    decide(p, &mut case, &nurse(), &request(Decision::ReferToPhysician, &proposed, None), T0).unwrap();
-    assert_eq!(decision::decisions_for(Outcome::DoesNotMeet, Role::Physician), [Decision::Uphold, Decision::Overturn]);
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::ReferToPhysician, &proposed, None),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(
+        decision::decisions_for(Outcome::DoesNotMeet, Role::Physician),
+        [Decision::Uphold, Decision::Overturn]
+    );
 
-    let problems = refused(decide(p, &mut case, &physician(), &request(Decision::Uphold, "Denied.", None), T0));
-    for what in ["criterion 2", "policy number", "section", "peer-to-peer", "appeal"] {
-        assert!(problems.iter().any(|m| m.contains(what)), "{what}: {problems:?}");
+    let problems = refused(decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(Decision::Uphold, "Denied.", None),
+        T0,
+    ));
+    for what in [
+        "criterion 2",
+        "policy number",
+        "section",
+        "peer-to-peer",
+        "appeal",
+    ] {
+        assert!(
+            problems.iter().any(|m| m.contains(what)),
+            "{what}: {problems:?}"
+        );
     }
     assert_eq!(case.status, Status::Referred);
 
-    decide(p, &mut case, &physician(), &request(Decision::Uphold, &proposed, None), T0).unwrap();
+    decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(Decision::Uphold, &proposed, None),
+        T0,
+    )
+    .unwrap();
     assert_eq!(case.status, Status::Denied);
     assert!(case.seal.is_some());
     let determination = case.determination.as_ref().unwrap();
-    assert_eq!((determination.decision, &determination.decided_by), (Decision::Uphold, &physician()));
+    assert_eq!(
+        (determination.decision, &determination.decided_by),
+        (Decision::Uphold, &physician())
+    );
     assert_eq!(history::verify(&case), Integrity::Intact);
 }
 
@@ -938,11 +1265,38 @@ fn a_physician_may_overturn() {
     let p = &policy.policy;
     let mut case = failing(&policy, "no_extrahepatic");
     let proposed = evaluate(p, &case).rationale;
-    decide(p, &mut case, &nurse(), &request(Decision::ReferToPhysician, &proposed, None), T0).unwrap();
-    refused(decide(p, &mut case, &physician(), &request(Decision::Overturn, "", None), T0));
-    decide(p, &mut case, &physician(), &request(Decision::Overturn, "Treated nodule, stable; approved.", None), T0).unwrap();
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::ReferToPhysician, &proposed, None),
+        T0,
+    )
+    .unwrap();
+    refused(decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(Decision::Overturn, "", None),
+        T0,
+    ));
+    decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(
+            Decision::Overturn,
+            "Treated nodule, stable; approved.",
+            None,
+        ),
+        T0,
+    )
+    .unwrap();
     assert_eq!(case.status, Status::Approved);
-    assert_eq!(case.determination.as_ref().unwrap().outcome, Outcome::DoesNotMeet);
+    assert_eq!(
+        case.determination.as_ref().unwrap().outcome,
+        Outcome::DoesNotMeet
+    );
     assert!(case.seal.is_some());
     assert_eq!(history::verify(&case), Integrity::Intact);
 }
@@ -971,17 +1325,27 @@ fn a_sealed_case_verifies_and_a_change_is_detected() {
         change(&mut copy);
         edits.push((what, copy));
     };
-    edit("rationale", &|c| c.determination.as_mut().unwrap().rationale.push('.'));
-    edit("decision", &|c| c.determination.as_mut().unwrap().decision = Decision::Overturn);
+    edit("rationale", &|c| {
+        c.determination.as_mut().unwrap().rationale.push('.')
+    });
+    edit("decision", &|c| {
+        c.determination.as_mut().unwrap().decision = Decision::Overturn
+    });
     edit("status", &|c| c.status = Status::Approved);
     edit("member", &|c| c.member.name = "Someone Else".to_string());
-    edit("answer", &|c| c.answer_mut("tumor_origin").answer = Some(Answer::Met));
+    edit("answer", &|c| {
+        c.answer_mut("tumor_origin").answer = Some(Answer::Met)
+    });
     edit("history summary", &|c| c.history[0].summary.push('!'));
     edit("history dropped", &|c| {
         c.history.remove(1);
     });
-    edit("history entry", &|c| c.history.last_mut().unwrap().by.name = "Nobody".to_string());
-    edit("seal digest", &|c| c.seal.as_mut().unwrap().digest = "0".repeat(64));
+    edit("history entry", &|c| {
+        c.history.last_mut().unwrap().by.name = "Nobody".to_string()
+    });
+    edit("seal digest", &|c| {
+        c.seal.as_mut().unwrap().digest = "0".repeat(64)
+    });
     edit("seal removed", &|c| c.seal = None);
     edit("peer-to-peer", &|c| c.peer_to_peer.clear());
     for (what, copy) in edits {
@@ -1092,13 +1456,23 @@ fn a_supervisor_reopens_for_amendment_keeping_the_original() {
         evaluate(p, &case).rationale
     );
     let later = datetime!(2026-03-06 09:00 -5);
-    decide(p, &mut case, &physician(), &request(Decision::Uphold, &rationale, None), later).unwrap();
+    decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(Decision::Uphold, &rationale, None),
+        later,
+    )
+    .unwrap();
     assert_eq!(case.status, Status::Denied);
     let seal = case.seal.clone().expect("re-deciding seals anew");
     assert_ne!(seal, original_seal);
     assert_eq!(seal.sealed_at, later);
     assert_eq!(case.determination.as_ref().unwrap().rationale, rationale);
-    assert_eq!(case.amendments[0].original, original, "the original is never erased");
+    assert_eq!(
+        case.amendments[0].original, original,
+        "the original is never erased"
+    );
     assert_eq!(case.history.last().unwrap().event, "amended");
     assert_eq!(history::verify(&case), Integrity::Intact);
 }
@@ -1109,7 +1483,16 @@ fn notes_after_finalization_keep_the_case_verifiable() {
     let p = &policy.policy;
     let mut case = denied(&policy);
     let seal = case.seal.clone();
-    qa_review(p, &mut case, &supervisor(), &[("tumor_origin".to_string(), true)], true, "Agrees.", datetime!(2026-03-04 09:00 -5)).unwrap();
+    qa_review(
+        p,
+        &mut case,
+        &supervisor(),
+        &[("tumor_origin".to_string(), true)],
+        true,
+        "Agrees.",
+        datetime!(2026-03-04 09:00 -5),
+    )
+    .unwrap();
     assert_eq!(case.qa_reviews.len(), 1);
     assert_ne!(case.seal, seal);
     assert_eq!(history::verify(&case), Integrity::Intact);
@@ -1128,15 +1511,30 @@ fn every_proposed_rationale_states_the_policy_and_every_determination_the_benefi
             let mut case = blank(&policy, product);
             by_inputs(p, &mut case, &answers);
             let evaluation = evaluate(p, &case);
-            assert!(evaluation.rationale.contains(&p.number), "{:?}: {}", evaluation.outcome, evaluation.rationale);
+            assert!(
+                evaluation.rationale.contains(&p.number),
+                "{:?}: {}",
+                evaluation.outcome,
+                evaluation.rationale
+            );
             assert_eq!(&evaluation.benefit_statement, statement);
             if seen.contains(&evaluation.outcome) {
                 continue;
             }
             seen.push(evaluation.outcome);
             let decision = decision::decisions_for(evaluation.outcome, Role::Nurse)[0];
-            decide(p, &mut case, &nurse(), &request(decision, &evaluation.rationale, None), T0).unwrap();
-            assert_eq!(&case.determination.as_ref().unwrap().benefit_statement, statement);
+            decide(
+                p,
+                &mut case,
+                &nurse(),
+                &request(decision, &evaluation.rationale, None),
+                T0,
+            )
+            .unwrap();
+            assert_eq!(
+                &case.determination.as_ref().unwrap().benefit_statement,
+                statement
+            );
         }
     }
     assert_eq!(seen.len(), 4);
@@ -1158,7 +1556,12 @@ fn outcome_names_in_json() {
         .collect();
     assert_eq!(
         names,
-        ["meets_criteria", "does_not_meet", "information_needed", "not_applicable"]
+        [
+            "meets_criteria",
+            "does_not_meet",
+            "information_needed",
+            "not_applicable"
+        ]
     );
     let whole = serde_json::to_value(evaluate(p, &does_not)).unwrap();
     assert_eq!(whole["outcome"], "does_not_meet");

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use umdesk::case::history::record_changes;
 use umdesk::case::{
-    self, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency,
+    self, Change, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency,
 };
 use umdesk::policy::{LoadedPolicy, sha256_hex};
 use umdesk::store::{CaseStore, FileStore, LockHolder, StoreError, clock};

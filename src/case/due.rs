@@ -98,7 +98,11 @@ mod tests {
         let table = DueTable::default();
         let received = datetime!(2026-03-02 09:00 -5);
         assert_eq!(
-            table.due_at(received, Urgency::Standard, LineOfBusiness::MedicareAdvantage),
+            table.due_at(
+                received,
+                Urgency::Standard,
+                LineOfBusiness::MedicareAdvantage
+            ),
             datetime!(2026-03-09 09:00 -5)
         );
         assert_eq!(
@@ -120,8 +124,17 @@ mod tests {
     #[test]
     fn time_left_reads_plainly() {
         let due = datetime!(2026-03-05 09:00 UTC);
-        assert_eq!(time_left(due, datetime!(2026-03-03 05:00 UTC)), "2d 4h left");
-        assert_eq!(time_left(due, datetime!(2026-03-05 07:30 UTC)), "1h 30m left");
-        assert_eq!(time_left(due, datetime!(2026-03-05 14:00 UTC)), "overdue 5h 0m");
+        assert_eq!(
+            time_left(due, datetime!(2026-03-03 05:00 UTC)),
+            "2d 4h left"
+        );
+        assert_eq!(
+            time_left(due, datetime!(2026-03-05 07:30 UTC)),
+            "1h 30m left"
+        );
+        assert_eq!(
+            time_left(due, datetime!(2026-03-05 14:00 UTC)),
+            "overdue 5h 0m"
+        );
     }
 }

@@ -823,9 +823,9 @@ fn diagnosis_codes(policy: &Policy, rng: &mut SplitMix64, option: Option<&str>) 
 fn build(policy: &LoadedPolicy, id: &str, plan: Plan, limit: OffsetDateTime) -> Case {
     let p = &policy.policy;
     let mut rng = SplitMix64::new(plan.seed);
-    let nurse = reviewer(*rng.pick(&NURSES), Role::Nurse);
-    let physician = reviewer(*rng.pick(&PHYSICIANS), Role::Physician);
-    let supervisor = reviewer(*rng.pick(&SUPERVISORS), Role::Supervisor);
+    let nurse = reviewer(rng.pick::<&str>(&NURSES), Role::Nurse);
+    let physician = reviewer(rng.pick::<&str>(&PHYSICIANS), Role::Physician);
+    let supervisor = reviewer(rng.pick::<&str>(&SUPERVISORS), Role::Supervisor);
     let expedited = plan.facts.urgency == Urgency::Expedited;
     // Expedited requests move in hours, standard ones in days.
     let pace: i64 = if expedited { 6 * 60 } else { 36 * 60 };

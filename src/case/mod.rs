@@ -25,7 +25,10 @@ pub fn case_id_problem(id: &str) -> Option<String> {
         return Some(format!("a case id is at most {MAX_ID_LEN} characters"));
     }
     if id.starts_with('.') || id.starts_with('-') {
-        return Some(format!("case id '{}' must start with a letter or digit", printable(id)));
+        return Some(format!(
+            "case id '{}' must start with a letter or digit",
+            printable(id)
+        ));
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     if !id.chars().all(allowed) {

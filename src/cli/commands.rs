@@ -209,9 +209,10 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                     line(ok, text);
                 }
                 Err(StoreError::NotFound(_)) => line(false, format!("{id}: not found")),
-                Err(StoreError::Unreadable(u)) => {
-                    line(false, format!("{}: unreadable: {}", u.path.display(), u.reason))
-                }
+                Err(StoreError::Unreadable(u)) => line(
+                    false,
+                    format!("{}: unreadable: {}", u.path.display(), u.reason),
+                ),
                 Err(err) => return Err(Failure::from_store(&err)),
             }
         }
@@ -226,9 +227,10 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                         let (ok, text) = verdict(&case);
                         line(ok, text);
                     }
-                    Err(StoreError::Unreadable(u)) => {
-                        line(false, format!("{}: unreadable: {}", u.path.display(), u.reason))
-                    }
+                    Err(StoreError::Unreadable(u)) => line(
+                        false,
+                        format!("{}: unreadable: {}", u.path.display(), u.reason),
+                    ),
                     Err(err) => line(
                         false,
                         format!(
@@ -239,7 +241,10 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                 }
             }
             for u in &listing.unreadable {
-                line(false, format!("{}: unreadable: {}", u.path.display(), u.reason));
+                line(
+                    false,
+                    format!("{}: unreadable: {}", u.path.display(), u.reason),
+                );
             }
         }
     }
@@ -317,7 +322,11 @@ pub(crate) fn load_all(store: &dyn CaseStore) -> Vec<Case> {
     for summary in &listing.cases {
         match store.load(&summary.id) {
             Ok(case) => cases.push(case),
-            Err(err) => warn(&format!("{}: unreadable: {}", summary.id, clean(&err.to_string(), false))),
+            Err(err) => warn(&format!(
+                "{}: unreadable: {}",
+                summary.id,
+                clean(&err.to_string(), false)
+            )),
         }
     }
     for u in &listing.unreadable {

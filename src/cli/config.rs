@@ -70,24 +70,23 @@ pub fn load(path: &Path) -> Result<Option<Config>, Failure> {
 /// Parses a config, naming the line, column and JSON path of a problem.
 pub fn parse(text: &str) -> Result<Config, String> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let config: Config =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let path = match err.path().to_string() {
-                p if p == "." => "$".to_string(),
-                p => format!("$.{p}"),
-            };
-            let inner = err.into_inner();
-            let message = inner.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(at) => &message[..at],
-                None => &message,
-            };
-            format!(
-                "line {}, column {}: {path}: {message}",
-                inner.line(),
-                inner.column()
-            )
-        })?;
+    let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = match err.path().to_string() {
+            p if p == "." => "$".to_string(),
+            p => format!("$.{p}"),
+        };
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(at) => &message[..at],
+            None => &message,
+        };
+        format!(
+            "line {}, column {}: {path}: {message}",
+            inner.line(),
+            inner.column()
+        )
+    })?;
     deserializer
         .end()
         .map_err(|err| format!("line {}, column {}: $: {err}", err.line(), err.column()))?;
@@ -321,7 +320,10 @@ mod tests {
             r#"{"reviewer": "A", "role": "nurse", "due_times": {"commercial": {"expedited_hours": "x", "standard_days": 15}}}"#,
         )
         .unwrap_err();
-        assert!(err.contains("$.due_times.commercial.expedited_hours"), "{err}");
+        assert!(
+            err.contains("$.due_times.commercial.expedited_hours"),
+            "{err}"
+        );
         let err = parse(r#"{"reviewer": " ", "role": "nurse"}"#).unwrap_err();
         assert!(err.contains("$.reviewer"), "{err}");
     }

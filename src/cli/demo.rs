@@ -44,6 +44,9 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
             .to_string(),
         role,
     };
+    if let Some(dir) = &env.cases {
+        refuse_in_use(dir)?;
+    }
     let samples = sample_files(Path::new(SAMPLES_DIR))?;
     let dir = match &env.cases {
         Some(dir) => prepare_given(dir)?,
@@ -98,19 +101,24 @@ fn sample_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
+/// A demo never mixes the samples into a directory that holds anything.
+fn refuse_in_use(dir: &Path) -> Result<(), Failure> {
+    let in_use = fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+    if in_use {
+        return Err(Failure::input(format!(
+            "{}: the demo copies the sample cases into a fresh directory, and this one \
+             is not empty; give a new directory, or leave out --cases",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `--cases DIR` for a demo: created if missing, refused if it holds anything.
 fn prepare_given(dir: &Path) -> Result<PathBuf, Failure> {
+    refuse_in_use(dir)?;
     match fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                return Err(Failure::input(format!(
-                    "{}: the demo copies the sample cases into a fresh directory, and this one \
-                     is not empty; give a new directory, or leave out --cases",
-                    dir.display()
-                )));
-            }
-            Ok(dir.to_path_buf())
-        }
+        Ok(_) => Ok(dir.to_path_buf()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             private_dir(dir, true)
                 .map_err(|err| Failure::store(format!("{}: {err}", dir.display())))?;
@@ -125,9 +133,7 @@ fn fresh_demo_dir() -> Result<PathBuf, Failure> {
     let base = ProjectDirs::from("org", "umdesk", "umdesk")
         .map(|p| p.data_dir().to_path_buf())
         .ok_or_else(|| {
-            Failure::store(
-                "no platform data directory was found (is HOME set?); pass --cases DIR",
-            )
+            Failure::store("no platform data directory was found (is HOME set?); pass --cases DIR")
         })?;
     private_dir(&base, true).map_err(|err| Failure::store(format!("{}: {err}", base.display())))?;
     let now = clock::now();
@@ -162,7 +168,10 @@ fn fresh_demo_dir() -> Result<PathBuf, Failure> {
 /// Creates a directory owner-only (0700); `recursive` also makes parents
 /// and accepts an existing directory.
 fn private_dir(dir: &Path, recursive: bool) -> io::Result<()> {
-    DirBuilder::new().recursive(recursive).mode(0o700).create(dir)
+    DirBuilder::new()
+        .recursive(recursive)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Copies a sample byte for byte (a sealed case must stay intact) into a

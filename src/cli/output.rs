@@ -8,7 +8,10 @@ use unicode_width::UnicodeWidthStr;
 /// is not an error worth a message.
 pub fn emit(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
@@ -88,7 +91,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// Label/value lines, the labels padded to one width; an empty label
 /// continues the line before.
 pub fn fields(lines: &[(&str, String)]) -> String {
-    let width = lines.iter().map(|(label, _)| label.width()).max().unwrap_or(0);
+    let width = lines
+        .iter()
+        .map(|(label, _)| label.width())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (label, value) in lines {
         let pad = " ".repeat(width - label.width());
@@ -129,7 +136,11 @@ mod tests {
 
     #[test]
     fn fields_align_and_continue() {
-        let text = fields(&[("Case", "A".into()), ("Lesions", "x".into()), ("", "y".into())]);
+        let text = fields(&[
+            ("Case", "A".into()),
+            ("Lesions", "x".into()),
+            ("", "y".into()),
+        ]);
         assert_eq!(text, "Case:    A\nLesions: x\n         y\n");
     }
 }

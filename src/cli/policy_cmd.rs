@@ -91,7 +91,11 @@ fn render(policy: &Policy, origin: &str, digest: &str) -> String {
                     options.join("; ")
                 ));
             }
-            CriterionInput::Measurements { prompt, unit, below } => {
+            CriterionInput::Measurements {
+                prompt,
+                unit,
+                below,
+            } => {
                 out.push_str(&format!(
                     "     Input:       {}: met when every value is below {below} {}\n",
                     c(prompt),
@@ -142,7 +146,11 @@ fn render(policy: &Policy, origin: &str, digest: &str) -> String {
         out.push_str("  none\n");
     }
     for reference in &policy.cross_references {
-        out.push_str(&format!("  {} {}", c(&reference.number), c(&reference.title)));
+        out.push_str(&format!(
+            "  {} {}",
+            c(&reference.number),
+            c(&reference.title)
+        ));
         if !reference.procedure_codes.is_empty() {
             let codes: Vec<String> = reference.procedure_codes.iter().map(|k| c(k)).collect();
             out.push_str(&format!(" (procedure codes {})", codes.join(", ")));
@@ -158,10 +166,6 @@ fn render(policy: &Policy, origin: &str, digest: &str) -> String {
 }
 
 fn code_line(code: &str, description: &str) -> String {
-    let line = format!(
-        "  {:<8} {}",
-        clean(code, false),
-        clean(description, false)
-    );
+    let line = format!("  {:<8} {}", clean(code, false), clean(description, false));
     format!("{}\n", line.trim_end())
 }

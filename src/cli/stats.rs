@@ -89,10 +89,14 @@ struct Tally {
 
 /// The figures over `cases`, as of `now`.
 pub fn compute(cases: &[Case], now: OffsetDateTime) -> Stats {
-    let mut by_status: BTreeMap<String, usize> =
-        Status::ALL.iter().map(|s| (s.key().to_string(), 0)).collect();
-    let mut by_outcome: BTreeMap<String, usize> =
-        Outcome::ALL.iter().map(|o| (o.key().to_string(), 0)).collect();
+    let mut by_status: BTreeMap<String, usize> = Status::ALL
+        .iter()
+        .map(|s| (s.key().to_string(), 0))
+        .collect();
+    let mut by_outcome: BTreeMap<String, usize> = Outcome::ALL
+        .iter()
+        .map(|o| (o.key().to_string(), 0))
+        .collect();
     by_outcome.insert("undecided".to_string(), 0);
     let end_of_today = end_of_day(now);
     let (mut open, mut overdue, mut due_today) = (0, 0, 0);
@@ -139,10 +143,17 @@ pub fn compute(cases: &[Case], now: OffsetDateTime) -> Stats {
         .iter()
         .enumerate()
         .map(|(i, (upper, label))| {
-            let lower = if i == 0 { f64::NEG_INFINITY } else { BUCKETS[i - 1].0 };
+            let lower = if i == 0 {
+                f64::NEG_INFINITY
+            } else {
+                BUCKETS[i - 1].0
+            };
             Bucket {
                 label,
-                count: all_hours.iter().filter(|h| **h >= lower && **h < *upper).count(),
+                count: all_hours
+                    .iter()
+                    .filter(|h| **h >= lower && **h < *upper)
+                    .count(),
             }
         })
         .collect();
@@ -173,11 +184,10 @@ pub fn compute(cases: &[Case], now: OffsetDateTime) -> Stats {
 
 /// Who first finalized the case and how many hours after receipt.
 fn first_final_turnaround(case: &Case) -> Option<(String, f64)> {
-    let first = case
-        .amendments
-        .first()
-        .map(|a| &a.original)
-        .or(case.determination.as_ref().filter(|_| case.status.is_final()))?;
+    let first = case.amendments.first().map(|a| &a.original).or(case
+        .determination
+        .as_ref()
+        .filter(|_| case.status.is_final()))?;
     let hours = hours(first.decided_at - case.request.received_at);
     Some((first.decided_by.name.clone(), hours))
 }

@@ -101,7 +101,11 @@ fn check_metadata(policy: &Policy, problems: &mut Vec<Problem>) {
             ),
         ));
     }
-    require_text(problems, "$.fall_through.text".into(), &policy.fall_through.text);
+    require_text(
+        problems,
+        "$.fall_through.text".into(),
+        &policy.fall_through.text,
+    );
     require_text(
         problems,
         "$.benefit_statement.text".into(),
@@ -163,7 +167,10 @@ fn check_sections(policy: &Policy, problems: &mut Vec<Problem>) {
     }
     let known = |id: &str| policy.section(id).is_some();
     if !known(&policy.fall_through.section) {
-        problems.push(unknown_section("$.fall_through.section", &policy.fall_through.section));
+        problems.push(unknown_section(
+            "$.fall_through.section",
+            &policy.fall_through.section,
+        ));
     }
     if !known(&policy.benefit_statement.section) {
         problems.push(unknown_section(
@@ -180,8 +187,16 @@ fn unknown_section(path: &str, id: &str) -> Problem {
 fn check_definitions(policy: &Policy, problems: &mut Vec<Problem>) {
     let mut seen = HashSet::new();
     for (i, definition) in policy.definitions.iter().enumerate() {
-        require_text(problems, format!("$.definitions[{i}].term"), &definition.term);
-        require_text(problems, format!("$.definitions[{i}].text"), &definition.text);
+        require_text(
+            problems,
+            format!("$.definitions[{i}].term"),
+            &definition.term,
+        );
+        require_text(
+            problems,
+            format!("$.definitions[{i}].text"),
+            &definition.text,
+        );
         if !seen.insert(definition.term.to_ascii_uppercase()) {
             problems.push(problem(
                 format!("$.definitions[{i}].term"),
@@ -213,7 +228,10 @@ fn check_criteria(policy: &Policy, problems: &mut Vec<Problem>) {
             ));
         }
         if policy.section(&criterion.section).is_none() {
-            problems.push(unknown_section(&format!("{at}.section"), &criterion.section));
+            problems.push(unknown_section(
+                &format!("{at}.section"),
+                &criterion.section,
+            ));
         }
         for (j, term) in criterion.definitions.iter().enumerate() {
             if policy.definition(term).is_none() {
@@ -257,10 +275,7 @@ fn check_input(input: &CriterionInput, at: &str, problems: &mut Vec<Problem>) {
             require_text(problems, format!("{at}.prompt"), prompt);
             require_text(problems, format!("{at}.unit"), unit);
             if !below.is_finite() || *below <= 0.0 {
-                problems.push(problem(
-                    format!("{at}.below"),
-                    "must be a positive number",
-                ));
+                problems.push(problem(format!("{at}.below"), "must be a positive number"));
             }
         }
     }
@@ -324,7 +339,10 @@ fn check_suggestions(policy: &Policy, problems: &mut Vec<Problem>) {
             ));
         }
         if suggestion.codes.is_empty() {
-            problems.push(problem(format!("{at}.codes"), "must list at least one code"));
+            problems.push(problem(
+                format!("{at}.codes"),
+                "must list at least one code",
+            ));
         }
         for (j, code) in suggestion.codes.iter().enumerate() {
             if !is_icd10(code) {

@@ -292,7 +292,9 @@ impl Policy {
     }
 
     pub fn variation_for(&self, product: &str) -> Option<&ProductVariation> {
-        self.product_variations.iter().find(|v| v.product == product)
+        self.product_variations
+            .iter()
+            .find(|v| v.product == product)
     }
 
     /// The cross-referenced policy that owns a procedure code, if any.

@@ -43,7 +43,9 @@ pub fn effective_answer(policy: &Policy, case: &Case, criterion: &str) -> (Answe
     let origin = stored.and_then(|a| a.origin);
     match origin {
         Some(Origin::Manual) | Some(Origin::Override) => (
-            stored.and_then(|a| a.answer).unwrap_or(Answer::Insufficient),
+            stored
+                .and_then(|a| a.answer)
+                .unwrap_or(Answer::Insufficient),
             origin,
         ),
         _ => match derive(policy, case, criterion) {
@@ -179,9 +181,15 @@ pub fn missing_information(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerError {
     UnknownCriterion(String),
-    UnknownOption { criterion: String, option: String },
+    UnknownOption {
+        criterion: String,
+        option: String,
+    },
     /// Overriding a derived answer needs a written reason.
-    ReasonRequired { criterion: String, derived: Answer },
+    ReasonRequired {
+        criterion: String,
+        derived: Answer,
+    },
 }
 
 impl std::fmt::Display for AnswerError {

@@ -8,8 +8,8 @@ use super::permissions::{Act, check};
 use super::{Evaluation, evaluate};
 use crate::case::history::{record, seal};
 use crate::case::{
-    Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview,
-    Reviewer, Role, Status,
+    Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview, Reviewer,
+    Role, Status,
 };
 use crate::policy::Policy;
 
@@ -55,10 +55,7 @@ pub fn editable(case: &Case, role: Role) -> Result<(), String> {
         ));
     }
     if case.status == Status::Referred && role != Role::Physician {
-        return Err(format!(
-            "case {} waits for a physician reviewer",
-            case.id
-        ));
+        return Err(format!("case {} waits for a physician reviewer", case.id));
     }
     Ok(())
 }
@@ -158,7 +155,14 @@ pub fn decide(
 
 /// Appends a history entry and renews the seal of a sealed case, so that
 /// notes added after finalization keep the case verifiable.
-fn commit(case: &mut Case, before: &Case, by: &Reviewer, event: &str, summary: &str, now: OffsetDateTime) {
+fn commit(
+    case: &mut Case,
+    before: &Case,
+    by: &Reviewer,
+    event: &str,
+    summary: &str,
+    now: OffsetDateTime,
+) {
     let was_sealed = case.seal.is_some();
     case.seal = None;
     record(case, Some(before), by, event, summary, now);
@@ -254,10 +258,13 @@ pub fn qa_review(
         outcome_agrees,
         note,
     });
-    let verdict = if outcome_agrees { "agrees" } else { "disagrees" };
-    let summary = format!(
-        "QA review: {verdict} with the outcome; {disagreements} criterion disagreement(s)"
-    );
+    let verdict = if outcome_agrees {
+        "agrees"
+    } else {
+        "disagrees"
+    };
+    let summary =
+        format!("QA review: {verdict} with the outcome; {disagreements} criterion disagreement(s)");
     commit(case, &before, supervisor, "qa_review", &summary, now);
     Ok(())
 }
@@ -279,7 +286,14 @@ pub fn reassign(
     }
     let before = case.clone();
     case.assigned_reviewer = Some(to.clone());
-    commit(case, &before, supervisor, "reassigned", &format!("Assigned to {to}"), now);
+    commit(
+        case,
+        &before,
+        supervisor,
+        "reassigned",
+        &format!("Assigned to {to}"),
+        now,
+    );
     Ok(())
 }
 

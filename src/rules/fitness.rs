@@ -25,7 +25,10 @@ pub fn denial_problems(policy: &Policy, evaluation: &Evaluation, rationale: &str
     if !rationale.contains(&policy.number) {
         problems.push(format!("state the policy number ({})", policy.number));
     }
-    if !lower.contains("section i ") && !lower.contains("section i:") && !lower.contains("section i (") {
+    if !lower.contains("section i ")
+        && !lower.contains("section i:")
+        && !lower.contains("section i (")
+    {
         problems.push("state the policy section (section I)".to_string());
     }
     if !lower.contains("peer-to-peer") {
@@ -49,7 +52,9 @@ pub fn unexplained_acronyms(text: &str, policy_number: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         let capitals = word.len() >= 2
-            && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && word.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2;
         if !capitals || word == prefix || is_roman(word) {
             continue;
@@ -63,7 +68,10 @@ pub fn unexplained_acronyms(text: &str, policy_number: &str) -> Vec<String> {
 }
 
 fn is_roman(word: &str) -> bool {
-    matches!(word, "II" | "III" | "IV" | "VI" | "VII" | "VIII" | "IX" | "XI" | "XII")
+    matches!(
+        word,
+        "II" | "III" | "IV" | "VI" | "VII" | "VIII" | "IX" | "XI" | "XII"
+    )
 }
 
 #[cfg(test)]
@@ -73,6 +81,9 @@ mod tests {
     #[test]
     fn acronyms_must_be_spelled_out() {
         let text = "Imaging by CT showed it. Magnetic resonance imaging (MRI) agrees. MRI again. MP 1.121 section II.";
-        assert_eq!(unexplained_acronyms(text, "MP 1.121"), vec!["CT".to_string()]);
+        assert_eq!(
+            unexplained_acronyms(text, "MP 1.121"),
+            vec!["CT".to_string()]
+        );
     }
 }

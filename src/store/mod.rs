@@ -6,8 +6,8 @@ pub mod clock;
 mod file;
 mod fsutil;
 mod index;
-mod lock;
 pub mod location;
+mod lock;
 
 pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
@@ -69,11 +69,17 @@ pub enum StoreError {
     /// The file exists but is not a case; it is left as it is.
     Unreadable(Unreadable),
     /// Someone else saved the case since it was loaded; nothing was written.
-    Conflict { id: String, detail: String },
+    Conflict {
+        id: String,
+        detail: String,
+    },
     /// Another editor holds the case.
     Locked(LockInfo),
     InvalidId(String),
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for StoreError {

@@ -143,10 +143,6 @@ impl App {
         if self.handle_text_input(key) {
             return;
         }
-        if key.code == KeyCode::F(1) {
-            self.update(Action::Help);
-            return;
-        }
         if let Some(action) = keymap::action_for(self.key_context(), key) {
             self.update(action);
         }
@@ -296,10 +292,7 @@ impl App {
             return;
         }
         let now = (self.context.now)();
-        self.screen = Screen::Intake(Box::new(IntakeState::new(
-            now,
-            &self.context.due_table,
-        )));
+        self.screen = Screen::Intake(Box::new(IntakeState::new(now, &self.context.due_table)));
     }
 
     fn log_access(&mut self, case_id: &str, action: &str) {
@@ -324,7 +317,7 @@ impl App {
             self.view_loaded(case, Some(reason));
             return;
         }
-        match self.context.store.lock(id, &self.holder) {
+        match self.lock_case(id) {
             Ok(_) => {}
             Err(StoreError::Locked(info)) => {
                 let banner = format!("Read-only: {}", info.describe());
@@ -353,6 +346,26 @@ impl App {
                 ws.case.policy.number
             );
             self.error(text);
+        }
+    }
+
+    /// Takes the edit lock. A lock this reviewer left behind in a process
+    /// that is gone (a crash, a dropped connection) is taken over.
+    fn lock_case(&mut self, id: &str) -> Result<crate::store::LockInfo, StoreError> {
+        match self.context.store.lock(id, &self.holder) {
+            Err(StoreError::Locked(info))
+                if info.holder.reviewer == self.holder.reviewer
+                    && info.holder.host == self.holder.host
+                    && info.is_stale(
+                        (self.context.now)(),
+                        self.context.stale_lock_after,
+                        &self.holder.host,
+                    ) =>
+            {
+                self.context.store.break_lock(id)?;
+                self.context.store.lock(id, &self.holder)
+            }
+            other => other,
         }
     }
 
@@ -414,23 +427,37 @@ impl App {
         let facts = match intake.facts(now) {
             Ok(facts) => facts,
             Err(count) => {
-                let text = format!("{count} field(s) need attention before the case can be created");
+                let text =
+                    format!("{count} field(s) need attention before the case can be created");
                 self.error(text);
                 return;
             }
         };
         let received = facts.received_at.date();
-        let mut case = crate::case::new_case("pending", facts, &self.context.policy, &self.context.due_table);
-        crate::rules::answers::sync_all(&self.context.policy.policy, &mut case);
-        crate::case::history::record(
-            &mut case,
-            None,
-            &self.context.reviewer,
-            "created",
-            "Case created at intake",
-            now,
+        let mut case = crate::case::new_case(
+            "pending",
+            facts,
+            &self.context.policy,
+            &self.context.due_table,
         );
-        match self.context.store.create(&mut case, received) {
+        crate::rules::answers::sync_all(&self.context.policy.policy, &mut case);
+        // The id is the store's to give; the first history entry covers it.
+        let created = self
+            .context
+            .store
+            .create(&mut case, received)
+            .and_then(|id| {
+                crate::case::history::record(
+                    &mut case,
+                    None,
+                    &self.context.reviewer,
+                    "created",
+                    "Case created at intake",
+                    now,
+                );
+                self.context.store.save(&case, "").map(|()| id)
+            });
+        match created {
             Ok(id) => {
                 let path = self.context.store.path_of(&id);
                 self.info(format!("Created {id} ({})", path.display()));
@@ -510,7 +537,9 @@ impl App {
             return;
         };
         let mut case = ws.case.clone();
-        if let Err(problems) = crate::rules::decision::decide(&policy, &mut case, &reviewer, &request, now) {
+        if let Err(problems) =
+            crate::rules::decision::decide(&policy, &mut case, &reviewer, &request, now)
+        {
             self.overlay = Some(Overlay::Problems {
                 title: format!("Cannot {} yet", request.decision.label().to_lowercase()),
                 problems,
@@ -625,8 +654,16 @@ impl App {
         }
         let prompt = match act {
             Act::QaReview => Prompt::qa_review(),
-            Act::ReopenForAmendment => Prompt::single(PromptPurpose::ReopenReason, "Reopen for amendment", "Reason"),
-            Act::Reassign => Prompt::single(PromptPurpose::ReassignTo, "Reassign", "Reviewer (name, credentials)"),
+            Act::ReopenForAmendment => Prompt::single(
+                PromptPurpose::ReopenReason,
+                "Reopen for amendment",
+                "Reason",
+            ),
+            Act::Reassign => Prompt::single(
+                PromptPurpose::ReassignTo,
+                "Reassign",
+                "Reviewer (name, credentials)",
+            ),
             _ => {
                 let Some(lock) = &lock else {
                     self.error("This case is not locked");
@@ -665,11 +702,25 @@ impl App {
                     .store
                     .break_lock(&case.id)
                     .map_err(|e| e.to_string())?;
-                crate::rules::decision::record_lock_broken(&mut case, &reviewer, &description, &values[0], now)?
+                crate::rules::decision::record_lock_broken(
+                    &mut case,
+                    &reviewer,
+                    &description,
+                    &values[0],
+                    now,
+                )?
             }
             PromptPurpose::QaReview => {
                 let (outcome_agrees, disagreements) = parse_qa(&values[0], &values[1], &policy)?;
-                crate::rules::decision::qa_review(&policy, &mut case, &reviewer, &disagreements, outcome_agrees, &values[2], now)?
+                crate::rules::decision::qa_review(
+                    &policy,
+                    &mut case,
+                    &reviewer,
+                    &disagreements,
+                    outcome_agrees,
+                    &values[2],
+                    now,
+                )?
             }
             _ => return Ok(()),
         }
@@ -683,7 +734,9 @@ impl App {
         view.replace(case, lock);
         self.info(format!("{id}: saved"));
         if reopened {
-            self.info(format!("{id} reopened for amendment; a reviewer re-decides it from the queue"));
+            self.info(format!(
+                "{id} reopened for amendment; a reviewer re-decides it from the queue"
+            ));
         }
         Ok(())
     }
@@ -703,9 +756,13 @@ impl App {
         };
         match overlay {
             Overlay::Help { scroll } => match key.code {
-                KeyCode::Down | KeyCode::Char('j') => self.overlay = Some(Overlay::Help { scroll: scroll + 1 }),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.overlay = Some(Overlay::Help { scroll: scroll + 1 })
+                }
                 KeyCode::Up | KeyCode::Char('k') => {
-                    self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) })
+                    self.overlay = Some(Overlay::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
                 }
                 _ => {}
             },
@@ -747,9 +804,17 @@ impl App {
                     if let Some((key, _)) = drafts.get(selected) {
                         let _ = self.context.store.discard_draft(key);
                     }
-                    let rest: Vec<_> = drafts.into_iter().enumerate().filter(|(i, _)| *i != selected).map(|(_, d)| d).collect();
+                    let rest: Vec<_> = drafts
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != selected)
+                        .map(|(_, d)| d)
+                        .collect();
                     if !rest.is_empty() {
-                        self.overlay = Some(Overlay::Recover { selected: 0, drafts: rest });
+                        self.overlay = Some(Overlay::Recover {
+                            selected: 0,
+                            drafts: rest,
+                        });
                     }
                 }
                 KeyCode::Down => {
@@ -757,13 +822,20 @@ impl App {
                     self.overlay = Some(Overlay::Recover { drafts, selected });
                 }
                 KeyCode::Up => {
-                    self.overlay = Some(Overlay::Recover { drafts, selected: selected.saturating_sub(1) });
+                    self.overlay = Some(Overlay::Recover {
+                        drafts,
+                        selected: selected.saturating_sub(1),
+                    });
                 }
                 KeyCode::Esc => {}
                 _ => self.overlay = Some(Overlay::Recover { drafts, selected }),
             },
             Overlay::Prompt(prompt) => self.handle_prompt_key(prompt, key),
-            Overlay::Editor { title, area, purpose } => self.handle_editor_key(title, area, purpose, key),
+            Overlay::Editor {
+                title,
+                area,
+                purpose,
+            } => self.handle_editor_key(title, area, purpose, key),
         }
     }
 
@@ -796,7 +868,11 @@ impl App {
                 self.overlay = Some(Overlay::Prompt(prompt));
             }
             KeyCode::Enter => {
-                let values: Vec<String> = prompt.fields.iter().map(|(_, f)| f.value().to_string()).collect();
+                let values: Vec<String> = prompt
+                    .fields
+                    .iter()
+                    .map(|(_, f)| f.value().to_string())
+                    .collect();
                 if let Err(text) = self.submit_prompt(prompt.purpose.clone(), values) {
                     prompt.error = Some(text);
                     self.overlay = Some(Overlay::Prompt(prompt));
@@ -823,7 +899,13 @@ impl App {
                 let now = (self.context.now)();
                 let reviewer = self.context.reviewer.clone();
                 let ws = self.workspace().ok_or("no open case")?;
-                crate::rules::decision::record_peer_to_peer(&mut ws.case, &reviewer, &values[0], &values[1], now)?;
+                crate::rules::decision::record_peer_to_peer(
+                    &mut ws.case,
+                    &reviewer,
+                    &values[0],
+                    &values[1],
+                    now,
+                )?;
                 ws.touch();
                 self.info("Peer-to-peer discussion recorded; it is saved with the case");
                 Ok(())
@@ -836,7 +918,13 @@ impl App {
         }
     }
 
-    fn handle_editor_key(&mut self, title: String, mut area: TextArea, purpose: EditorPurpose, key: KeyEvent) {
+    fn handle_editor_key(
+        &mut self,
+        title: String,
+        mut area: TextArea,
+        purpose: EditorPurpose,
+        key: KeyEvent,
+    ) {
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         let done = key.code == KeyCode::Esc || (control && key.code == KeyCode::Char('s'));
         if done {
@@ -846,7 +934,11 @@ impl App {
             return;
         }
         area.handle(key);
-        self.overlay = Some(Overlay::Editor { title, area, purpose });
+        self.overlay = Some(Overlay::Editor {
+            title,
+            area,
+            purpose,
+        });
     }
 
     /// Pasted text goes to whatever field has the focus.
@@ -875,7 +967,10 @@ impl App {
 }
 
 pub fn last_digest(case: &Case) -> String {
-    case.history.last().map(|e| e.digest.clone()).unwrap_or_default()
+    case.history
+        .last()
+        .map(|e| e.digest.clone())
+        .unwrap_or_default()
 }
 
 /// "y"/"n" for the outcome and "3, 5" for the criteria disagreed with.
@@ -889,7 +984,11 @@ fn parse_qa(
         "n" | "no" | "disagree" => false,
         other => return Err(format!("outcome: answer y or n, not '{other}'")),
     };
-    let mut criteria: Vec<(String, bool)> = policy.criteria.iter().map(|c| (c.id.clone(), true)).collect();
+    let mut criteria: Vec<(String, bool)> = policy
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), true))
+        .collect();
     for part in disagreements.split([',', ' ']).filter(|p| !p.is_empty()) {
         let number: usize = part
             .parse()

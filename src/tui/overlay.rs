@@ -7,15 +7,30 @@ use super::widgets::text_field::TextField;
 use crate::policy::Answer;
 
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     ConfirmLeave,
     /// Drafts left by a crash or a dropped connection, offered at start.
-    Recover { drafts: Vec<(String, PathBuf)>, selected: usize },
+    Recover {
+        drafts: Vec<(String, PathBuf)>,
+        selected: usize,
+    },
     Prompt(Prompt),
-    Editor { title: String, area: TextArea, purpose: EditorPurpose },
-    Definitions { criterion: String, terms: Vec<(String, String)> },
-    Problems { title: String, problems: Vec<String> },
+    Editor {
+        title: String,
+        area: TextArea,
+        purpose: EditorPurpose,
+    },
+    Definitions {
+        criterion: String,
+        terms: Vec<(String, String)>,
+    },
+    Problems {
+        title: String,
+        problems: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -28,7 +28,12 @@ static LAST_DRAFT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, ratatui::crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
 }
 
 fn install_panic_hook() {
@@ -41,7 +46,10 @@ fn install_panic_hook() {
                 "umdesk stopped on an internal error; your terminal is restored.\nDetails are in {}{}",
                 log.display(),
                 draft
-                    .map(|d| format!("\nYour last draft is {}; it is offered when umdesk starts.", d.display()))
+                    .map(|d| format!(
+                        "\nYour last draft is {}; it is offered when umdesk starts.",
+                        d.display()
+                    ))
                     .unwrap_or_default()
             ),
             None => previous(info),
@@ -53,9 +61,15 @@ fn write_panic_log(message: &str, draft: Option<&PathBuf>) -> Option<PathBuf> {
     let dir = crate::store::location::state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("panic.log");
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
     let at = crate::case::rfc3339(crate::store::clock::now());
-    let draft = draft.map(|d| d.display().to_string()).unwrap_or_else(|| "none".to_string());
+    let draft = draft
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "none".to_string());
     writeln!(file, "{at} panic: {message}\n  draft: {draft}").ok()?;
     Some(path)
 }
@@ -65,7 +79,11 @@ fn write_panic_log(message: &str, draft: Option<&PathBuf>) -> Option<PathBuf> {
 /// from outside.
 fn install_signal_flag() -> io::Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+    for signal in [
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ] {
         signal_hook::flag::register(signal, Arc::clone(&flag))?;
     }
     Ok(flag)
@@ -81,8 +99,13 @@ pub fn run(mut app: App) -> io::Result<()> {
         return Err(err);
     }
     let backend = CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
-    let result = Terminal::with_options(backend, TerminalOptions { viewport: Viewport::Fullscreen })
-        .and_then(|mut terminal| event_loop(&mut app, &mut terminal, &stopped));
+    let result = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fullscreen,
+        },
+    )
+    .and_then(|mut terminal| event_loop(&mut app, &mut terminal, &stopped));
     // Every way out of the loop (quit, signal, hang-up, error) ends here.
     app.shutdown();
     restore();
@@ -118,7 +141,11 @@ fn event_loop<W: Write>(
         if let Some((key, _)) = app.draft() {
             let path = app.context.store.describe();
             if let Ok(mut last) = LAST_DRAFT.lock() {
-                *last = Some(PathBuf::from(path).join("drafts").join(format!("{key}.json")));
+                *last = Some(
+                    PathBuf::from(path)
+                        .join("drafts")
+                        .join(format!("{key}.json")),
+                );
             }
         }
     }

@@ -122,12 +122,18 @@ impl Theme {
     /// UMDESK_ASCII=1, or a locale that is not UTF-8, picks ASCII symbols.
     pub fn from_env() -> Theme {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let locale = var("LC_ALL").or_else(|| var("LC_CTYPE")).or_else(|| var("LANG"));
+        let locale = var("LC_ALL")
+            .or_else(|| var("LC_CTYPE"))
+            .or_else(|| var("LANG"));
         let utf8 = locale
             .map(|l| l.to_ascii_lowercase().replace('-', "").contains("utf8"))
             .unwrap_or(false);
         let ascii = var("UMDESK_ASCII").is_some_and(|v| v != "0") || !utf8;
-        let symbols = if ascii { Symbols::ASCII } else { Symbols::UNICODE };
+        let symbols = if ascii {
+            Symbols::ASCII
+        } else {
+            Symbols::UNICODE
+        };
         if var("NO_COLOR").is_some() {
             Theme::monochrome(symbols)
         } else {

@@ -35,7 +35,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
         Screen::Case(ws) => screens::review::render(ws, policy, &app.theme, frame, body),
         Screen::CaseView(view) => screens::case_view::render(view, &app.theme, frame, body),
-        Screen::Dashboard(dashboard) => screens::dashboard::render(dashboard, &app.theme, frame, body),
+        Screen::Dashboard(dashboard) => {
+            screens::dashboard::render(dashboard, &app.theme, frame, body)
+        }
     }
     chrome::message_line(frame, message, app.message.as_ref(), &app.theme);
     chrome::footer(frame, footer, app.key_context(), &app.theme);
@@ -75,11 +77,30 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             frame.render_widget(Paragraph::new(text), inner);
         }
         Overlay::Recover { drafts, selected } => {
-            let inner = popup(frame, 70, drafts.len() as u16 + 5, "Recover unsaved work", theme);
-            let mut lines = vec![Line::raw("Reviews interrupted by a crash or a dropped connection:")];
+            let inner = popup(
+                frame,
+                70,
+                drafts.len() as u16 + 5,
+                "Recover unsaved work",
+                theme,
+            );
+            let mut lines = vec![Line::raw(
+                "Reviews interrupted by a crash or a dropped connection:",
+            )];
             for (i, (key, path)) in drafts.iter().enumerate() {
-                let marker = if i == *selected { theme.symbols.focus } else { " " };
-                lines.push(Line::styled(format!("{marker} {key}  ({})", path.display()), if i == *selected { theme.selected } else { theme.text }));
+                let marker = if i == *selected {
+                    theme.symbols.focus
+                } else {
+                    " "
+                };
+                lines.push(Line::styled(
+                    format!("{marker} {key}  ({})", path.display()),
+                    if i == *selected {
+                        theme.selected
+                    } else {
+                        theme.text
+                    },
+                ));
             }
             lines.push(Line::from(vec![
                 Span::styled("Enter", theme.key),
@@ -97,26 +118,49 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             let mut lines = Vec::new();
             for (i, (label, field)) in prompt.fields.iter().enumerate() {
                 let focused = i == prompt.focus;
-                lines.push(Line::styled(label.clone(), if focused { theme.selected } else { theme.dim }));
+                lines.push(Line::styled(
+                    label.clone(),
+                    if focused { theme.selected } else { theme.dim },
+                ));
                 let cursor = if focused { "_" } else { "" };
                 lines.push(Line::raw(format!("  {}{cursor}", field.text)));
             }
             match &prompt.error {
-                Some(error) => lines.push(Line::styled(format!("{} {error}", theme.symbols.not_met), theme.error)),
-                None => lines.push(Line::styled("Enter confirms · Tab next field · Esc cancels", theme.dim)),
+                Some(error) => lines.push(Line::styled(
+                    format!("{} {error}", theme.symbols.not_met),
+                    theme.error,
+                )),
+                None => lines.push(Line::styled(
+                    "Enter confirms · Tab next field · Esc cancels",
+                    theme.dim,
+                )),
             }
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         }
         Overlay::Editor { title, area, .. } => {
             let height = frame.area().height.saturating_sub(4);
-            let inner = popup(frame, 76, height, &format!("{title} · Esc or ^S done"), theme);
+            let inner = popup(
+                frame,
+                76,
+                height,
+                &format!("{title} · Esc or ^S done"),
+                theme,
+            );
             render_editor(area, inner, frame);
         }
         Overlay::Definitions { criterion, terms } => {
-            let inner = popup(frame, 72, terms.len() as u16 * 3 + 3, &format!("Definitions: {criterion}"), theme);
+            let inner = popup(
+                frame,
+                72,
+                terms.len() as u16 * 3 + 3,
+                &format!("Definitions: {criterion}"),
+                theme,
+            );
             let mut lines = Vec::new();
             if terms.is_empty() {
-                lines.push(Line::raw("This criterion uses no defined term of section V."));
+                lines.push(Line::raw(
+                    "This criterion uses no defined term of section V.",
+                ));
             }
             for (term, text) in terms {
                 lines.push(Line::styled(term.clone(), theme.title));
@@ -136,7 +180,11 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
 }
 
 /// Only the lines around the cursor are laid out, so a huge note is cheap.
-fn render_editor(area: &super::widgets::text_area::TextArea, inner: ratatui::layout::Rect, frame: &mut Frame) {
+fn render_editor(
+    area: &super::widgets::text_area::TextArea,
+    inner: ratatui::layout::Rect,
+    frame: &mut Frame,
+) {
     let (cursor_line, cursor_column) = area.cursor_position();
     let height = inner.height as usize;
     let first = cursor_line.saturating_sub(height.saturating_sub(1));

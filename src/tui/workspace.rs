@@ -82,8 +82,10 @@ impl Workspace {
         };
         if let Some(determination) = &workspace.saved.determination {
             if workspace.saved.status == Status::Pended {
-                workspace.acknowledgement =
-                    determination.coding_acknowledgement.clone().unwrap_or_default();
+                workspace.acknowledgement = determination
+                    .coding_acknowledgement
+                    .clone()
+                    .unwrap_or_default();
             }
         }
         workspace.follow_focus(policy);
@@ -135,7 +137,10 @@ impl Workspace {
         Ok(())
     }
 
-    pub fn focused_criterion<'p>(&self, policy: &'p Policy) -> Option<&'p crate::policy::Criterion> {
+    pub fn focused_criterion<'p>(
+        &self,
+        policy: &'p Policy,
+    ) -> Option<&'p crate::policy::Criterion> {
         policy.criteria.get(self.focus)
     }
 
@@ -226,7 +231,11 @@ impl Workspace {
             }
             Action::ShowDefinitions => return Ok(Some(self.definitions(policy))),
             Action::SearchPolicy => {
-                let query = self.search.as_ref().map(|s| s.query.clone()).unwrap_or_default();
+                let query = self
+                    .search
+                    .as_ref()
+                    .map(|s| s.query.clone())
+                    .unwrap_or_default();
                 return Ok(Some(Overlay::Prompt(Prompt::with_fields(
                     PromptPurpose::Search,
                     "Search the policy",
@@ -260,7 +269,11 @@ impl Workspace {
     fn scroll_policy(&mut self, by: i32) {
         let current = i32::from(self.policy_scroll.unwrap_or(u16::MAX));
         // An automatic position is resolved at draw time; start from it.
-        let base = if current == i32::from(u16::MAX) { 0 } else { current };
+        let base = if current == i32::from(u16::MAX) {
+            0
+        } else {
+            current
+        };
         self.policy_scroll = Some((base + by).clamp(0, i32::from(u16::MAX - 1)) as u16);
     }
 
@@ -301,7 +314,9 @@ impl Workspace {
             return Ok(());
         };
         let CriterionInput::Choice { options, .. } = &criterion.input else {
-            return Err("Criterion 3 follows the lesions: a adds one, A removes the last".to_string());
+            return Err(
+                "Criterion 3 follows the lesions: a adds one, A removes the last".to_string(),
+            );
         };
         let current = self
             .case
@@ -378,13 +393,20 @@ impl Workspace {
         match purpose {
             PromptPurpose::OverrideReason { criterion, answer } => {
                 let reason = values.first().map(String::as_str).unwrap_or("");
-                answers::mark(policy, &mut self.case, &criterion, answer, Some(reason), author)
-                    .map_err(|e| match e {
-                        AnswerError::ReasonRequired { .. } => {
-                            "Write the reason for the override".to_string()
-                        }
-                        other => other.to_string(),
-                    })?;
+                answers::mark(
+                    policy,
+                    &mut self.case,
+                    &criterion,
+                    answer,
+                    Some(reason),
+                    author,
+                )
+                .map_err(|e| match e {
+                    AnswerError::ReasonRequired { .. } => {
+                        "Write the reason for the override".to_string()
+                    }
+                    other => other.to_string(),
+                })?;
             }
             PromptPurpose::AddLesion => {
                 let site = values[0].trim();
@@ -474,7 +496,10 @@ impl Workspace {
                 return Ok(Some(Overlay::Prompt(Prompt::with_fields(
                     PromptPurpose::PeerToPeer,
                     "Peer-to-peer discussion",
-                    &[("Provider contact (name, role)", ""), ("What was discussed", "")],
+                    &[
+                        ("Provider contact (name, role)", ""),
+                        ("What was discussed", ""),
+                    ],
                 ))));
             }
             _ => {}

@@ -21,7 +21,13 @@ pub struct CaseViewState {
 impl CaseViewState {
     pub fn new(case: Case, banner: Option<String>, lock: Option<LockInfo>) -> CaseViewState {
         let integrity = verify(&case);
-        CaseViewState { case, banner, lock, scroll: 0, integrity }
+        CaseViewState {
+            case,
+            banner,
+            lock,
+            scroll: 0,
+            integrity,
+        }
     }
 
     pub fn replace(&mut self, case: Case, lock: Option<LockInfo>) {
@@ -40,12 +46,26 @@ impl CaseViewState {
 
 pub fn render(view: &CaseViewState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let banner_height = u16::from(view.banner.is_some());
-    let [banner_area, body] = area.layout(&Layout::vertical([Constraint::Length(banner_height), Constraint::Min(1)]));
+    let [banner_area, body] = area.layout(&Layout::vertical([
+        Constraint::Length(banner_height),
+        Constraint::Min(1),
+    ]));
     if let Some(banner) = &view.banner {
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {} {banner}", theme.symbols.locked), theme.banner)), banner_area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!(" {} {banner}", theme.symbols.locked),
+                theme.banner,
+            )),
+            banner_area,
+        );
     }
     let lines = lines(view, theme);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((view.scroll, 0)), body);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((view.scroll, 0)),
+        body,
+    );
 }
 
 fn heading(text: &str, theme: &Theme) -> Line<'static> {
@@ -57,12 +77,19 @@ fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let (symbol, style, integrity) = match &view.integrity {
         Integrity::Intact => (theme.symbols.met, theme.met, "history intact".to_string()),
-        Integrity::Tampered(what) => (theme.symbols.not_met, theme.error, format!("TAMPERED: {what}")),
+        Integrity::Tampered(what) => (
+            theme.symbols.not_met,
+            theme.error,
+            format!("TAMPERED: {what}"),
+        ),
     };
     let sealed = if case.seal.is_some() { "sealed, " } else { "" };
     lines.push(Line::styled(format!("{symbol} {sealed}{integrity}"), style));
     for (label, value) in facts(case) {
-        lines.push(Line::from(vec![Span::styled(format!("{label:>11} "), theme.dim), Span::raw(value)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:>11} "), theme.dim),
+            Span::raw(value),
+        ]));
     }
     lines.push(heading("Criteria", theme));
     for answer in &case.criteria {
@@ -83,7 +110,10 @@ fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
             lines.push(Line::raw(format!("     evidence: {}", answer.evidence)));
         }
         if !answer.source_document.is_empty() {
-            lines.push(Line::raw(format!("     source: {}", answer.source_document)));
+            lines.push(Line::raw(format!(
+                "     source: {}",
+                answer.source_document
+            )));
         }
     }
     if let Some(determination) = &case.determination {
@@ -103,26 +133,44 @@ fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
             lines.push(Line::raw(format!("   missing: {item}")));
         }
         for flag in &determination.coding_flags {
-            lines.push(Line::styled(format!("   {} {flag}", theme.symbols.flag), theme.warning));
+            lines.push(Line::styled(
+                format!("   {} {flag}", theme.symbols.flag),
+                theme.warning,
+            ));
         }
         if let Some(ack) = &determination.coding_acknowledgement {
             lines.push(Line::raw(format!("   acknowledged: {ack}")));
         }
-        lines.push(Line::styled(format!("   {}", determination.benefit_statement), theme.dim));
+        lines.push(Line::styled(
+            format!("   {}", determination.benefit_statement),
+            theme.dim,
+        ));
     }
     for p2p in &case.peer_to_peer {
         lines.push(Line::raw(format!(
             " Peer-to-peer {} with {} by {}: {}",
-            rfc3339(p2p.at), p2p.provider_contact, p2p.physician.name, p2p.note
+            rfc3339(p2p.at),
+            p2p.provider_contact,
+            p2p.physician.name,
+            p2p.note
         )));
     }
     for qa in &case.qa_reviews {
-        let disagreements: Vec<&str> = qa.criteria.iter().filter(|c| !c.agrees).map(|c| c.criterion.as_str()).collect();
+        let disagreements: Vec<&str> = qa
+            .criteria
+            .iter()
+            .filter(|c| !c.agrees)
+            .map(|c| c.criterion.as_str())
+            .collect();
         lines.push(Line::raw(format!(
             " QA {} by {}: outcome {}; disagrees on [{}]; {}",
             rfc3339(qa.at),
             qa.by.name,
-            if qa.outcome_agrees { "agreed" } else { "disagreed" },
+            if qa.outcome_agrees {
+                "agreed"
+            } else {
+                "disagreed"
+            },
             disagreements.join(", "),
             qa.note
         )));
@@ -148,7 +196,15 @@ fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
             entry.summary
         )));
         for change in &entry.changes {
-            lines.push(Line::styled(format!("     {}: {} -> {}", change.field, clip(&change.from), clip(&change.to)), theme.dim));
+            lines.push(Line::styled(
+                format!(
+                    "     {}: {} -> {}",
+                    change.field,
+                    clip(&change.from),
+                    clip(&change.to)
+                ),
+                theme.dim,
+            ));
         }
     }
     lines

@@ -17,7 +17,9 @@ pub struct DashboardState {
 
 impl DashboardState {
     pub fn new(cases: &[Case], now: OffsetDateTime) -> DashboardState {
-        DashboardState { stats: compute(cases, now) }
+        DashboardState {
+            stats: compute(cases, now),
+        }
     }
 }
 
@@ -43,15 +45,27 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
         )),
         summary,
     );
-    let [by_status, turnaround] = charts.layout(&Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]));
+    let [by_status, turnaround] = charts.layout(&Layout::horizontal([
+        Constraint::Percentage(55),
+        Constraint::Percentage(45),
+    ]));
     let status_bars: Vec<Bar> = stats
         .by_status
         .iter()
-        .map(|(status, count)| Bar::default().label(Line::from(short(status))).value(*count as u64))
+        .map(|(status, count)| {
+            Bar::default()
+                .label(Line::from(short(status)))
+                .value(*count as u64)
+        })
         .collect();
     frame.render_widget(
         BarChart::default()
-            .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" By status "))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(" By status "),
+            )
             .data(BarGroup::default().bars(&status_bars))
             .bar_width(5)
             .bar_gap(1)
@@ -62,11 +76,20 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
     let bucket_bars: Vec<Bar> = stats
         .turnaround_buckets
         .iter()
-        .map(|b| Bar::default().label(Line::from(short(b.label))).value(b.count as u64))
+        .map(|b| {
+            Bar::default()
+                .label(Line::from(short(b.label)))
+                .value(b.count as u64)
+        })
         .collect();
     frame.render_widget(
         BarChart::default()
-            .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Turnaround "))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(" Turnaround "),
+            )
             .data(BarGroup::default().bars(&bucket_bars))
             .bar_width(5)
             .bar_gap(1)
@@ -78,7 +101,10 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
 }
 
 fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let percent = |rate: Option<f64>| rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "-".to_string());
+    let percent = |rate: Option<f64>| {
+        rate.map(|r| format!("{:.0}%", r * 100.0))
+            .unwrap_or_else(|| "-".to_string())
+    };
     let rows: Vec<Row> = stats
         .reviewers
         .iter()
@@ -89,7 +115,10 @@ fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect)
                 r.qa_reviewed.to_string(),
                 percent(r.qa_agreement_rate),
                 percent(r.qa_criteria_agreement_rate),
-                r.turnaround.median_hours.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "-".to_string()),
+                r.turnaround
+                    .median_hours
+                    .map(|h| format!("{h:.1} h"))
+                    .unwrap_or_else(|| "-".to_string()),
             ])
         })
         .collect();
@@ -104,20 +133,29 @@ fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect)
             Constraint::Length(10),
         ],
     )
-    .header(Row::new(["Reviewer", "Decided", "QA'd", "Outcome", "Criteria", "Median"]).style(theme.title))
-    .block(Block::default().borders(Borders::TOP).border_style(theme.border).title(" Throughput and QA agreement "));
+    .header(
+        Row::new([
+            "Reviewer", "Decided", "QA'd", "Outcome", "Criteria", "Median",
+        ])
+        .style(theme.title),
+    )
+    .block(
+        Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border)
+            .title(" Throughput and QA agreement "),
+    );
     frame.render_widget(table, area);
 }
 
 /// Bar labels are five cells wide.
 fn short(label: &str) -> String {
     let words: Vec<&str> = label.split(['_', ' ']).collect();
-    let text = match words.as_slice() {
+    match words.as_slice() {
         ["in", "review"] => "revw".to_string(),
         ["not", "applicable"] => "n/a".to_string(),
         ["under", n, unit] => format!("<{n}{}", &unit[..1]),
         [first, ..] => first.chars().take(5).collect(),
         [] => String::new(),
-    };
-    text
+    }
 }

@@ -3,8 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::case::{Decision, Reviewer};
 use crate::policy::{Answer, Policy};
@@ -13,12 +14,28 @@ use crate::rules::decision::problems;
 use crate::tui::theme::Theme;
 use crate::tui::workspace::Workspace;
 
-pub fn render(ws: &Workspace, policy: &Policy, reviewer: &Reviewer, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(
+    ws: &Workspace,
+    policy: &Policy,
+    reviewer: &Reviewer,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let evaluation = &ws.evaluation;
     let outcome = evaluation.outcome;
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} {}", theme.outcome_symbol(outcome), outcome.label()), theme.outcome_style(outcome).patch(theme.title)),
-        Span::styled(format!("  under {} section I, effective {}", policy.number, policy.effective_date), theme.dim),
+        Span::styled(
+            format!("{} {}", theme.outcome_symbol(outcome), outcome.label()),
+            theme.outcome_style(outcome).patch(theme.title),
+        ),
+        Span::styled(
+            format!(
+                "  under {} section I, effective {}",
+                policy.number, policy.effective_date
+            ),
+            theme.dim,
+        ),
     ])];
     // Failed criteria first: they are what a physician decides on.
     let mut ordered: Vec<&CriterionResult> = evaluation.criteria.iter().collect();
@@ -35,36 +52,83 @@ pub fn render(ws: &Workspace, policy: &Policy, reviewer: &Reviewer, theme: &Them
             .map(|a| a.evidence.lines().next().unwrap_or("").to_string())
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(format!(" {} ", theme.answer_symbol(answered)), theme.answer_style(answered)),
+            Span::styled(
+                format!(" {} ", theme.answer_symbol(answered)),
+                theme.answer_style(answered),
+            ),
             Span::styled(format!("{} {}: ", result.number, result.name), theme.text),
             Span::styled(result.reason.clone(), theme.dim),
         ]));
         if result.answer != Answer::Met && !evidence.is_empty() {
-            lines.push(Line::styled(format!("     evidence: {evidence}"), theme.dim));
+            lines.push(Line::styled(
+                format!("     evidence: {evidence}"),
+                theme.dim,
+            ));
         }
     }
     for flag in &evaluation.coding_flags {
-        lines.push(Line::styled(format!(" {} {}", theme.symbols.flag, flag.message), theme.warning));
+        lines.push(Line::styled(
+            format!(" {} {}", theme.symbols.flag, flag.message),
+            theme.warning,
+        ));
     }
     if !evaluation.coding_flags.is_empty() {
-        let ack = if ws.acknowledgement.trim().is_empty() { "none yet (c)" } else { ws.acknowledgement.as_str() };
-        lines.push(Line::styled(format!("   acknowledgement: {ack}"), theme.dim));
+        let ack = if ws.acknowledgement.trim().is_empty() {
+            "none yet (c)"
+        } else {
+            ws.acknowledgement.as_str()
+        };
+        lines.push(Line::styled(
+            format!("   acknowledgement: {ack}"),
+            theme.dim,
+        ));
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        if ws.rationale.is_some() { "Rationale (edited, e):" } else { "Rationale (proposed, e to edit):" },
+        if ws.rationale.is_some() {
+            "Rationale (edited, e):"
+        } else {
+            "Rationale (proposed, e to edit):"
+        },
         theme.title,
     ));
     for line in ws.rationale_text().lines() {
         lines.push(Line::raw(format!("  {line}")));
     }
-    lines.push(Line::styled(format!("  {}", evaluation.benefit_statement), theme.dim));
-    lines.push(Line::default());
-    lines.extend(decision_lines(ws, policy, reviewer, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((ws.scroll, 0)), area);
+    lines.push(Line::styled(
+        format!("  {}", evaluation.benefit_statement),
+        theme.dim,
+    ));
+    // The decision and what blocks it stay in view; the reasons scroll.
+    let decision = decision_lines(ws, policy, reviewer, theme);
+    let panel_height = (decision.len() as u16 + 1).min(area.height / 2);
+    let [reasons_area, decision_area] = area.layout(&Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(panel_height),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((ws.scroll, 0)),
+        reasons_area,
+    );
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
+    frame.render_widget(
+        Paragraph::new(decision)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        decision_area,
+    );
 }
 
-fn decision_lines<'a>(ws: &Workspace, policy: &Policy, reviewer: &Reviewer, theme: &Theme) -> Vec<Line<'a>> {
+fn decision_lines<'a>(
+    ws: &Workspace,
+    policy: &Policy,
+    reviewer: &Reviewer,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let decisions = ws.decisions(reviewer.role);
     let chosen = ws.chosen_decision(reviewer.role);
     let mut spans = vec![Span::styled("Decision (Left/Right): ", theme.title)];
@@ -75,9 +139,20 @@ fn decision_lines<'a>(ws: &Workspace, policy: &Policy, reviewer: &Reviewer, them
         ));
     }
     for decision in &decisions {
-        let style = if Some(*decision) == chosen { theme.selected } else { theme.dim };
-        let marker = if Some(*decision) == chosen { theme.symbols.focus } else { " " };
-        spans.push(Span::styled(format!("{marker}{}  ", decision.label()), style));
+        let style = if Some(*decision) == chosen {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        let marker = if Some(*decision) == chosen {
+            theme.symbols.focus
+        } else {
+            " "
+        };
+        spans.push(Span::styled(
+            format!("{marker}{}  ", decision.label()),
+            style,
+        ));
     }
     let mut lines = vec![Line::from(spans)];
     if decisions == [Decision::ReferToPhysician] {
@@ -89,10 +164,16 @@ fn decision_lines<'a>(ws: &Workspace, policy: &Policy, reviewer: &Reviewer, them
     if let Some(request) = ws.decision_request(policy, reviewer.role) {
         let missing = problems(policy, &ws.case, &ws.evaluation, reviewer.role, &request);
         if missing.is_empty() {
-            lines.push(Line::styled(format!("  {} ready: f signs and saves", theme.symbols.met), theme.met));
+            lines.push(Line::styled(
+                format!("  {} ready: f signs and saves", theme.symbols.met),
+                theme.met,
+            ));
         }
         for problem in missing {
-            lines.push(Line::styled(format!("  {} {problem}", theme.symbols.not_met), theme.error));
+            lines.push(Line::styled(
+                format!("  {} {problem}", theme.symbols.not_met),
+                theme.error,
+            ));
         }
     }
     lines.push(Line::styled(

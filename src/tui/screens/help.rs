@@ -20,8 +20,17 @@ pub fn render(context: Context, scroll: u16, theme: &Theme, frame: &mut Frame) {
             ]));
         }
     }
-    lines.push(Line::styled("  F1 also shows this help; any key closes it", theme.dim));
+    lines.push(Line::styled(
+        "  F1 also shows this help; any key closes it",
+        theme.dim,
+    ));
     let height = (lines.len() as u16 + 2).min(frame.area().height);
-    let inner = popup(frame, 74, height, &format!("Keys: {}", context.title()), theme);
+    let inner = popup(
+        frame,
+        74,
+        height,
+        &format!("Keys: {}", context.title()),
+        theme,
+    );
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }

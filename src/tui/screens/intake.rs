@@ -81,7 +81,8 @@ impl IntakeState {
     pub fn new(now: OffsetDateTime, due_table: &DueTable) -> IntakeState {
         let mut inputs = vec![TextField::default(); FieldKind::ALL.len()];
         let received = now.replace_nanosecond(0).unwrap_or(now);
-        inputs[index(FieldKind::Received)] = TextField::new(&received.format(&Rfc3339).unwrap_or_default());
+        inputs[index(FieldKind::Received)] =
+            TextField::new(&received.format(&Rfc3339).unwrap_or_default());
         let mut intake = IntakeState {
             errors: vec![None; inputs.len()],
             inputs,
@@ -199,7 +200,8 @@ impl IntakeState {
             return Err(count);
         }
         let received = parse_received(self.text(FieldKind::Received)).map_err(|_| 1usize)?;
-        let date_of_birth = iso_date::parse(self.text(FieldKind::DateOfBirth)).map_err(|_| 1usize)?;
+        let date_of_birth =
+            iso_date::parse(self.text(FieldKind::DateOfBirth)).map_err(|_| 1usize)?;
         let planned = self.text(FieldKind::PlannedDate);
         let planned_date = if planned.is_empty() {
             None
@@ -290,7 +292,10 @@ fn problem(kind: FieldKind, text: &str, now: OffsetDateTime) -> Option<String> {
 
 pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = FieldKind::ALL.len() as u16 + 2;
-    let [form_area, help_area] = area.layout(&Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]));
+    let [form_area, help_area] = area.layout(&Layout::vertical([
+        Constraint::Length(rows),
+        Constraint::Min(0),
+    ]));
     let mut lines = Vec::new();
     for (at, kind) in FieldKind::ALL.iter().enumerate() {
         lines.push(field_line(intake, at, *kind, theme));
@@ -323,7 +328,10 @@ pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut 
 fn field_line<'a>(intake: &'a IntakeState, at: usize, kind: FieldKind, theme: &Theme) -> Line<'a> {
     let focused = at == intake.focus;
     let marker = if focused { theme.symbols.focus } else { " " };
-    let label = Span::styled(format!("{marker}{:>13}  ", kind.label()), if focused { theme.selected } else { theme.title });
+    let label = Span::styled(
+        format!("{marker}{:>13}  ", kind.label()),
+        if focused { theme.selected } else { theme.title },
+    );
     let value = match kind {
         FieldKind::Product => format!("< {} >", intake.product().label()),
         FieldKind::Urgency => format!("< {} >", intake.urgency.label()),
@@ -340,7 +348,10 @@ fn field_line<'a>(intake: &'a IntakeState, at: usize, kind: FieldKind, theme: &T
     };
     let mut spans = vec![label, Span::raw(value)];
     if let Some(error) = &intake.errors[at] {
-        spans.push(Span::styled(format!("  {} {error}", theme.symbols.not_met), theme.error));
+        spans.push(Span::styled(
+            format!("  {} {error}", theme.symbols.not_met),
+            theme.error,
+        ));
     } else if !intake.inputs[at].text.is_empty() && !kind.is_chooser() {
         spans.push(Span::styled(format!("  {}", theme.symbols.met), theme.met));
     }
@@ -350,14 +361,23 @@ fn field_line<'a>(intake: &'a IntakeState, at: usize, kind: FieldKind, theme: &T
 /// The policy's codes, offered beside the code fields.
 fn code_help<'a>(kind: FieldKind, policy: &'a Policy, theme: &Theme) -> Vec<Line<'a>> {
     let (title, codes) = match kind {
-        FieldKind::Cpt => ("Procedure codes of the policy", &policy.coding.procedure_codes),
-        FieldKind::Icd10 => ("Diagnosis codes of the policy", &policy.coding.diagnosis_codes),
+        FieldKind::Cpt => (
+            "Procedure codes of the policy",
+            &policy.coding.procedure_codes,
+        ),
+        FieldKind::Icd10 => (
+            "Diagnosis codes of the policy",
+            &policy.coding.diagnosis_codes,
+        ),
         FieldKind::Product | FieldKind::Urgency => {
             return vec![Line::styled("Left/Right or Space to choose", theme.dim)];
         }
         _ => return Vec::new(),
     };
-    let mut lines = vec![Line::styled(format!("{title} {}:", policy.number), theme.dim)];
+    let mut lines = vec![Line::styled(
+        format!("{title} {}:", policy.number),
+        theme.dim,
+    )];
     let codes: Vec<String> = codes
         .iter()
         .map(|c| {

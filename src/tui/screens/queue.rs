@@ -53,7 +53,11 @@ impl QueueState {
         self.now = now;
         self.refilter();
         if let Some(id) = selected_id {
-            if let Some(at) = self.visible.iter().position(|&i| self.listing.cases[i].id == id) {
+            if let Some(at) = self
+                .visible
+                .iter()
+                .position(|&i| self.listing.cases[i].id == id)
+            {
                 self.selected = at;
             }
         }
@@ -126,20 +130,36 @@ pub fn render(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) 
     let filter_line = filter_line(queue, theme);
     let unreadable = queue.listing.unreadable.len() as u16;
     let unreadable_height = unreadable.min(4).min(area.height.saturating_sub(4) / 2);
-    let [filter_area, table_area, unreadable_area] = area.layout(&ratatui::layout::Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(if unreadable_height > 0 { unreadable_height + 1 } else { 0 }),
-    ]));
+    let [filter_area, table_area, unreadable_area] =
+        area.layout(&ratatui::layout::Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(if unreadable_height > 0 {
+                unreadable_height + 1
+            } else {
+                0
+            }),
+        ]));
     frame.render_widget(Paragraph::new(filter_line), filter_area);
     render_table(queue, theme, frame, table_area);
     if unreadable_height > 0 {
         let mut lines = vec![Line::styled(
-            format!("{} {} file(s) are not readable cases (left untouched):", theme.symbols.overdue, unreadable),
+            format!(
+                "{} {} file(s) are not readable cases (left untouched):",
+                theme.symbols.overdue, unreadable
+            ),
             theme.error,
         )];
-        for item in queue.listing.unreadable.iter().take(unreadable_height as usize) {
-            lines.push(Line::styled(format!("  {}: {}", item.path.display(), item.reason), theme.error));
+        for item in queue
+            .listing
+            .unreadable
+            .iter()
+            .take(unreadable_height as usize)
+        {
+            lines.push(Line::styled(
+                format!("  {}: {}", item.path.display(), item.reason),
+                theme.error,
+            ));
         }
         frame.render_widget(Paragraph::new(lines), unreadable_area);
     }
@@ -154,13 +174,20 @@ fn filter_line<'a>(queue: &'a QueueState, theme: &Theme) -> Line<'a> {
     let filter = if queue.filter.text.is_empty() && !queue.filtering {
         Span::styled("/ to filter", theme.dim)
     } else {
-        Span::styled(format!("filter: {}{cursor}", queue.filter.text), theme.selected)
+        Span::styled(
+            format!("filter: {}{cursor}", queue.filter.text),
+            theme.selected,
+        )
     };
     Line::from(vec![
         filter,
         Span::styled(format!("   status: {status}"), theme.dim),
         Span::styled(
-            format!("   {} of {} cases", queue.visible.len(), queue.listing.cases.len()),
+            format!(
+                "   {} of {} cases",
+                queue.visible.len(),
+                queue.listing.cases.len()
+            ),
             theme.dim,
         ),
     ])
@@ -198,18 +225,28 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
         Constraint::Length(16),
         Constraint::Max(20),
     ];
-    let header = Row::new(["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"]).style(theme.title);
+    let header =
+        Row::new(["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"]).style(theme.title);
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, area);
 }
 
-fn row<'a>(summary: &'a CaseSummary, selected: bool, now: OffsetDateTime, theme: &Theme) -> Row<'a> {
+fn row<'a>(
+    summary: &'a CaseSummary,
+    selected: bool,
+    now: OffsetDateTime,
+    theme: &Theme,
+) -> Row<'a> {
     let marker = if selected { theme.symbols.focus } else { " " };
     let overdue = !summary.status.is_final() && summary.due_at < now;
     let due = if summary.status.is_final() {
         "done".to_string()
     } else if overdue {
-        format!("{} {}", theme.symbols.overdue, time_left(summary.due_at, now))
+        format!(
+            "{} {}",
+            theme.symbols.overdue,
+            time_left(summary.due_at, now)
+        )
     } else {
         time_left(summary.due_at, now)
     };

@@ -14,9 +14,15 @@ use crate::tui::widgets::policy_pane;
 use crate::tui::workspace::Workspace;
 
 pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [body, live] = area.layout(&Layout::vertical([Constraint::Min(1), Constraint::Length(1)]));
+    let [body, live] = area.layout(&Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ]));
     let left_width = (body.width / 2).clamp(38, 70);
-    let [left, right] = body.layout(&Layout::horizontal([Constraint::Length(left_width), Constraint::Min(1)]));
+    let [left, right] = body.layout(&Layout::horizontal([
+        Constraint::Length(left_width),
+        Constraint::Min(1),
+    ]));
     render_checklist(ws, policy, theme, frame, left);
     policy_pane::render(ws, policy, theme, frame, right);
     render_live(ws, theme, frame, live);
@@ -24,7 +30,12 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
 
 fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![Line::styled(
-        format!("{} · {} · {}", ws.case.id, ws.case.member.name, ws.case.member.product.label()),
+        format!(
+            "{} · {} · {}",
+            ws.case.id,
+            ws.case.member.name,
+            ws.case.member.product.label()
+        ),
         theme.title,
     )];
     for (i, result) in ws.evaluation.criteria.iter().enumerate() {
@@ -32,12 +43,18 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
         let marker = if focused { theme.symbols.focus } else { " " };
         let answered = result.origin.map(|_| result.answer);
         let origin = result.origin.map(|o| o.label()).unwrap_or("");
-        let name_width = (area.width as usize).saturating_sub(14);
+        let name_width = (area.width as usize).saturating_sub(6 + origin.len() + 1);
         let name: String = result.name.chars().take(name_width).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("{marker} "), theme.selected),
-            Span::styled(theme.answer_symbol(answered).to_string(), theme.answer_style(answered)),
-            Span::styled(format!(" {} {name}", result.number), if focused { theme.selected } else { theme.text }),
+            Span::styled(
+                theme.answer_symbol(answered).to_string(),
+                theme.answer_style(answered),
+            ),
+            Span::styled(
+                format!(" {} {name}", result.number),
+                if focused { theme.selected } else { theme.text },
+            ),
             Span::styled(format!(" {origin}"), theme.dim),
         ]));
     }
@@ -54,7 +71,10 @@ fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> V
         return Vec::new();
     };
     let record = ws.case.answer(&criterion.id);
-    let mut lines = vec![Line::styled(format!("{}. {}", result.number, criterion.name), theme.title)];
+    let mut lines = vec![Line::styled(
+        format!("{}. {}", result.number, criterion.name),
+        theme.title,
+    )];
     match &criterion.input {
         CriterionInput::Choice { prompt, options } => {
             let chosen = record.and_then(|r| r.input.as_deref());
@@ -68,7 +88,10 @@ fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> V
             ]));
         }
         CriterionInput::Measurements { prompt, unit, .. } => {
-            lines.push(Line::styled(format!("{prompt} (a adds, A removes):"), theme.dim));
+            lines.push(Line::styled(
+                format!("{prompt} (a adds, A removes):"),
+                theme.dim,
+            ));
             lines.extend(lesion_lines(&ws.case, unit, theme));
         }
     }
@@ -76,17 +99,33 @@ fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> V
     lines.push(Line::from(vec![
         Span::styled("Answer: ", theme.dim),
         Span::styled(
-            format!("{} {}", theme.answer_symbol(answered), answered.map(|a| a.label()).unwrap_or("unanswered")),
+            format!(
+                "{} {}",
+                theme.answer_symbol(answered),
+                answered.map(|a| a.label()).unwrap_or("unanswered")
+            ),
             theme.answer_style(answered),
         ),
         Span::styled(format!("  {}", result.reason), theme.dim),
     ]));
-    if let Some(suggestion) = ws.evaluation.suggestion.as_ref().filter(|s| s.criterion == criterion.id) {
-        lines.push(Line::styled(format!("Suggested (g): {}", suggestion.reason), theme.warning));
+    if let Some(suggestion) = ws
+        .evaluation
+        .suggestion
+        .as_ref()
+        .filter(|s| s.criterion == criterion.id)
+    {
+        lines.push(Line::styled(
+            format!("Suggested (g): {}", suggestion.reason),
+            theme.warning,
+        ));
     }
     if let Some(record) = record {
         let evidence = record.evidence.lines().next().unwrap_or("");
-        let more = if record.evidence.lines().nth(1).is_some() { " …" } else { "" };
+        let more = if record.evidence.lines().nth(1).is_some() {
+            " …"
+        } else {
+            ""
+        };
         lines.push(Line::from(vec![
             Span::styled("Evidence (e): ", theme.dim),
             Span::raw(format!("{}{more}", clip(evidence, 200))),
@@ -107,7 +146,12 @@ fn lesion_lines<'a>(case: &'a Case, unit: &str, theme: &Theme) -> Vec<Line<'a>> 
         .iter()
         .enumerate()
         .map(|(i, lesion)| {
-            Line::raw(format!("  {}. {}: {} {unit}", i + 1, lesion.site, fmt_number(lesion.diameter_cm)))
+            Line::raw(format!(
+                "  {}. {}: {} {unit}",
+                i + 1,
+                lesion.site,
+                fmt_number(lesion.diameter_cm)
+            ))
         })
         .collect()
 }
@@ -146,15 +190,25 @@ fn render_live(ws: &Workspace, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .filter(|c| c.answer == crate::policy::Answer::NotMet)
                 .map(|c| c.number.to_string())
                 .collect();
-            format!(" · not met: criteria {} (physician decides)", failed.join(", "))
+            format!(
+                " · not met: criteria {} (physician decides)",
+                failed.join(", ")
+            )
         }
-        Outcome::NotApplicable => format!(" · refer to {}", evaluation.refer_to.as_deref().unwrap_or("")),
+        Outcome::NotApplicable => format!(
+            " · refer to {}",
+            evaluation.refer_to.as_deref().unwrap_or("")
+        ),
         Outcome::MeetsCriteria => " · all criteria met".to_string(),
     };
     spans.push(Span::styled(detail, theme.dim));
     if !evaluation.coding_flags.is_empty() {
         spans.push(Span::styled(
-            format!("  {} {} coding flag(s)", theme.symbols.flag, evaluation.coding_flags.len()),
+            format!(
+                "  {} {} coding flag(s)",
+                theme.symbols.flag,
+                evaluation.coding_flags.len()
+            ),
             theme.warning,
         ));
     }

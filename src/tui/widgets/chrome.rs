@@ -18,7 +18,11 @@ pub fn title_bar(frame: &mut Frame, area: Rect, screen: &str, who: &str, theme: 
     let width = area.width as usize;
     let used = left.width() + who.chars().count() + 1;
     let pad = " ".repeat(width.saturating_sub(used));
-    let line = Line::from(vec![left, Span::raw(pad), Span::styled(format!("{who} "), theme.dim)]);
+    let line = Line::from(vec![
+        left,
+        Span::raw(pad),
+        Span::styled(format!("{who} "), theme.dim),
+    ]);
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -57,7 +61,12 @@ pub fn too_small(frame: &mut Frame, theme: &Theme) {
         "The terminal is {}x{}; umdesk needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge the window.",
         area.width, area.height
     );
-    frame.render_widget(Paragraph::new(text).style(theme.warning).wrap(ratatui::widgets::Wrap { trim: true }), area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(theme.warning)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
 
 /// A centred box for an overlay, cleared, with a border and title.

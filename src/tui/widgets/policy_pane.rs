@@ -16,10 +16,19 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
         return;
     };
     let title = Line::from(vec![
-        Span::styled(format!(" {} · {}. {} ", policy.number, section.id, section.title), theme.title),
-        Span::styled(format!("[{}/{}] ", ws.section + 1, policy.sections.len()), theme.dim),
+        Span::styled(
+            format!(" {} · {}. {} ", policy.number, section.id, section.title),
+            theme.title,
+        ),
+        Span::styled(
+            format!("[{}/{}] ", ws.section + 1, policy.sections.len()),
+            theme.dim,
+        ),
     ]);
-    let block = Block::default().borders(Borders::LEFT | Borders::TOP).border_style(theme.border).title(title);
+    let block = Block::default()
+        .borders(Borders::LEFT | Borders::TOP)
+        .border_style(theme.border)
+        .title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -30,7 +39,11 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
     let scroll = scroll_for(ws, policy, &starts, inner.height as usize);
     let last = lines.len().saturating_sub(1);
     let first = scroll.min(last);
-    let visible: Vec<Line> = lines.into_iter().skip(first).take(inner.height as usize).collect();
+    let visible: Vec<Line> = lines
+        .into_iter()
+        .skip(first)
+        .take(inner.height as usize)
+        .collect();
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
@@ -75,11 +88,19 @@ fn marks(ws: &Workspace, policy: &Policy, theme: &Theme) -> Vec<Mark> {
     };
     let mut marks = term_marks(&section.text, policy, theme);
     if let Some((start, end)) = criterion_range(ws, policy) {
-        marks.push(Mark { start, end, style: theme.criterion_wording });
+        marks.push(Mark {
+            start,
+            end,
+            style: theme.criterion_wording,
+        });
     }
     if let Some(search) = &ws.search {
         for hit in search.hits.iter().filter(|h| h.section == ws.section) {
-            marks.push(Mark { start: hit.start, end: hit.end, style: theme.search_hit });
+            marks.push(Mark {
+                start: hit.start,
+                end: hit.end,
+                style: theme.search_hit,
+            });
         }
     }
     marks
@@ -98,7 +119,11 @@ fn term_marks(text: &str, policy: &Policy, theme: &Theme) -> Vec<Mark> {
             let before_ok = start == 0 || !lower.as_bytes()[start - 1].is_ascii_alphanumeric();
             let after_ok = end >= lower.len() || !lower.as_bytes()[end].is_ascii_alphanumeric();
             if before_ok && after_ok {
-                marks.push(Mark { start, end, style: theme.defined_term });
+                marks.push(Mark {
+                    start,
+                    end,
+                    style: theme.defined_term,
+                });
             }
             from = end;
         }

@@ -17,13 +17,26 @@ pub struct Mark {
 
 /// Wraps `text` to `width` columns. Returns the lines and, for each line,
 /// the byte offset in `text` where it starts (to scroll to a mark).
-pub fn wrap(text: &str, width: usize, base: Style, marks: &[Mark]) -> (Vec<Line<'static>>, Vec<usize>) {
+pub fn wrap(
+    text: &str,
+    width: usize,
+    base: Style,
+    marks: &[Mark],
+) -> (Vec<Line<'static>>, Vec<usize>) {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut starts = Vec::new();
     let mut offset = 0;
     for paragraph in text.split('\n') {
-        wrap_paragraph(paragraph, offset, width, base, marks, &mut lines, &mut starts);
+        wrap_paragraph(
+            paragraph,
+            offset,
+            width,
+            base,
+            marks,
+            &mut lines,
+            &mut starts,
+        );
         offset += paragraph.len() + 1;
     }
     (lines, starts)
@@ -73,7 +86,12 @@ fn wrap_paragraph(
     }
     pieces.push((line_start, paragraph.len()));
     for (start, end) in pieces {
-        lines.push(styled_line(&paragraph[start..end], offset + start, base, marks));
+        lines.push(styled_line(
+            &paragraph[start..end],
+            offset + start,
+            base,
+            marks,
+        ));
         starts.push(offset + start);
     }
 }
@@ -94,7 +112,10 @@ fn styled_line(text: &str, offset: usize, base: Style, marks: &[Mark]) -> Line<'
     for (at, c) in text.char_indices() {
         let style = style_at(offset + at, base, marks);
         if current_style != Some(style) && !current.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut current), current_style.unwrap_or(base)));
+            spans.push(Span::styled(
+                std::mem::take(&mut current),
+                current_style.unwrap_or(base),
+            ));
         }
         current_style = Some(style);
         current.push(c);
@@ -110,13 +131,19 @@ mod tests {
     use super::*;
 
     fn plain(lines: &[Line]) -> Vec<String> {
-        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
     }
 
     #[test]
     fn wraps_at_word_boundaries() {
         let (lines, starts) = wrap("the tumor must be unresectable", 12, Style::default(), &[]);
-        assert_eq!(plain(&lines), vec!["the tumor ", "must be ", "unresectable"]);
+        assert_eq!(
+            plain(&lines),
+            vec!["the tumor ", "must be ", "unresectable"]
+        );
         assert_eq!(starts, vec![0, 10, 18]);
     }
 

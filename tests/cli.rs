@@ -1,0 +1,900 @@
+//! The command line, run as the built binary against a store in a temporary
+//! directory, with the reviewer given on the command line (or, where the
+//! config is under test, in a private config directory).
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+use umdesk::case::due::DueTable;
+use umdesk::case::{
+    Case, Decision, Lesion, Member, Product, Provider, RequestFacts, Reviewer, Role, Service,
+    Urgency, history, new_case, to_json,
+};
+use umdesk::policy::{Answer, EMBEDDED_MP_1_121, LoadedPolicy};
+use umdesk::rules::answers::mark;
+use umdesk::rules::decision::{self, DecisionRequest};
+
+const NURSE: &str = "Dana Whitfield, RN";
+const OTHER_NURSE: &str = "Lee Park, RN";
+const SUPERVISOR: &str = "Renee Alvarez, RN, CCM";
+
+/// A scratch world: a store, a home with its config and data directories.
+struct World {
+    root: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            root: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    fn store(&self) -> PathBuf {
+        self.root.path().join("cases")
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.root
+            .path()
+            .join("config")
+            .join("umdesk")
+            .join("config.json")
+    }
+
+    /// The binary, isolated from the developer's own config and store.
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_umdesk"));
+        command
+            .env("HOME", self.root.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.root.path().join("config"))
+            .env("XDG_DATA_HOME", self.root.path().join("data"))
+            .env("USER", "osuser")
+            .env_remove("UMDESK_CASES")
+            .env_remove("SSH_CONNECTION")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// `umdesk --cases STORE --reviewer NAME --role ROLE ARGS...`
+    fn run_as(&self, name: &str, role: &str, args: &[&str]) -> Output {
+        let store = self.store();
+        let mut all = vec![
+            "--cases",
+            store.to_str().expect("a UTF-8 path"),
+            "--reviewer",
+            name,
+            "--role",
+            role,
+        ];
+        all.extend_from_slice(args);
+        self.command().args(&all).output().expect("the binary runs")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_as(NURSE, "nurse", args)
+    }
+
+    /// Writes a case into the store as the app would (owner-only).
+    fn put(&self, case: &Case) -> PathBuf {
+        fs::create_dir_all(self.store()).unwrap();
+        fs::set_permissions(self.store(), fs::Permissions::from_mode(0o700)).unwrap();
+        let path = self.store().join(format!("{}.json", case.id));
+        fs::write(&path, to_json(case)).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.root.path().join(name);
+        fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("the binary exits, not killed")
+}
+
+#[track_caller]
+fn assert_code(output: &Output, expected: i32) {
+    assert_eq!(
+        code(output),
+        expected,
+        "exit code\n--- stdout\n{}\n--- stderr\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn policy() -> LoadedPolicy {
+    LoadedPolicy::embedded()
+}
+
+fn reviewer(name: &str, role: Role) -> Reviewer {
+    Reviewer {
+        name: name.to_string(),
+        role,
+    }
+}
+
+fn request(member: &str, received_at: OffsetDateTime) -> RequestFacts {
+    RequestFacts {
+        member: Member {
+            name: member.to_string(),
+            member_id: "XQK400112233".to_string(),
+            date_of_birth: time::macros::date!(1958 - 04 - 17),
+            product: Product::CommercialPpo,
+        },
+        provider: Provider {
+            name: "Lakeside Interventional Radiology Group".to_string(),
+            npi: "1234567893".to_string(),
+        },
+        service: Service {
+            cpt_codes: vec!["47371".to_string()],
+            icd10_codes: vec!["C22.0".to_string()],
+            planned_date: None,
+        },
+        received_at,
+        urgency: Urgency::Standard,
+        lesions: vec![Lesion {
+            site: "segment VI".to_string(),
+            diameter_cm: Some(3.2),
+        }],
+    }
+}
+
+/// A fictional case, every criterion marked `answer` except the tumor
+/// size, which follows its lesion (3.2 cm: met) when `answer` is met.
+fn case(id: &str, member: &str, received_at: OffsetDateTime, answer: Answer) -> Case {
+    let loaded = policy();
+    let mut case = new_case(
+        id,
+        request(member, received_at),
+        &loaded,
+        &DueTable::default(),
+    );
+    case.fictional = Some("Fictional case for the command-line tests.".to_string());
+    for criterion in &loaded.policy.criteria {
+        let reason = (criterion.id == "tumor_size" && answer != Answer::Met)
+            .then_some("the imaging report was misread");
+        mark(
+            &loaded.policy,
+            &mut case,
+            &criterion.id,
+            answer,
+            reason,
+            NURSE,
+        )
+        .expect("the mark is accepted");
+    }
+    case
+}
+
+/// The case as saved by the app: with its first history entry.
+fn saved(mut case: Case, by: &str) -> Case {
+    let at = case.request.received_at;
+    history::record(
+        &mut case,
+        None,
+        &reviewer(by, Role::Nurse),
+        "created",
+        "Case created",
+        at,
+    );
+    case
+}
+
+/// A case a nurse approved and a supervisor QA-reviewed (agreeing).
+fn approved(id: &str, received_at: OffsetDateTime) -> Case {
+    let loaded = policy();
+    let mut case = saved(
+        case(id, "Marguerite Oyelaran", received_at, Answer::Met),
+        NURSE,
+    );
+    let request = DecisionRequest {
+        decision: Decision::Approve,
+        rationale: "All five criteria of MP 1.121 section I are met.".to_string(),
+        coding_acknowledgement: None,
+    };
+    decision::decide(
+        &loaded.policy,
+        &mut case,
+        &reviewer(NURSE, Role::Nurse),
+        &request,
+        received_at + Duration::hours(30),
+    )
+    .expect("the approval is recorded");
+    decision::qa_review(
+        &loaded.policy,
+        &mut case,
+        &reviewer(SUPERVISOR, Role::Supervisor),
+        &[],
+        true,
+        "Agree.",
+        received_at + Duration::hours(50),
+    )
+    .expect("the QA review is recorded");
+    case
+}
+
+/// Three cases: overdue (Dana), approved (Dana), fresh (Lee).
+fn seed_queue(world: &World) -> (String, String, String) {
+    let now = OffsetDateTime::now_utc();
+    let mut overdue = case(
+        "UM-20260101-0001",
+        "Ines Halvorsen",
+        now - Duration::days(20),
+        Answer::Met,
+    );
+    overdue.assigned_reviewer = Some(NURSE.to_string());
+    let overdue = saved(overdue, NURSE);
+    let done = approved("UM-20260101-0002", now - Duration::days(10));
+    let mut fresh = case(
+        "UM-20260101-0003",
+        "Tobias Renwick",
+        now,
+        Answer::Insufficient,
+    );
+    fresh.assigned_reviewer = Some(OTHER_NURSE.to_string());
+    let fresh = saved(fresh, OTHER_NURSE);
+    for case in [&overdue, &done, &fresh] {
+        world.put(case);
+    }
+    (overdue.id, done.id, fresh.id)
+}
+
+fn listed_ids(output: &Output) -> Vec<String> {
+    let rows: Value = serde_json::from_slice(&output.stdout).expect("list --json prints JSON");
+    rows.as_array()
+        .expect("an array")
+        .iter()
+        .map(|row| row["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+#[test]
+fn list_on_an_empty_store() {
+    let world = World::new();
+    let output = world.run(&["list"]);
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("No cases"), "{}", stdout(&output));
+    let output = world.run(&["list", "--json"]);
+    assert_code(&output, 0);
+    assert_eq!(listed_ids(&output), Vec::<String>::new());
+}
+
+#[test]
+fn list_shows_the_queue_and_filters_it() {
+    let world = World::new();
+    let (overdue, done, fresh) = seed_queue(&world);
+
+    let output = world.run(&["list"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.starts_with("ID"), "{text}");
+    let overdue_row = text
+        .lines()
+        .find(|l| l.starts_with(&overdue))
+        .expect("the overdue row");
+    assert!(overdue_row.contains("OVERDUE"), "{overdue_row}");
+    assert!(overdue_row.contains("Ines Halvorsen"), "{overdue_row}");
+    let done_row = text
+        .lines()
+        .find(|l| l.starts_with(&done))
+        .expect("the approved row");
+    assert!(
+        done_row.contains("approved") && done_row.contains("Meets criteria"),
+        "{done_row}"
+    );
+    assert!(!done_row.contains("OVERDUE"), "{done_row}");
+    let fresh_row = text
+        .lines()
+        .find(|l| l.starts_with(&fresh))
+        .expect("the fresh row");
+    assert!(
+        fresh_row.contains("left") && fresh_row.contains(OTHER_NURSE),
+        "{fresh_row}"
+    );
+
+    let ids = |args: &[&str]| {
+        let output = world.run(args);
+        assert_code(&output, 0);
+        listed_ids(&output)
+    };
+    assert_eq!(
+        ids(&["list", "--json"]),
+        [overdue.as_str(), done.as_str(), fresh.as_str()]
+    );
+    assert_eq!(
+        ids(&["list", "--status", "in_review", "--json"]),
+        [overdue.as_str(), fresh.as_str()]
+    );
+    assert_eq!(
+        ids(&["list", "--status", "approved", "--json"]),
+        [done.as_str()]
+    );
+    assert_eq!(ids(&["list", "--overdue", "--json"]), [overdue.as_str()]);
+    assert_eq!(
+        ids(&["list", "--reviewer", "park", "--json"]),
+        [fresh.as_str()]
+    );
+    assert_eq!(
+        ids(&["list", "--reviewer", "Dana Whitfield", "--json"]),
+        [overdue.as_str(), done.as_str()]
+    );
+    assert_eq!(
+        ids(&[
+            "list",
+            "--status",
+            "in_review",
+            "--reviewer",
+            "whitfield",
+            "--json"
+        ]),
+        [overdue.as_str()]
+    );
+
+    let rows: Value = serde_json::from_slice(&world.run(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(rows[0]["overdue"], true);
+    assert_eq!(rows[0]["status"], "in_review");
+    assert_eq!(rows[1]["outcome"], "meets_criteria");
+    assert_eq!(rows[1]["time_left"], Value::Null);
+
+    let output = world.run(&["list", "--status", "lost"]);
+    assert_code(&output, 2);
+    assert!(stderr(&output).contains("in_review"), "{}", stderr(&output));
+}
+
+#[test]
+fn list_reports_unreadable_files_and_loose_permissions() {
+    let world = World::new();
+    seed_queue(&world);
+    let bad = world.store().join("UM-20260101-0009.json");
+    fs::write(&bad, "{\"schema_version\": 1,").unwrap();
+    fs::set_permissions(&bad, fs::Permissions::from_mode(0o600)).unwrap();
+    let output = world.run(&["list"]);
+    assert_code(&output, 0);
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{}: unreadable", bad.display())),
+        "{err}"
+    );
+    assert_eq!(stdout(&output).lines().count(), 4, "{}", stdout(&output));
+    assert_eq!(fs::read_to_string(&bad).unwrap(), "{\"schema_version\": 1,");
+
+    fs::set_permissions(world.store(), fs::Permissions::from_mode(0o777)).unwrap();
+    let output = world.run(&["list"]);
+    assert_code(&output, 0);
+    assert!(stderr(&output).contains("warning:"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("chmod 700"), "{}", stderr(&output));
+}
+
+fn evaluate_json(output: &Output) -> Value {
+    assert_code(output, 0);
+    serde_json::from_slice(&output.stdout).expect("evaluate prints JSON")
+}
+
+#[test]
+fn evaluate_prints_the_determination() {
+    let world = World::new();
+    let meets = world.file(
+        "meets.json",
+        &to_json(&case(
+            "UM-20260101-0001",
+            "A B",
+            OffsetDateTime::now_utc(),
+            Answer::Met,
+        )),
+    );
+    let json = evaluate_json(&world.run(&["evaluate", meets.to_str().unwrap()]));
+    assert_eq!(json["outcome"], "meets_criteria");
+    assert_eq!(json["policy"], "MP 1.121");
+    assert_eq!(json["criteria"].as_array().unwrap().len(), 5);
+
+    let fails = world.file(
+        "fails.json",
+        &to_json(&case(
+            "UM-20260101-0002",
+            "A B",
+            OffsetDateTime::now_utc(),
+            Answer::NotMet,
+        )),
+    );
+    let json = evaluate_json(&world.run(&["evaluate", fails.to_str().unwrap()]));
+    assert_eq!(json["outcome"], "does_not_meet");
+
+    let pends = world.file(
+        "pends.json",
+        &to_json(&case(
+            "UM-20260101-0003",
+            "A B",
+            OffsetDateTime::now_utc(),
+            Answer::Insufficient,
+        )),
+    );
+    let json = evaluate_json(&world.run(&["evaluate", pends.to_str().unwrap()]));
+    assert_eq!(json["outcome"], "information_needed");
+    assert!(!json["missing_information"].as_array().unwrap().is_empty());
+
+    // Evaluate writes nothing: no store, no file beside the input.
+    assert!(!world.store().exists());
+    let names: Vec<_> = fs::read_dir(world.root.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 3);
+}
+
+#[test]
+fn evaluate_reads_stdin() {
+    let world = World::new();
+    let text = to_json(&case(
+        "UM-20260101-0001",
+        "A B",
+        OffsetDateTime::now_utc(),
+        Answer::Met,
+    ));
+    let mut child = world
+        .command()
+        .args(["evaluate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(evaluate_json(&output)["outcome"], "meets_criteria");
+}
+
+#[test]
+fn evaluate_names_the_line_of_malformed_json() {
+    let world = World::new();
+    let text = to_json(&case(
+        "UM-20260101-0001",
+        "A B",
+        OffsetDateTime::now_utc(),
+        Answer::Met,
+    ));
+    // Cut it off in the middle of line 10.
+    let cut: String = text.lines().take(10).collect::<Vec<_>>().join("\n");
+    let file = world.file("cut.json", &format!("{cut}\n  \"oops\" ]"));
+    let output = world.run(&["evaluate", file.to_str().unwrap()]);
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{}: line 11, column", file.display())),
+        "{err}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn evaluate_names_the_path_of_an_unknown_field() {
+    let world = World::new();
+    let mut value: Value = serde_json::from_str(&to_json(&case(
+        "UM-20260101-0001",
+        "A B",
+        OffsetDateTime::now_utc(),
+        Answer::Met,
+    )))
+    .unwrap();
+    value["member"]["nickname"] = Value::from("Peg");
+    let file = world.file(
+        "unknown.json",
+        &serde_json::to_string_pretty(&value).unwrap(),
+    );
+    let output = world.run(&["evaluate", file.to_str().unwrap()]);
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert!(err.contains("$.member"), "{err}");
+    assert!(err.contains("nickname"), "{err}");
+
+    let output = world.run(&["evaluate", "/nonexistent/case.json"]);
+    assert_code(&output, 2);
+    assert!(
+        stderr(&output).contains("/nonexistent/case.json"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn policy_show_prints_every_criterion_in_its_own_words() {
+    let world = World::new();
+    let output = world.run(&["policy", "show"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.contains("MP 1.121"), "{text}");
+    for criterion in &policy().policy.criteria {
+        assert!(
+            text.contains(&criterion.text),
+            "missing: {}",
+            criterion.text
+        );
+        assert!(
+            text.contains(&criterion.name),
+            "missing: {}",
+            criterion.name
+        );
+    }
+    for code in ["47371", "47399", "C22.0", "C7B.02", "MP 1.055", "FEP"] {
+        assert!(text.contains(code), "missing {code}");
+    }
+    let output = world.run(&["policy", "show", "--json"]);
+    assert_code(&output, 0);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["number"], "MP 1.121");
+}
+
+#[test]
+fn policy_check_accepts_the_pack_and_names_a_broken_path() {
+    let world = World::new();
+    let good = world.file("pack.json", EMBEDDED_MP_1_121);
+    let output = world.run(&["policy", "check", good.to_str().unwrap()]);
+    assert_code(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "{}: valid (5 criteria, 7 definitions, 14 codes)\n",
+            good.display()
+        )
+    );
+
+    let mut value: Value = serde_json::from_str(EMBEDDED_MP_1_121).unwrap();
+    value["criteria"][0]["text"] = Value::from("");
+    let broken = world.file(
+        "broken.json",
+        &serde_json::to_string_pretty(&value).unwrap(),
+    );
+    let output = world.run(&["policy", "check", broken.to_str().unwrap()]);
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "{}: $.criteria[0].text: must not be empty",
+            broken.display()
+        )),
+        "{err}"
+    );
+
+    // --policy loads another pack, and a broken one is refused the same way.
+    let output = world.run(&["--policy", broken.to_str().unwrap(), "policy", "show"]);
+    assert_code(&output, 2);
+    assert!(
+        stderr(&output).contains("$.criteria[0].text"),
+        "{}",
+        stderr(&output)
+    );
+    let output = world.run(&["--policy", good.to_str().unwrap(), "policy", "show"]);
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains(good.to_str().unwrap()));
+}
+
+#[test]
+fn show_prints_the_case_and_records_the_viewing() {
+    let world = World::new();
+    let (_, done, _) = seed_queue(&world);
+    let before = fs::read(world.store().join(format!("{done}.json"))).unwrap();
+    let output = world.run(&["show", &done, "--history"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    for expected in [
+        "Marguerite Oyelaran",
+        "Unresectable or not a surgical candidate",
+        "Determination",
+        "Meets criteria",
+        "Approve",
+        "History (3 entries)",
+        "decided",
+        "qa_review",
+        "status: \"in_review\" -> \"approved\"",
+        "Integrity: sealed",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // Viewing never rewrites the case file.
+    assert_eq!(
+        fs::read(world.store().join(format!("{done}.json"))).unwrap(),
+        before
+    );
+
+    let output = world.run(&["show", &done, "--json"]);
+    assert_code(&output, 0);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["id"], done.as_str());
+
+    let output = world.run_as(SUPERVISOR, "supervisor", &["audit", &done]);
+    assert_code(&output, 0);
+    let log = stdout(&output);
+    assert_eq!(
+        log.lines().filter(|l| l.contains("show")).count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains(NURSE) && log.contains("nurse") && log.contains(&done),
+        "{log}"
+    );
+}
+
+#[test]
+fn show_refuses_unknown_and_path_trick_ids() {
+    let world = World::new();
+    seed_queue(&world);
+    let output = world.run(&["show", "UM-20991231-0001"]);
+    assert_code(&output, 1);
+    assert!(
+        stderr(&output).contains("UM-20991231-0001"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A readable case just outside the store must stay out of reach.
+    let outside = case(
+        "outside",
+        "Secret Person",
+        OffsetDateTime::now_utc(),
+        Answer::Met,
+    );
+    world.file("outside.json", &to_json(&outside));
+    for trick in ["../outside", "..", "a/b", "/etc/passwd", &"A".repeat(200)] {
+        let output = world.run(&["show", trick]);
+        assert!(
+            [1, 2].contains(&code(&output)),
+            "{trick:?}: exit {}",
+            code(&output)
+        );
+        assert!(!stdout(&output).contains("Secret Person"), "{trick:?}");
+    }
+    let output = world.run(&["show", "../outside"]);
+    assert_code(&output, 2);
+}
+
+#[test]
+fn verify_finds_a_hand_edit() {
+    let world = World::new();
+    let (overdue, done, fresh) = seed_queue(&world);
+    let output = world.run(&["verify"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    for id in [&overdue, &done, &fresh] {
+        assert!(text.contains(&format!("{id}: intact")), "{text}");
+    }
+    assert!(text.contains("access log: intact"), "{text}");
+    assert_code(&world.run(&["verify", "--all"]), 0);
+    assert_code(&world.run(&["verify", &done]), 0);
+
+    let path = world.store().join(format!("{done}.json"));
+    let edited = fs::read_to_string(&path)
+        .unwrap()
+        .replace("Marguerite Oyelaran", "Marguerite Oyelaram");
+    fs::write(&path, edited).unwrap();
+    let output = world.run(&["verify"]);
+    assert_code(&output, 1);
+    let text = stdout(&output);
+    assert!(text.contains(&format!("{done}: tampered: ")), "{text}");
+    assert!(text.contains(&format!("{overdue}: intact")), "{text}");
+    let output = world.run(&["verify", &done]);
+    assert_code(&output, 1);
+    assert!(stdout(&output).starts_with(&format!("{done}: tampered")));
+    assert_code(&world.run(&["verify", &fresh]), 0);
+    assert_code(&world.run(&["verify", "UM-20991231-0001"]), 1);
+}
+
+#[test]
+fn verify_finds_a_tampered_access_log() {
+    let world = World::new();
+    let (overdue, _, _) = seed_queue(&world);
+    assert_code(&world.run(&["show", &overdue]), 0);
+    assert_code(&world.run(&["show", &overdue]), 0);
+    let log = world.store().join("access.log");
+    let text = fs::read_to_string(&log).unwrap();
+    fs::write(&log, text.replacen(NURSE, "Someone Else, RN", 1)).unwrap();
+    let output = world.run(&["verify"]);
+    assert_code(&output, 1);
+    assert!(
+        stdout(&output).contains("access log: tampered"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn audit_is_for_supervisors() {
+    let world = World::new();
+    let (overdue, _, _) = seed_queue(&world);
+    let output = world.run(&["audit"]);
+    assert_code(&output, 3);
+    assert!(
+        stderr(&output).contains("supervisor"),
+        "{}",
+        stderr(&output)
+    );
+    let output = world.run_as(NURSE, "physician", &["stats"]);
+    assert_code(&output, 3);
+
+    let output = world.run_as(SUPERVISOR, "supervisor", &["audit"]);
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("No access"), "{}", stdout(&output));
+    assert_code(&world.run(&["show", &overdue]), 0);
+    let output = world.run_as(SUPERVISOR, "supervisor", &["audit"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.starts_with("WHEN"), "{text}");
+    let row = text.lines().nth(1).expect("one entry");
+    for field in [NURSE, "nurse", "show", overdue.as_str()] {
+        assert!(row.contains(field), "{field} missing in {row}");
+    }
+}
+
+#[test]
+fn stats_counts_the_queue() {
+    let world = World::new();
+    seed_queue(&world);
+    let output = world.run_as(SUPERVISOR, "supervisor", &["stats", "--json"]);
+    assert_code(&output, 0);
+    let stats: Value = serde_json::from_slice(&output.stdout).expect("stats --json prints JSON");
+    assert_eq!(stats["total"], 3);
+    assert_eq!(stats["by_status"]["in_review"], 2);
+    assert_eq!(stats["by_status"]["approved"], 1);
+    assert_eq!(stats["by_outcome"]["meets_criteria"], 1);
+    assert_eq!(stats["by_outcome"]["undecided"], 2);
+    assert_eq!(stats["open"], 2);
+    assert_eq!(stats["overdue"], 1);
+    assert_eq!(stats["turnaround"]["count"], 1);
+    assert_eq!(stats["turnaround"]["median_hours"], 30.0);
+    let reviewers = stats["reviewers"].as_array().unwrap();
+    let dana = reviewers
+        .iter()
+        .find(|r| r["reviewer"] == NURSE)
+        .expect("a row for the nurse who decided");
+    assert_eq!(dana["decided"], 1);
+    assert_eq!(dana["qa_reviewed"], 1);
+    assert_eq!(dana["qa_agreement_rate"], 1.0);
+    assert_eq!(dana["qa_criteria_agreement_rate"], 1.0);
+
+    let output = world.run_as(SUPERVISOR, "supervisor", &["stats"]);
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains(NURSE), "{}", stdout(&output));
+}
+
+#[test]
+fn the_reviewer_comes_from_the_config_else_the_os_user() {
+    let world = World::new();
+    let (overdue, _, _) = seed_queue(&world);
+    let store = world.store();
+    let store = store.to_str().unwrap();
+    let show = || {
+        world
+            .command()
+            .args(["--cases", store, "show", &overdue])
+            .output()
+            .unwrap()
+    };
+    // No flags, no config, no terminal: the OS user, as a nurse.
+    assert_code(&show(), 0);
+    assert!(
+        !world.config_file().exists(),
+        "nothing is written without asking"
+    );
+
+    fs::create_dir_all(world.config_file().parent().unwrap()).unwrap();
+    fs::write(
+        world.config_file(),
+        format!(r#"{{"reviewer": "{SUPERVISOR}", "role": "supervisor", "stale_lock_hours": 4}}"#),
+    )
+    .unwrap();
+    assert_code(&show(), 0);
+    let output = world
+        .command()
+        .args(["--cases", store, "audit", &overdue])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(
+        rows[0].contains("osuser") && rows[0].contains("nurse"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(SUPERVISOR) && rows[1].contains("supervisor"),
+        "{}",
+        rows[1]
+    );
+
+    // A config that does not parse is an error naming it and the field, and is kept.
+    let broken = r#"{"reviewer": "A, RN", "role": "boss"}"#;
+    fs::write(world.config_file(), broken).unwrap();
+    let output = show();
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains(&world.config_file().display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("$.role"), "{err}");
+    assert_eq!(fs::read_to_string(world.config_file()).unwrap(), broken);
+}
+
+#[test]
+fn generate_writes_cases_that_verify() {
+    let world = World::new();
+    let output = world.run(&["generate", "--count", "6", "--seed", "7"]);
+    assert_code(&output, 0);
+    let output = world.run(&["list", "--json"]);
+    assert_eq!(listed_ids(&output).len(), 6);
+    // The same seed again: the same ids are taken, so the store renumbers,
+    // and the history says so; everything still verifies.
+    assert_code(&world.run(&["generate", "--count", "6", "--seed", "7"]), 0);
+    let output = world.run(&["list", "--json"]);
+    assert_eq!(listed_ids(&output).len(), 12);
+    let output = world.run(&["verify"]);
+    assert_code(&output, 0);
+    assert_eq!(
+        stdout(&output).matches(": intact").count(),
+        13,
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn demo_refuses_a_store_in_use() {
+    let world = World::new();
+    seed_queue(&world);
+    let output = world.run(&["demo"]);
+    assert_code(&output, 2);
+    assert!(stderr(&output).contains("not empty"), "{}", stderr(&output));
+}
+
+#[test]
+fn help_and_version() {
+    let world = World::new();
+    let output = world.command().arg("--help").output().unwrap();
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    for expected in [
+        "Examples:",
+        "umdesk demo",
+        "umdesk evaluate",
+        "Exit codes:",
+        "3  the role",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let output = world.command().arg("--version").output().unwrap();
+    assert_code(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        format!("umdesk {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let output = world.command().args(["list", "--bogus"]).output().unwrap();
+    assert_code(&output, 2);
+    let output = world
+        .command()
+        .args(["--role", "admin", "list"])
+        .output()
+        .unwrap();
+    assert_code(&output, 2);
+}

@@ -1,0 +1,378 @@
+//! The built binary in a real pseudo-terminal (issue 3 item 7, issue 5
+//! items 2 and 3): a case walked from the queue to a saved determination;
+//! a hang-up in the middle of a review, its draft recovered on the next
+//! start; SIGTERM leaving the terminal restored.
+//!
+//! The screen is read through a vt100 parser fed by a reader thread; every
+//! step waits for what it expects on screen (or on disk), never for a fixed
+//! time.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::{draft_files, empty_store, facts, load_case, lock_path, seed_case};
+use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+use umdesk::case::Status;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+const RIGHT: &str = "\x1b[C";
+const DOWN: &str = "\x1b[B";
+const CTRL_S: &str = "\x13";
+
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    /// `umdesk --cases <store> --reviewer "Pat Lee, RN" --role nurse` in an
+    /// 80x24 terminal, with a home of its own so no config file interferes.
+    fn start(store: &Path) -> Session {
+        let home = tempfile::tempdir().expect("home");
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_umdesk"));
+        cmd.arg("--cases");
+        cmd.arg(store);
+        cmd.arg("--reviewer");
+        cmd.arg("Pat Lee, RN");
+        cmd.arg("--role");
+        cmd.arg("nurse");
+        cmd.cwd(home.path());
+        for var in [
+            "NO_COLOR",
+            "UMDESK_ASCII",
+            "UMDESK_CASES",
+            "LC_ALL",
+            "LC_CTYPE",
+            "SSH_CONNECTION",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_DATA_HOME", home.path().join("data"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        let child = pty.slave.spawn_command(cmd).expect("spawn umdesk");
+        // Only the child holds the terminal side, so its exit ends our reads.
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        r.lock().unwrap().extend_from_slice(&buf[..n]);
+                        p.lock().unwrap().process(&buf[..n]);
+                    }
+                }
+            }
+        });
+        Session {
+            child,
+            _master: pty.master,
+            writer,
+            parser,
+            raw,
+            reader: Some(reader),
+            _home: home,
+        }
+    }
+
+    fn pid(&self) -> libc::pid_t {
+        self.child.process_id().expect("pid") as libc::pid_t
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to the terminal");
+        self.writer.flush().expect("flush");
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until every one of `texts` is on screen; the screen as it is then.
+    fn wait_for_all(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if texts.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {texts:?}; the screen is:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // The terminal side is closed: the reader sees the end.
+                if let Some(reader) = self.reader.take() {
+                    reader.join().expect("reader thread");
+                }
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("umdesk did not exit; the screen is:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        self.raw.lock().unwrap().clone()
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on the pid of our own child process.
+        let rc = unsafe { libc::kill(self.pid(), signal) };
+        assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The terminal was given back: the alternate screen was left after it
+/// was last entered, and the cursor shown again.
+fn assert_restored(raw: &[u8]) {
+    let entered = last(raw, ENTER_ALT).expect("the app entered the alternate screen");
+    let left = last(raw, LEAVE_ALT).expect("the app left the alternate screen");
+    assert!(
+        left > entered,
+        "the alternate screen was entered again after it was left"
+    );
+    let shown = last(raw, b"\x1b[?25h").expect("the cursor is shown again");
+    assert!(shown > entered);
+}
+
+fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("store")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("UM-"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Waits until `path` exists; how long it took.
+fn wait_for_file(path: &Path) -> Duration {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    start.elapsed()
+}
+
+#[test]
+fn a_case_walked_from_the_queue_to_a_saved_determination() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut s = Session::start(dir);
+    s.wait_for_all(&["umdesk · Queue", "No cases in the store yet"]);
+
+    s.send("n");
+    s.wait_for("Intake: new request");
+    for (text, extra) in [
+        ("Casey Fictional", ""),
+        ("FIC200000042", ""),
+        ("1957-03-09", ""),
+        ("", RIGHT),
+        ("Rowan Inventa, MD", ""),
+        ("1234567893", ""),
+        ("47371", ""),
+        ("C22.0", ""),
+    ] {
+        s.send(text);
+        s.send(extra);
+        if !text.is_empty() {
+            // The focused field shows its cursor after the text.
+            s.wait_for(&format!("{text}_"));
+        } else {
+            s.wait_for("< Commercial HMO >");
+        }
+        s.send("\t");
+    }
+    // Planned date blank, received as given, urgency standard.
+    s.send(CTRL_S);
+    s.wait_for_all(&["umdesk · Review", "Casey Fictional"]);
+
+    s.send(RIGHT);
+    s.send(RIGHT);
+    s.wait_for("✓ 1 Unresectable");
+    s.send(DOWN);
+    s.send("g");
+    s.wait_for("✓ 2 Tumor of an eligible origin");
+    s.send(DOWN);
+    s.send("a");
+    s.wait_for("Add a lesion");
+    s.send("segment VI\t3.2\r");
+    s.wait_for("✓ 3 Tumor smaller than 5 cm");
+    s.send(DOWN);
+    s.send(RIGHT);
+    s.wait_for("✓ 4 No cancer outside the liver");
+    s.send(DOWN);
+    s.send(RIGHT);
+    s.wait_for_all(&["✓ 5 Amenable", "Meets criteria"]);
+
+    s.send("\r");
+    s.wait_for_all(&["umdesk · Determination", "ready: f signs and saves"]);
+    s.send("f");
+    s.wait_for_all(&["umdesk · Queue", "approved; saved"]);
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(status.exit_code(), 0);
+
+    let files = case_files(dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let id = files[0].file_stem().unwrap().to_string_lossy().to_string();
+    let case = load_case(dir, &id);
+    assert_eq!(case.status, Status::Approved);
+    assert_eq!(case.member.name, "Casey Fictional");
+    assert_eq!(case.lesions[0].diameter_cm, Some(3.2));
+    assert!(case.seal.is_some());
+    assert!(!lock_path(dir, &id).exists());
+    assert!(draft_files(dir).is_empty());
+    assert_restored(&s.raw());
+}
+
+#[test]
+fn a_hang_up_mid_review_keeps_the_draft_for_the_next_start() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+
+    let mut s = Session::start(dir);
+    s.wait_for(&id);
+    s.send("\r");
+    s.wait_for_all(&["umdesk · Review", "Riley Nonexistent"]);
+    assert!(lock_path(dir, &id).exists(), "the open case is locked");
+    s.send(RIGHT);
+    s.send(RIGHT);
+    s.wait_for("✓ 1 Unresectable");
+    // Autosave: the draft is on disk within a second of the change.
+    let draft = dir.join("drafts").join(format!("{id}.json"));
+    let took = wait_for_file(&draft);
+    assert!(
+        took < Duration::from_millis(1500),
+        "the draft took {took:?}"
+    );
+
+    // The SSH connection drops.
+    s.signal(libc::SIGHUP);
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status after SIGHUP: {status:?}");
+    assert!(draft.exists(), "the draft survives the hang-up");
+    assert_eq!(draft_files(dir), vec![draft.clone()]);
+    assert!(
+        !lock_path(dir, &id).exists(),
+        "the hang-up lets go of the lock"
+    );
+    assert_eq!(
+        load_case(dir, &id).history.len(),
+        1,
+        "nothing was saved over the case"
+    );
+    drop(s);
+
+    // The next start offers the draft, naming the case; Enter recovers it.
+    let mut s = Session::start(dir);
+    s.wait_for_all(&["Recover unsaved work", &id]);
+    s.send("\r");
+    s.wait_for_all(&["umdesk · Review", "✓ 1 Unresectable", "Recovered the draft"]);
+    // Save it and quit.
+    s.send(CTRL_S);
+    s.wait_for("Saved");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let case = load_case(dir, &id);
+    assert_eq!(
+        case.answer("unresectable").and_then(|a| a.input.as_deref()),
+        Some("unresectable")
+    );
+    assert!(draft_files(dir).is_empty(), "saving discards the draft");
+    assert!(!lock_path(dir, &id).exists());
+    assert_restored(&s.raw());
+}
+
+#[test]
+fn sigterm_mid_review_exits_cleanly_with_the_terminal_restored() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Drew Hypothetical", "FIC500000001"));
+    let mut s = Session::start(dir);
+    s.wait_for(&id);
+    s.send("\r");
+    s.wait_for("umdesk · Review");
+    s.send(RIGHT);
+    s.wait_for("✗ 1 Unresectable");
+    s.signal(libc::SIGTERM);
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    assert_restored(&s.raw());
+    assert!(
+        dir.join("drafts").join(format!("{id}.json")).exists(),
+        "the draft is kept"
+    );
+    assert!(!lock_path(dir, &id).exists(), "the lock is released");
+}

@@ -1,0 +1,933 @@
+//! The app's state machine driven by key events alone, without a terminal
+//! (issue 3 item 7, issue 4): a full walk from `n` to a saved, sealed case;
+//! every screen reachable; overrides; the physician's decision; quitting;
+//! locks; the supervisor's acts; drafts; the queue filter.
+
+mod common;
+
+use common::*;
+use ratatui::crossterm::event::KeyCode;
+use serde_json::Value;
+use umdesk::case::history::{self, Integrity};
+use umdesk::case::{Decision, Origin, Outcome, Role, Status};
+use umdesk::policy::Answer;
+use umdesk::store::{CaseStore, FileStore, LockHolder, hostname};
+use umdesk::tui::app::{App, MessageKind, Screen};
+use umdesk::tui::overlay::{Overlay, PromptPurpose};
+use umdesk::tui::workspace::WorkView;
+
+fn message(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
+}
+
+fn error_message(app: &App) -> String {
+    match &app.message {
+        Some(m) if m.kind == MessageKind::Error => m.text.clone(),
+        other => panic!("expected an error message, got {other:?}"),
+    }
+}
+
+fn assert_screen(app: &App, name: &str) {
+    assert_eq!(screen_name(app), name, "message: {:?}", app.message);
+}
+
+/// `n`, the intake filled as a nurse would, `^S`: the new case's id.
+fn create_case(app: &mut App, member: &str, product_steps: usize) -> String {
+    assert_screen(app, "queue");
+    press(app, KeyCode::Char('n'));
+    assert_screen(app, "intake");
+    fill_intake(app, member, "C22.0", product_steps);
+    ctrl(app, 's');
+    assert_screen(app, "review");
+    open_id(app)
+}
+
+/// A case referred to a physician by a nurse: lesion 5.0 cm.
+fn referred_case(dir: &std::path::Path, member: &str) -> String {
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, member, 0);
+    answer_all(&mut app, "5.0");
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "determination");
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(ws.evaluation.outcome, Outcome::DoesNotMeet);
+    assert_eq!(ws.decisions(Role::Nurse), vec![Decision::ReferToPhysician]);
+    press(&mut app, KeyCode::Char('f'));
+    assert_screen(&app, "queue");
+    assert_eq!(load_case(dir, &id).status, Status::Referred);
+    id
+}
+
+#[test]
+fn full_walk_from_new_to_a_saved_sealed_case() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    assert!(app.overlay.is_none());
+
+    press(&mut app, KeyCode::Char('n'));
+    assert_screen(&app, "intake");
+    // Ctrl-S on an empty form is refused, naming how many fields.
+    ctrl(&mut app, 's');
+    assert_screen(&app, "intake");
+    assert!(error_message(&app).contains("need attention"));
+    // The refused attempt moved the focus to the first bad field (member name).
+    let Screen::Intake(intake) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(intake.focus, 0);
+
+    // Medicare Advantage: two steps right of Commercial PPO.
+    fill_intake(&mut app, "Casey Fictional", "C22.0", 2);
+    let Screen::Intake(intake) = &app.screen else {
+        unreachable!()
+    };
+    assert!(
+        intake.errors.iter().all(Option::is_none),
+        "{:?}",
+        intake.errors
+    );
+    ctrl(&mut app, 's');
+    assert_screen(&app, "review");
+    let id = open_id(&app);
+    assert!(message(&app).contains(&id), "{}", message(&app));
+    assert!(lock_path(dir, &id).exists(), "an open case is locked");
+
+    // 1: Right until "Unresectable".
+    let label = |app: &App| {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        ws.case.answer("unresectable").and_then(|a| a.input.clone())
+    };
+    press(&mut app, KeyCode::Right);
+    assert_eq!(label(&app).as_deref(), Some("resectable"));
+    press(&mut app, KeyCode::Right);
+    assert_eq!(label(&app).as_deref(), Some("unresectable"));
+    press(&mut app, KeyCode::Down);
+    // 2: the C22.0 suggestion.
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Down);
+    // 3: a lesion in segment VI, 3.2 cm.
+    press(&mut app, KeyCode::Char('a'));
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Prompt(p)) if p.purpose == PromptPurpose::AddLesion
+    ));
+    type_text(&mut app, "segment VI");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "3.2");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    press(&mut app, KeyCode::Down);
+    // 4 and 5 through their inputs.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Right);
+    // The evidence note of criterion 5, kept by Esc.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.overlay, Some(Overlay::Editor { .. })));
+    type_text(
+        &mut app,
+        "Dr. Inventa's note of 2026-11-28: amenable to cryoablation.",
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    // Autosave writes a draft; finalizing must take it away.
+    app.autosave();
+    assert_eq!(draft_files(dir).len(), 1, "autosave writes the draft");
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        assert_eq!(ws.evaluation.outcome, Outcome::MeetsCriteria);
+    }
+
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "determination");
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        assert_eq!(ws.decisions(Role::Nurse), vec![Decision::Approve]);
+    }
+    press(&mut app, KeyCode::Char('f'));
+    assert_screen(&app, "queue");
+    assert!(message(&app).contains("approved"), "{}", message(&app));
+    assert!(message(&app).contains("saved to"), "{}", message(&app));
+
+    // The case on disk.
+    let json: Value = load_json(dir, &id);
+    assert_eq!(json["status"], "approved");
+    assert_eq!(json["determination"]["outcome"], "meets_criteria");
+    assert_eq!(json["determination"]["decision"], "approve");
+    assert_eq!(json["determination"]["decided_by"]["name"], "Pat Lee, RN");
+    assert_eq!(json["member"]["product"], "medicare_advantage");
+    assert_eq!(json["request"]["urgency"], "expedited");
+    let criteria = json["criteria"].as_array().expect("criteria");
+    assert_eq!(criteria.len(), 5);
+    for answer in criteria {
+        assert_eq!(answer["answer"], "met", "{answer}");
+        assert_eq!(answer["origin"], "auto", "{answer}");
+    }
+    assert_eq!(criteria[0]["input"], "unresectable");
+    assert_eq!(criteria[1]["input"], "hcc");
+    assert_eq!(
+        criteria[4]["evidence"],
+        "Dr. Inventa's note of 2026-11-28: amenable to cryoablation."
+    );
+    assert_eq!(json["lesions"][0]["site"], "segment VI");
+    assert_eq!(json["lesions"][0]["diameter_cm"], 3.2);
+
+    let case = load_case(dir, &id);
+    let events: Vec<&str> = case.history.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(events, ["created", "decided"]);
+    assert_eq!(case.history[0].prev, "");
+    assert_eq!(case.history[1].prev, case.history[0].digest);
+    assert!(case.seal.is_some(), "a finalized case is sealed");
+    assert_eq!(history::verify(&case), Integrity::Intact);
+    assert_eq!(case.policy.digest, policy().digest);
+    assert_eq!(case.policy.number, policy().policy.number);
+    assert!(
+        draft_files(dir).is_empty(),
+        "no draft is left: {:?}",
+        draft_files(dir)
+    );
+    assert!(!lock_path(dir, &id).exists(), "no lock is left");
+}
+
+#[test]
+fn every_screen_is_reachable_and_help_opens_from_each() {
+    let store = generated_store(8);
+    let dir = store.path();
+    let final_id = case_with_status(dir, Status::Approved);
+
+    let mut app = app_with(dir, nurse());
+    let help = |app: &mut App, key: KeyCode| {
+        press(app, key);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Help { .. })),
+            "help on {}",
+            screen_name(app)
+        );
+        // Any key closes it.
+        press(app, KeyCode::Esc);
+        assert!(app.overlay.is_none());
+    };
+
+    assert_screen(&app, "queue");
+    help(&mut app, KeyCode::Char('?'));
+    help(&mut app, KeyCode::F(1));
+
+    // Dashboard is for supervisors; the nurse is told so.
+    press(&mut app, KeyCode::Char('d'));
+    assert_screen(&app, "queue");
+    assert!(
+        error_message(&app).contains("supervisor"),
+        "{}",
+        message(&app)
+    );
+
+    press(&mut app, KeyCode::Char('n'));
+    assert_screen(&app, "intake");
+    // On a text field `?` is text; F1 is the help key there.
+    help(&mut app, KeyCode::F(1));
+    press_n(&mut app, KeyCode::Tab, 3);
+    let Screen::Intake(intake) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(intake.focus, 3, "the product chooser");
+    help(&mut app, KeyCode::Char('?'));
+    // An untouched intake leaves at once.
+    press(&mut app, KeyCode::Esc);
+    assert_screen(&app, "queue");
+
+    let id = create_case(&mut app, "Robin Madeup", 0);
+    help(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "determination");
+    help(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Esc);
+    assert_screen(&app, "review");
+    press(&mut app, KeyCode::Esc);
+    assert_screen(&app, "queue");
+    assert!(!lock_path(dir, &id).exists());
+
+    // `v` views the selected case read-only.
+    let at = app
+        .queue
+        .visible
+        .iter()
+        .position(|&i| app.queue.listing.cases[i].id == final_id)
+        .expect("the approved case is listed");
+    press_n(&mut app, KeyCode::Down, at);
+    press(&mut app, KeyCode::Char('v'));
+    assert_screen(&app, "case view");
+    assert_eq!(open_id(&app), final_id);
+    help(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Esc);
+    assert_screen(&app, "queue");
+    // Enter on a finalized case opens it read-only too, saying why.
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "case view");
+    let Screen::CaseView(view) = &app.screen else {
+        unreachable!()
+    };
+    assert!(
+        view.banner.as_deref().unwrap_or("").contains("sealed"),
+        "{:?}",
+        view.banner
+    );
+    press(&mut app, KeyCode::Esc);
+
+    let mut boss = app_with(dir, supervisor());
+    press(&mut boss, KeyCode::Char('d'));
+    assert_screen(&boss, "dashboard");
+    help(&mut boss, KeyCode::Char('?'));
+    press(&mut boss, KeyCode::Char('r'));
+    assert_screen(&boss, "dashboard");
+    press(&mut boss, KeyCode::Esc);
+    assert_screen(&boss, "queue");
+    // A supervisor may not create a case.
+    press(&mut boss, KeyCode::Char('n'));
+    assert_screen(&boss, "queue");
+    assert!(
+        error_message(&boss).contains("may create a case"),
+        "{}",
+        message(&boss)
+    );
+}
+
+#[test]
+fn overriding_a_derived_answer_needs_a_reason() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, "Jordan Notreal", 0);
+    press_n(&mut app, KeyCode::Right, 2);
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        assert_eq!(ws.evaluation.criteria[0].answer, Answer::Met);
+        assert_eq!(ws.evaluation.criteria[0].origin, Some(Origin::Auto));
+    }
+    press(&mut app, KeyCode::Char('x'));
+    let is_override = |app: &App| {
+        matches!(
+            &app.overlay,
+            Some(Overlay::Prompt(p)) if matches!(p.purpose, PromptPurpose::OverrideReason { .. })
+        )
+    };
+    assert!(
+        is_override(&app),
+        "x on an auto-met criterion asks for a reason"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        is_override(&app),
+        "an empty reason is refused; the prompt stays"
+    );
+    let Some(Overlay::Prompt(prompt)) = &app.overlay else {
+        unreachable!()
+    };
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("reason")),
+        "{:?}",
+        prompt.error
+    );
+    // Spaces are no reason either.
+    type_text(&mut app, "   ");
+    press(&mut app, KeyCode::Enter);
+    assert!(is_override(&app), "a blank reason is refused");
+    type_text(&mut app, "Surgeon's note: resectable after all");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none(), "{:?}", app.message);
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        let answer = ws.case.answer("unresectable").expect("answer");
+        assert_eq!(answer.answer, Some(Answer::NotMet));
+        assert_eq!(answer.origin, Some(Origin::Override));
+        assert_eq!(
+            answer.override_reason.as_deref(),
+            Some("Surgeon's note: resectable after all")
+        );
+        assert_eq!(ws.evaluation.criteria[0].answer, Answer::NotMet);
+    }
+    // Saved, the override and its reason are in the file.
+    ctrl(&mut app, 's');
+    let json = load_json(dir, &id);
+    assert_eq!(json["criteria"][0]["origin"], "override");
+    assert_eq!(json["criteria"][0]["answer"], "not_met");
+    assert_eq!(
+        json["criteria"][0]["override_reason"],
+        "Surgeon's note: resectable after all"
+    );
+    // Esc on an override prompt cancels without changing the answer.
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('x'));
+    assert!(is_override(&app));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(ws.evaluation.criteria[0].answer, Answer::Met);
+}
+
+#[test]
+fn physician_decides_what_a_nurse_may_not_deny() {
+    let store = empty_store();
+    let dir = store.path();
+    let fit = referred_case(dir, "Morgan Pretend");
+    let unfit = referred_case(dir, "Avery Imagined");
+
+    // A nurse opening a referred case gets the read-only view.
+    let mut nurse_app = app_with(dir, nurse());
+    nurse_app.open_case(&fit);
+    assert_screen(&nurse_app, "case view");
+    drop(nurse_app);
+
+    let mut app = app_with(dir, physician());
+    app.open_case(&fit);
+    assert_screen(&app, "determination");
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        assert_eq!(
+            ws.decisions(Role::Physician),
+            vec![Decision::Uphold, Decision::Overturn]
+        );
+        assert_eq!(ws.chosen_decision(Role::Physician), Some(Decision::Uphold));
+        // The failed criterion is criterion 3.
+        assert_eq!(ws.evaluation.criteria[2].answer, Answer::NotMet);
+    }
+    press(&mut app, KeyCode::Char('f'));
+    assert!(
+        app.overlay.is_none(),
+        "the proposed rationale is fit to send: {:?}",
+        problems(&app)
+    );
+    assert_screen(&app, "queue");
+    let case = load_case(dir, &fit);
+    assert_eq!(case.status, Status::Denied);
+    let determination = case.determination.as_ref().expect("determination");
+    assert_eq!(determination.decision, Decision::Uphold);
+    assert_eq!(determination.decided_by, physician());
+    assert!(case.seal.is_some());
+    assert_eq!(history::verify(&case), Integrity::Intact);
+    assert!(!lock_path(dir, &fit).exists());
+
+    // A rationale edited to drop the appeal rights is refused.
+    app.open_case(&unfit);
+    assert_screen(&app, "determination");
+    press(&mut app, KeyCode::Char('e'));
+    let Some(Overlay::Editor { area, .. }) = &app.overlay else {
+        panic!("e opens the rationale editor");
+    };
+    let text = area.text.clone();
+    let last_line = text.lines().last().expect("rationale").to_string();
+    assert!(last_line.contains("appeal"), "{last_line}");
+    // The cursor is at the end: take back the last line and its newline.
+    press_n(&mut app, KeyCode::Backspace, last_line.chars().count() + 1);
+    press(&mut app, KeyCode::Esc);
+    {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        let edited = ws.rationale.as_deref().expect("edited rationale");
+        assert!(!edited.to_lowercase().contains("appeal"), "{edited}");
+    }
+    press(&mut app, KeyCode::Char('f'));
+    let problems = problems(&app);
+    assert!(
+        problems.iter().any(|p| p.contains("appeal")),
+        "the missing appeal rights are listed: {problems:?}"
+    );
+    assert_screen(&app, "determination");
+    assert_eq!(
+        load_case(dir, &unfit).status,
+        Status::Referred,
+        "nothing was saved"
+    );
+    // Any key closes the list; the physician is still on the case.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert_screen(&app, "determination");
+}
+
+fn problems(app: &App) -> Vec<String> {
+    match &app.overlay {
+        Some(Overlay::Problems { problems, .. }) => problems.clone(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn quitting_asks_only_when_work_is_unsaved() {
+    let store = empty_store();
+    let dir = store.path();
+
+    // Nothing unsaved: q quits at once.
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+    assert!(app.overlay.is_none());
+
+    // An answer changed: q asks, d discards and quits.
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, "Quinn Untrue", 0);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(
+        app.should_quit,
+        "a freshly created case has nothing unsaved"
+    );
+    assert!(app.overlay.is_none());
+    assert!(
+        !lock_path(dir, &id).exists(),
+        "quitting lets go of the lock"
+    );
+    let mut app = app_with(dir, nurse());
+    app.open_case(&id);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
+    assert!(!app.should_quit);
+    // Esc stays.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(!app.should_quit);
+    assert_screen(&app, "review");
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.should_quit);
+    assert!(
+        !lock_path(dir, &id).exists(),
+        "quitting lets go of the lock"
+    );
+    assert!(
+        load_case(dir, &id)
+            .answer("unresectable")
+            .unwrap()
+            .input
+            .is_none(),
+        "discarded"
+    );
+
+    // s saves and quits.
+    let mut app = app_with(dir, nurse());
+    app.open_case(&id);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.should_quit);
+    let case = load_case(dir, &id);
+    assert_eq!(
+        case.answer("unresectable").unwrap().input.as_deref(),
+        Some("resectable")
+    );
+    assert_eq!(case.history.last().unwrap().event, "saved");
+
+    // Esc from Review with unsaved changes asks; d goes back to the queue.
+    let mut app = app_with(dir, nurse());
+    app.open_case(&id);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmLeave)));
+    press(&mut app, KeyCode::Char('d'));
+    assert_screen(&app, "queue");
+    assert!(!app.should_quit);
+    assert!(!lock_path(dir, &id).exists());
+
+    // A touched intake asks too. In a text field `q` is text; ^C quits.
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "Half Typed q");
+    assert!(app.overlay.is_none());
+    ctrl(&mut app, 'c');
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn a_second_opener_gets_the_read_only_view_naming_the_holder() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Sam Invented", "FIC300000001"));
+    let other = FileStore::open(dir).expect("store");
+    let holder = LockHolder {
+        reviewer: umdesk::case::Reviewer {
+            name: "Dana Whitfield, RN".to_string(),
+            role: Role::Nurse,
+        },
+        host: hostname(),
+        pid: std::os::unix::process::parent_id(),
+        connection: None,
+    };
+    other
+        .lock(&id, &holder)
+        .expect("the other editor takes the lock");
+
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "case view");
+    let Screen::CaseView(view) = &app.screen else {
+        unreachable!()
+    };
+    let banner = view.banner.clone().unwrap_or_default();
+    assert!(banner.contains("Dana Whitfield, RN"), "{banner}");
+    assert!(banner.contains(&holder.pid.to_string()), "{banner}");
+    assert!(banner.contains(&hostname()), "{banner}");
+    // Read-only: review keys do nothing to the case.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('m'));
+    assert_screen(&app, "case view");
+    press(&mut app, KeyCode::Esc);
+    // The other editor still holds it.
+    let info = other.lock_info(&id).expect("still locked");
+    assert_eq!(info.holder, holder);
+    // The view is in the access log, and the case file was not rewritten.
+    let log = other.access_log(Some(&id)).expect("access log");
+    assert!(log.iter().any(|e| e.action == "view"), "{log:?}");
+    assert_eq!(load_case(dir, &id).history.len(), 1);
+}
+
+#[test]
+fn supervisor_qa_reopen_and_reassign() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, "Taylor Fabricated", 0);
+    answer_all(&mut app, "3.2");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(load_case(dir, &id).status, Status::Approved);
+    let original = load_case(dir, &id);
+
+    let mut boss = app_with(dir, supervisor());
+    press(&mut boss, KeyCode::Char('v'));
+    assert_screen(&boss, "case view");
+    assert_eq!(open_id(&boss), id);
+
+    // QA review: disagree with the outcome and criterion 3, with a note.
+    press(&mut boss, KeyCode::Char('Q'));
+    assert!(matches!(
+        &boss.overlay,
+        Some(Overlay::Prompt(p)) if p.purpose == PromptPurpose::QaReview
+    ));
+    press(&mut boss, KeyCode::Backspace);
+    type_text(&mut boss, "n");
+    press(&mut boss, KeyCode::Tab);
+    type_text(&mut boss, "3");
+    press(&mut boss, KeyCode::Tab);
+    // An empty note is refused first.
+    press(&mut boss, KeyCode::Enter);
+    assert!(
+        matches!(boss.overlay, Some(Overlay::Prompt(_))),
+        "an empty QA note is refused"
+    );
+    type_text(
+        &mut boss,
+        "Lesion size not confirmed by the radiology report",
+    );
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let case = load_case(dir, &id);
+    assert_eq!(case.qa_reviews.len(), 1);
+    let qa = &case.qa_reviews[0];
+    assert!(!qa.outcome_agrees);
+    assert_eq!(qa.reviewed, "Pat Lee, RN");
+    assert_eq!(qa.note, "Lesion size not confirmed by the radiology report");
+    let disagreed: Vec<&str> = qa
+        .criteria
+        .iter()
+        .filter(|c| !c.agrees)
+        .map(|c| c.criterion.as_str())
+        .collect();
+    assert_eq!(disagreed, ["tumor_size"]);
+    assert_eq!(case.history.last().unwrap().event, "qa_review");
+    assert_eq!(case.status, Status::Approved);
+    assert_eq!(history::verify(&case), Integrity::Intact);
+    assert_eq!(case.determination, original.determination);
+    let after_qa = case;
+
+    // Reassigning a finalized case is refused: reopen first.
+    press(&mut boss, KeyCode::Char('G'));
+    type_text(&mut boss, "Paige Exemplar, RN");
+    press(&mut boss, KeyCode::Enter);
+    assert!(
+        matches!(boss.overlay, Some(Overlay::Prompt(_))),
+        "refused on a final case"
+    );
+    press(&mut boss, KeyCode::Esc);
+
+    // Reopen with a reason: the original determination is kept.
+    press(&mut boss, KeyCode::Char('R'));
+    press(&mut boss, KeyCode::Enter);
+    assert!(
+        matches!(boss.overlay, Some(Overlay::Prompt(_))),
+        "a reason is required"
+    );
+    type_text(&mut boss, "QA found the lesion size unconfirmed");
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let case = load_case(dir, &id);
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(case.amendments.len(), 1);
+    assert_eq!(
+        case.amendments[0].reason,
+        "QA found the lesion size unconfirmed"
+    );
+    assert_eq!(
+        Some(&case.amendments[0].original),
+        original.determination.as_ref()
+    );
+    assert_eq!(case.amendments[0].original_seal, after_qa.seal);
+    assert!(after_qa.seal.is_some());
+    assert_eq!(case.history.last().unwrap().event, "reopened");
+    assert_eq!(history::verify(&case), Integrity::Intact);
+
+    // Reassign the reopened case.
+    press(&mut boss, KeyCode::Char('G'));
+    type_text(&mut boss, "Paige Exemplar, RN");
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let case = load_case(dir, &id);
+    assert_eq!(
+        case.assigned_reviewer.as_deref(),
+        Some("Paige Exemplar, RN")
+    );
+    assert_eq!(case.history.last().unwrap().event, "reassigned");
+    assert_eq!(history::verify(&case), Integrity::Intact);
+    let events: Vec<&str> = case.history.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        events,
+        ["created", "decided", "qa_review", "reopened", "reassigned"]
+    );
+
+    // A nurse may not do any of it.
+    let mut nurse_app = app_with(dir, nurse());
+    nurse_app.view_case(&id, None);
+    for key in ['Q', 'R', 'G', 'B'] {
+        press(&mut nurse_app, KeyCode::Char(key));
+        assert!(nurse_app.overlay.is_none(), "{key}");
+        assert!(
+            error_message(&nurse_app).contains("supervisor"),
+            "{key}: {}",
+            message(&nurse_app)
+        );
+    }
+}
+
+#[test]
+fn a_draft_is_offered_and_recovered_by_the_next_app() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+    app.autosave();
+    assert!(draft_files(dir).is_empty(), "nothing changed, no draft");
+    press_n(&mut app, KeyCode::Right, 2);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "CT 2026-11-20: unresectable");
+    press(&mut app, KeyCode::Esc);
+    app.autosave();
+    let drafts = draft_files(dir);
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    assert!(
+        drafts[0].ends_with(format!("drafts/{id}.json")),
+        "{drafts:?}"
+    );
+    // The process "dies" here: no save, no unlock.
+    std::mem::forget(app);
+
+    let mut app = app_with(dir, nurse());
+    let Some(Overlay::Recover { drafts, selected }) = &app.overlay else {
+        panic!("the next start offers the draft");
+    };
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0].0, id);
+    assert_eq!(*selected, 0);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_screen(&app, "review");
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    let answer = ws.case.answer("unresectable").expect("answer");
+    assert_eq!(answer.input.as_deref(), Some("unresectable"));
+    assert_eq!(answer.evidence, "CT 2026-11-20: unresectable");
+    assert_eq!(ws.evaluation.criteria[0].answer, Answer::Met);
+    assert!(ws.is_unsaved(), "recovered work is not saved until ^S");
+    assert!(message(&app).contains("Recovered"), "{}", message(&app));
+    ctrl(&mut app, 's');
+    assert!(draft_files(dir).is_empty(), "saving discards the draft");
+    let case = load_case(dir, &id);
+    assert_eq!(
+        case.answer("unresectable").unwrap().evidence,
+        "CT 2026-11-20: unresectable"
+    );
+
+    // A draft can be discarded instead.
+    press(&mut app, KeyCode::Right);
+    app.autosave();
+    assert_eq!(draft_files(dir).len(), 1);
+    std::mem::forget(app);
+    let mut app = app_with(dir, nurse());
+    assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.overlay.is_none());
+    assert!(draft_files(dir).is_empty());
+    assert_screen(&app, "queue");
+}
+
+#[test]
+fn the_queue_filters_as_you_type() {
+    let store = generated_store(12);
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    let all = app.queue.visible.len();
+    assert_eq!(all, 12);
+    let member = app.queue.listing.cases[app.queue.visible[0]].member.clone();
+    let word = member
+        .split_whitespace()
+        .last()
+        .expect("a surname")
+        .to_string();
+    let expected = app
+        .queue
+        .listing
+        .cases
+        .iter()
+        .filter(|c| {
+            c.member.to_lowercase().contains(&word.to_lowercase())
+                || c.id.to_lowercase().contains(&word.to_lowercase())
+        })
+        .count();
+
+    press(&mut app, KeyCode::Char('/'));
+    assert!(app.queue.filtering);
+    type_text(&mut app, &word.to_uppercase());
+    assert!(app.queue.visible.len() < all, "{word} narrows the queue");
+    assert!(app.queue.visible.len() >= expected.min(1));
+    for &i in &app.queue.visible {
+        let c = &app.queue.listing.cases[i];
+        let hay = format!(
+            "{} {} {} {}",
+            c.id,
+            c.member,
+            c.member_id,
+            c.reviewer.as_deref().unwrap_or("")
+        )
+        .to_lowercase();
+        assert!(hay.contains(&word.to_lowercase()), "{hay}");
+    }
+    // Keys typed into the filter are text, not commands.
+    assert_screen(&app, "queue");
+    press(&mut app, KeyCode::Char('n'));
+    assert_screen(&app, "queue");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.queue.filtering);
+    assert!(app.queue.filter.text.is_empty());
+    assert_eq!(app.queue.visible.len(), all);
+
+    // Nothing matches: the list is empty, and Esc brings it back.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzzz-no-such");
+    assert!(app.queue.visible.is_empty());
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.queue.filtering);
+    assert_eq!(app.queue.filter.text, "zzzz-no-such");
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "queue");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.queue.visible.len(), all);
+
+    // s cycles the status filter through every status, then back to all.
+    let mut seen = Vec::new();
+    for _ in 0..Status::ALL.len() {
+        press(&mut app, KeyCode::Char('s'));
+        let status = app.queue.status_filter.expect("a status");
+        for &i in &app.queue.visible {
+            assert_eq!(app.queue.listing.cases[i].status, status);
+        }
+        seen.push((status, app.queue.visible.len()));
+    }
+    assert_eq!(seen.iter().map(|(_, n)| n).sum::<usize>(), all, "{seen:?}");
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.queue.status_filter, None);
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.queue.status_filter.is_some());
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.queue.status_filter, None);
+    assert_eq!(app.queue.visible.len(), all);
+    assert_screen(&app, "queue");
+}
+
+#[test]
+fn the_review_keys_work_on_the_policy_pane() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Drew Hypothetical", "FIC500000001"));
+    let mut app = app_with(dir, nurse());
+    app.open_case(&id);
+    assert_screen(&app, "review");
+    let section = |app: &App| {
+        let Screen::Case(ws) = &app.screen else {
+            unreachable!()
+        };
+        (ws.section, ws.view)
+    };
+    let (start, view) = section(&app);
+    assert_eq!(view, WorkView::Review);
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(section(&app).0, start + 1);
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(section(&app).0, start);
+    // Definitions of the focused criterion.
+    press(&mut app, KeyCode::Char('D'));
+    assert!(matches!(app.overlay, Some(Overlay::Definitions { .. })));
+    press(&mut app, KeyCode::Esc);
+    // Search the policy, then step through the hits.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "investigational");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none(), "{:?}", app.message);
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    let hits = ws.search.as_ref().expect("search").hits.len();
+    assert!(hits > 0);
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Char('N'));
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(ws.search.as_ref().unwrap().current, 0);
+    // A search with no hit says so and keeps the prompt.
+    press(&mut app, KeyCode::Char('/'));
+    ctrl(&mut app, 'u');
+    type_text(&mut app, "qwertyuiop");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    press(&mut app, KeyCode::Esc);
+    // Nothing of this changed the case.
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    assert!(!ws.is_unsaved());
+}
