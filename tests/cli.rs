@@ -898,3 +898,212 @@ fn help_and_version() {
         .unwrap();
     assert_code(&output, 2);
 }
+
+/// The binary in a pseudo-terminal of 80x24, its screen read through vt100.
+struct Pty {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    screen: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
+    raw: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Pty {
+    fn start(world: &World, args: &[&str]) -> Pty {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        use std::io::Read;
+        use std::sync::{Arc, Mutex};
+
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_umdesk"));
+        cmd.args(args);
+        cmd.cwd(world.root.path());
+        for var in ["UMDESK_CASES", "SSH_CONNECTION", "NO_COLOR", "LC_ALL"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", world.root.path().join("home"));
+        cmd.env("XDG_CONFIG_HOME", world.root.path().join("config"));
+        cmd.env("XDG_DATA_HOME", world.root.path().join("data"));
+        cmd.env("XDG_STATE_HOME", world.root.path().join("state"));
+        let child = pty.slave.spawn_command(cmd).expect("spawn umdesk");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let raw = Arc::new(Mutex::new(String::new()));
+        let (screen_sink, raw_sink) = (Arc::clone(&screen), Arc::clone(&raw));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen_sink.lock().unwrap().process(&buf[..n]);
+                raw_sink
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Pty {
+            child,
+            _master: pty.master,
+            writer,
+            screen,
+            raw,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn raw(&self) -> String {
+        self.raw.lock().unwrap().clone()
+    }
+
+    /// Waits (10 s at most) until `done` holds.
+    fn wait_until(&self, what: &str, done: impl Fn(&Pty) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done(self) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; the terminal showed:\n{}\n--- screen\n{}",
+                self.raw(),
+                self.screen()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the terminal");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Quits the app with `q`, and ends it if it is still there after 3 s.
+    fn quit(mut self) {
+        let _ = self.writer.write_all(b"q");
+        let _ = self.writer.flush();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while self.child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// First use of the app on a terminal: it asks who is reviewing, writes the
+/// config (0600) so it is asked once, and opens the app as that reviewer.
+#[test]
+fn the_app_asks_who_is_reviewing_once() {
+    let world = World::new();
+    let store = world.store();
+    let mut pty = Pty::start(&world, &["--cases", store.to_str().unwrap()]);
+    pty.wait_until("the question", |p| {
+        p.raw().contains("Who is reviewing? (name, credentials)")
+    });
+    pty.send(b"Pat Quinn, RN\r");
+    pty.wait_until("the role question", |p| p.raw().contains("Role ("));
+    pty.send(b"physician\r");
+    let config = world.config_file();
+    pty.wait_until("the config file", |_| {
+        fs::read_to_string(&config).is_ok_and(|t| t.contains("physician"))
+    });
+    let text = fs::read_to_string(&config).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["reviewer"], "Pat Quinn, RN");
+    assert_eq!(json["role"], "physician");
+    let mode = fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir_mode = fs::metadata(config.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+    pty.quit();
+
+    // Asked once: the next command finds the config and says who it names.
+    let (overdue, _, _) = seed_queue(&world);
+    let output = world
+        .command()
+        .args(["--cases", store.to_str().unwrap(), "show", &overdue])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    let log = fs::read_to_string(world.store().join("access.log")).unwrap();
+    assert!(
+        log.contains("Pat Quinn, RN") && log.contains("physician"),
+        "{log}"
+    );
+}
+
+/// README's run command: `demo` copies the samples into a fresh private
+/// store and opens the queue on them at once.
+#[test]
+fn demo_opens_a_queue_of_the_samples() {
+    let world = World::new();
+    let samples: Vec<String> = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/saved-cases"))
+        .expect("the sample cases")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    assert!(!samples.is_empty());
+    let first = samples
+        .iter()
+        .min()
+        .unwrap()
+        .trim_end_matches(".json")
+        .to_string();
+    let pty = Pty::start(&world, &["demo"]);
+    pty.wait_until("the queue", |p| p.screen().contains(&first));
+    pty.quit();
+
+    // The copy is under the platform data directory, private, and intact.
+    let data = world.root.path().join("data").join("umdesk");
+    let demos: Vec<PathBuf> = fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("demo-"))
+        })
+        .collect();
+    assert_eq!(demos.len(), 1, "{demos:?}");
+    let demo = &demos[0];
+    assert_eq!(
+        fs::metadata(demo).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for name in &samples {
+        let copy = demo.join(name);
+        let original = format!("{}/saved-cases/{name}", env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            fs::read(&copy).unwrap(),
+            fs::read(original).unwrap(),
+            "{name}"
+        );
+    }
+    let output = world
+        .command()
+        .args(["--cases", demo.to_str().unwrap(), "verify"])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+}

@@ -4,7 +4,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::args::{AuditArgs, Command, EvaluateArgs, ListArgs, StatsArgs, VerifyArgs};
-use super::output::{clean, emit, table, warn};
+use super::output::{clean, emit, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
@@ -83,7 +83,9 @@ struct ListRow<'a> {
 
 fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
-    let listing = store.list();
+    let mut listing = store.list();
+    listing.cases.sort_by(|a, b| a.id.cmp(&b.id));
+    listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     let now = clock::now();
     let wanted_reviewer = args.reviewer_name.as_ref().map(|n| n.trim().to_lowercase());
     let shown: Vec<&CaseSummary> = listing
@@ -217,7 +219,9 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
             }
         }
         None => {
-            let listing = store.list();
+            let mut listing = store.list();
+            listing.cases.sort_by(|a, b| a.id.cmp(&b.id));
+            listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
             if listing.cases.is_empty() && listing.unreadable.is_empty() {
                 line(true, format!("No cases in {}.", store.describe()));
             }
@@ -299,7 +303,7 @@ fn audit(env: &Env, args: &AuditArgs) -> Result<(), Failure> {
         .iter()
         .map(|e| {
             vec![
-                rfc3339(e.at),
+                when(e.at),
                 e.reviewer.name.clone(),
                 e.reviewer.role.label().to_string(),
                 e.action.clone(),

@@ -131,14 +131,43 @@ pub fn write_new(path: &Path, config: &Config) -> io::Result<()> {
     file.sync_all()
 }
 
-/// The operating-system user name, for the last fallback.
+/// The operating-system user name, for the last fallback: `$USER` (or
+/// `$LOGNAME`), else the account database's name for this user id.
 pub fn os_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
+    ["USER", "LOGNAME"]
         .iter()
         .filter_map(|var| std::env::var(var).ok())
         .map(|name| name.trim().to_string())
         .find(|name| check_reviewer_name(name).is_ok())
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown user".to_string())
+}
+
+/// The login name of the effective user id, from the password database.
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is the
+    // buffer's size; on success `result` points at `entry`, whose strings
+    // live in `buf`.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut entry,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name is a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    let name = name.to_string_lossy().trim().to_string();
+    check_reviewer_name(&name).is_ok().then_some(name)
 }
 
 /// How the reviewer was settled, for the app's settings too.
@@ -302,6 +331,11 @@ fn ask<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_has_a_name() {
+        assert!(account_name().is_some_and(|n| !n.is_empty()));
+    }
 
     #[test]
     fn a_config_parses_with_defaults() {

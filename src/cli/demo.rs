@@ -18,12 +18,13 @@ use crate::store::clock;
 /// the binary was built from.
 pub const SAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/saved-cases");
 
-/// The demo reviewer of each role (fictional, like the cases).
+/// The demo reviewer of each role (fictional, like the cases; the
+/// physician and the supervisor are the ones the samples name).
 pub fn demo_reviewer(role: Role) -> &'static str {
     match role {
         Role::Nurse => "Dana Whitfield, RN",
-        Role::Physician => "Marcus Bell, MD",
-        Role::Supervisor => "Renee Alvarez, RN, CCM",
+        Role::Physician => "Olive Imaginary, MD",
+        Role::Supervisor => "Quentin Makebelieve, RN",
     }
 }
 

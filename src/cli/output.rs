@@ -4,6 +4,11 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
+/// A timestamp for people: RFC 3339 with its offset, to the second.
+pub fn when(at: time::OffsetDateTime) -> String {
+    crate::case::rfc3339(at.replace_nanosecond(0).unwrap_or(at))
+}
+
 /// Writes `text` to stdout. A reader that went away (`umdesk list | head`)
 /// is not an error worth a message.
 pub fn emit(text: &str) -> io::Result<()> {
@@ -74,7 +79,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, cell) in cells.iter().enumerate() {
             text.push_str(cell);
             if i + 1 < cells.len() {
-                let pad = widths[i].saturating_sub(cell.width()) + 2;
+                let width = widths.get(i).copied().unwrap_or(0);
+                let pad = width.saturating_sub(cell.width()) + 2;
                 text.push_str(&" ".repeat(pad));
             }
         }

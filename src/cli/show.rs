@@ -3,10 +3,10 @@
 
 use super::args::ShowArgs;
 use super::commands::checked_id;
-use super::output::{clean, emit, fields, indent_rest};
+use super::output::{clean, emit, fields, indent_rest, when};
 use super::{Env, Failure, config};
 use crate::case::history::{Integrity, verify};
-use crate::case::{Case, Reviewer, facts, rfc3339, short_digest, to_json};
+use crate::case::{Case, Reviewer, facts, short_digest, to_json};
 use crate::policy::LoadedPolicy;
 use crate::rules::evaluate;
 use crate::store::{AccessEntry, CaseStore, actor};
@@ -98,7 +98,7 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
                 ("Decision", d.decision.label().to_string()),
                 (
                     "Decided by",
-                    format!("{} at {}", who(&d.decided_by), rfc3339(d.decided_at)),
+                    format!("{} at {}", who(&d.decided_by), when(d.decided_at)),
                 ),
                 ("Rationale", d.rationale.clone()),
             ];
@@ -122,7 +122,7 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
     let seal = match &case.seal {
         Some(seal) => format!(
             "sealed {} ({}); history {integrity}",
-            rfc3339(seal.sealed_at),
+            when(seal.sealed_at),
             short_digest(&seal.digest)
         ),
         None => format!("not sealed; history {integrity}"),
@@ -131,7 +131,7 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
     for p in &case.peer_to_peer {
         out.push_str(&format!(
             "\nPeer-to-peer {} by {} with {}\n  {}\n",
-            rfc3339(p.at),
+            when(p.at),
             clean(&who(&p.physician), false),
             clean(&p.provider_contact, false),
             indent_rest(&p.note, "  ")
@@ -161,7 +161,7 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
         };
         out.push_str(&format!(
             "\nQA review {} by {} of {}: {verdict}; {}\n  {}\n",
-            rfc3339(qa.at),
+            when(qa.at),
             clean(&who(&qa.by), false),
             clean(&qa.reviewed, false),
             clean(&criteria, false),
@@ -171,13 +171,13 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
     for a in &case.amendments {
         out.push_str(&format!(
             "\nAmendment {} by {}: {}\n  Original: {} ({}) by {} at {}\n",
-            rfc3339(a.at),
+            when(a.at),
             clean(&who(&a.by), false),
             indent_rest(&a.reason, "  "),
             a.original.outcome.label(),
             a.original.decision.label(),
             clean(&who(&a.original.decided_by), false),
-            rfc3339(a.original.decided_at)
+            when(a.original.decided_at)
         ));
     }
     out
@@ -196,7 +196,7 @@ fn history(case: &Case) -> String {
         out.push_str(&format!(
             "\n  {}. {}  {} ({})  {}\n     {}\n",
             i + 1,
-            rfc3339(entry.at),
+            when(entry.at),
             clean(&entry.by.name, false),
             entry.by.role.label(),
             clean(&entry.event, false),
@@ -220,5 +220,29 @@ fn quoted(value: &str) -> String {
     if value.is_empty() {
         return "(empty)".to_string();
     }
-    format!("\"{}\"", value.escape_debug())
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn changed_values_are_quoted_visibly() {
+        assert_eq!(quoted(""), "(empty)");
+        assert_eq!(quoted("member's"), "\"member's\"");
+        assert_eq!(quoted("a \"b\"\nc\\"), "\"a \\\"b\\\"\\nc\\\\\"");
+        assert_eq!(quoted("\u{1b}[2J"), "\"\\u{1b}[2J\"");
+    }
 }

@@ -252,6 +252,87 @@ mod tests {
         assert_eq!(nearest_rank(&[5.0], 0.9), Some(5.0));
     }
 
+    fn open_case(id: &str, received_at: OffsetDateTime, urgency: crate::case::Urgency) -> Case {
+        use crate::case::*;
+        let policy = crate::policy::LoadedPolicy::embedded();
+        let facts = RequestFacts {
+            member: Member {
+                name: "Fictional Member".to_string(),
+                member_id: "FIC1".to_string(),
+                date_of_birth: time::macros::date!(1960 - 01 - 01),
+                product: Product::MedicareAdvantage,
+            },
+            provider: Provider {
+                name: "Fictional Clinic".to_string(),
+                npi: "1234567893".to_string(),
+            },
+            service: Service {
+                cpt_codes: vec!["47371".to_string()],
+                icd10_codes: vec!["C22.0".to_string()],
+                planned_date: None,
+            },
+            received_at,
+            urgency,
+            lesions: Vec::new(),
+        };
+        new_case(id, facts, &policy, &crate::case::due::DueTable::default())
+    }
+
+    #[test]
+    fn overdue_and_due_today_are_apart() {
+        use crate::case::Urgency::{Expedited, Standard};
+        let now = time::macros::datetime!(2026-12-01 09:00 -5);
+        let cases = [
+            // Expedited, 72 hours: due 2026-12-01 08:00, an hour ago.
+            open_case("A", now - Duration::hours(73), Expedited),
+            // Due 2026-12-01 20:00, later today.
+            open_case("B", now - Duration::hours(61), Expedited),
+            // Due tomorrow morning.
+            open_case("C", now - Duration::hours(48), Expedited),
+            // Standard, 7 days: due in a week.
+            open_case("D", now, Standard),
+        ];
+        let stats = compute(&cases, now);
+        assert_eq!((stats.open, stats.overdue, stats.due_today), (4, 1, 1));
+        assert_eq!(stats.by_status["in_review"], 4);
+        assert_eq!(stats.by_outcome["undecided"], 4);
+    }
+
+    #[test]
+    fn generated_queues_add_up() {
+        let policy = crate::policy::LoadedPolicy::embedded();
+        let now = time::macros::datetime!(2026-12-01 09:00 UTC);
+        let cases = crate::case::generate::generate(&policy, 60, 11, now);
+        let stats = compute(&cases, now);
+        assert_eq!(stats.total, 60);
+        assert_eq!(stats.by_status.values().sum::<usize>(), 60);
+        assert_eq!(stats.by_outcome.values().sum::<usize>(), 60);
+        let finals = cases.iter().filter(|c| c.status.is_final()).count();
+        assert_eq!(stats.open + finals, 60);
+        let bucketed: usize = stats.turnaround_buckets.iter().map(|b| b.count).sum();
+        assert_eq!(bucketed, stats.turnaround.count);
+        let decided = cases.iter().filter(|c| c.determination.is_some()).count();
+        assert_eq!(
+            stats.reviewers.iter().map(|r| r.decided).sum::<usize>(),
+            decided
+        );
+        let reviewed = cases.iter().filter(|c| !c.qa_reviews.is_empty()).count();
+        assert_eq!(
+            stats.reviewers.iter().map(|r| r.qa_reviewed).sum::<usize>(),
+            reviewed
+        );
+        for row in &stats.reviewers {
+            if let Some(rate) = row.qa_agreement_rate {
+                assert!((0.0..=1.0).contains(&rate));
+            }
+            if let (Some(median), Some(p90)) =
+                (row.turnaround.median_hours, row.turnaround.p90_hours)
+            {
+                assert!(median <= p90, "{row:?}");
+            }
+        }
+    }
+
     #[test]
     fn an_empty_queue_has_zeros() {
         let stats = compute(&[], time::macros::datetime!(2026-12-01 09:00 UTC));

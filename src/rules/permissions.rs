@@ -125,3 +125,63 @@ pub fn allowed(role: Role, act: Act) -> bool {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every act for every role, written out as the product brief says.
+    #[test]
+    fn every_act_for_every_role() {
+        use Act::*;
+        let nurse = [
+            CreateCase,
+            EditReview,
+            Approve,
+            Pend,
+            ReferToPhysician,
+            CloseNotApplicable,
+            ViewAnyCase,
+        ];
+        let physician = [
+            CreateCase,
+            EditReview,
+            Approve,
+            Pend,
+            CloseNotApplicable,
+            Uphold,
+            Overturn,
+            RecordPeerToPeer,
+            ViewAnyCase,
+        ];
+        let supervisor = [
+            QaReview,
+            ReopenForAmendment,
+            Reassign,
+            BreakStaleLock,
+            ViewAnyCase,
+            ViewStats,
+            ViewAuditLog,
+        ];
+        for act in Act::ALL {
+            for (role, allowed_acts) in [
+                (Role::Nurse, &nurse[..]),
+                (Role::Physician, &physician[..]),
+                (Role::Supervisor, &supervisor[..]),
+            ] {
+                let expected = allowed_acts.contains(&act);
+                assert_eq!(allowed(role, act), expected, "{role:?} {act:?}");
+                match check(role, act) {
+                    Ok(()) => assert!(expected),
+                    Err(reason) => {
+                        assert!(!expected);
+                        assert!(
+                            reason.contains(act.label()) && reason.contains(role.label()),
+                            "{reason}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

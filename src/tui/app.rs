@@ -52,6 +52,9 @@ pub struct App {
     /// Set when the state changed since the last frame, so an idle app
     /// draws (and writes) nothing.
     pub needs_redraw: bool,
+    /// `UMDESK_FAULT_PANIC_KEY`: a key that panics, so tests can prove a
+    /// panic restores the terminal and keeps the draft.
+    fault_panic_key: Option<char>,
 }
 
 impl App {
@@ -69,6 +72,9 @@ impl App {
             holder,
             should_quit: false,
             needs_redraw: true,
+            fault_panic_key: std::env::var("UMDESK_FAULT_PANIC_KEY")
+                .ok()
+                .and_then(|k| k.chars().next()),
         };
         app.offer_recovery();
         app.report_store_warnings();
@@ -136,6 +142,12 @@ impl App {
             return;
         }
         self.needs_redraw = true;
+        if self.fault_panic_key.is_some()
+            && key.code == KeyCode::Char(self.fault_panic_key.unwrap_or_default())
+        {
+            self.write_draft();
+            panic!("fault injected by UMDESK_FAULT_PANIC_KEY");
+        }
         if self.overlay.is_some() {
             self.handle_overlay_key(key);
             return;
