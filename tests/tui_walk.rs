@@ -931,3 +931,23 @@ fn the_review_keys_work_on_the_policy_pane() {
     };
     assert!(!ws.is_unsaved());
 }
+
+#[test]
+fn a_lesion_answer_records_its_author() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, "Lee Imaginary", 0);
+    answer_all(&mut app, "3.2");
+    ctrl(&mut app, 's');
+    let case = load_case(dir, &id);
+    for answer in &case.criteria {
+        assert_eq!(answer.origin, Some(Origin::Auto), "{}", answer.criterion);
+        assert_eq!(
+            answer.author.as_deref(),
+            Some("Pat Lee, RN"),
+            "the author of {}",
+            answer.criterion
+        );
+    }
+}

@@ -247,6 +247,17 @@ pub fn sync_auto(policy: &Policy, case: &mut Case, criterion: &str) {
     record.origin = derived.map(|_| Origin::Auto);
 }
 
+/// The lesions changed: re-derive, and the measurement criteria's
+/// answers are now the work of `author`.
+pub fn lesions_changed(policy: &Policy, case: &mut Case, author: &str) {
+    sync_all(policy, case);
+    for criterion in &policy.criteria {
+        if matches!(criterion.input, CriterionInput::Measurements { .. }) {
+            case.answer_mut(&criterion.id).author = Some(author.to_string());
+        }
+    }
+}
+
 pub fn sync_all(policy: &Policy, case: &mut Case) {
     let ids: Vec<String> = policy.criteria.iter().map(|c| c.id.clone()).collect();
     for id in ids {

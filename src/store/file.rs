@@ -329,13 +329,11 @@ impl CaseStore for FileStore {
         // Taken before any file is looked at: a file changed after this
         // moment is caught as racy next time.
         let taken_at = now_ns();
-        let t0 = std::time::Instant::now();
         let index_path = self.index_path();
         let mut index = fs::read(&index_path)
             .ok()
             .and_then(|bytes| index::decode(&bytes))
             .unwrap_or_default();
-        eprintln!("index read+decode {:?}", t0.elapsed());
         let mut listing = Listing::default();
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -401,7 +399,6 @@ impl CaseStore for FileStore {
             files.push((name.to_string(), key, cached));
         }
         // Whatever is left in the index is a file that vanished or changed.
-        eprintln!("scan {:?}", t0.elapsed());
         let mut changed = !index.entries.is_empty();
         drop(index);
 
@@ -419,7 +416,6 @@ impl CaseStore for FileStore {
             }
         }
 
-        eprintln!("parse {:?} ({} jobs)", t0.elapsed(), jobs.len());
         let new_index = changed.then(|| {
             index::encode(
                 taken_at,
@@ -445,13 +441,11 @@ impl CaseStore for FileStore {
             .cases
             .sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id)));
         listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-        eprintln!("sorted {:?}", t0.elapsed());
 
         if let Some(bytes) = new_index {
             // A cache: failing to write it only costs time on the next listing.
             let _ = fsutil::write_atomic_nosync(&index_path, &bytes);
         }
-        eprintln!("written {:?}", t0.elapsed());
         if !temps.is_empty() {
             let now = SystemTime::now();
             for temp in temps {

@@ -3,12 +3,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
 use super::overlay::Overlay;
 use super::screens;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH, popup};
+use super::widgets::wrap::wrap_lines;
 use super::workspace::WorkView;
 
 pub fn render(app: &App, frame: &mut Frame) {
@@ -135,7 +136,7 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                     theme.dim,
                 )),
             }
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
         Overlay::Editor { title, area, .. } => {
             let height = frame.area().height.saturating_sub(4);
@@ -166,7 +167,7 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                 lines.push(Line::styled(term.clone(), theme.title));
                 lines.push(Line::raw(text.clone()));
             }
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
         Overlay::Problems { title, problems } => {
             let inner = popup(frame, 72, problems.len() as u16 * 2 + 3, title, theme);
@@ -174,7 +175,7 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                 .iter()
                 .map(|p| Line::styled(format!("{} {p}", theme.symbols.not_met), theme.error))
                 .collect();
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
     }
 }
@@ -203,5 +204,5 @@ fn render_editor(
             Line::raw(format!("{before}▏{after}"))
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
 }

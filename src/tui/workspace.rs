@@ -198,7 +198,7 @@ impl Workspace {
                 if self.case.lesions.pop().is_none() {
                     return Err("There is no lesion to remove".to_string());
                 }
-                answers::sync_all(policy, &mut self.case);
+                answers::lesions_changed(policy, &mut self.case, author);
                 self.changed(policy);
             }
             Action::EditEvidence => {
@@ -418,7 +418,7 @@ impl Workspace {
                     site: site.to_string(),
                     diameter_cm: diameter,
                 });
-                answers::sync_all(policy, &mut self.case);
+                answers::lesions_changed(policy, &mut self.case, author);
             }
             PromptPurpose::SourceDocument { criterion } => {
                 self.case.answer_mut(&criterion).source_document = values[0].trim().to_string();

@@ -1,9 +1,10 @@
 //! Case view: every field of a case, read-only, with its full history.
 
+use crate::tui::widgets::wrap::wrap_lines;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, facts, rfc3339};
@@ -61,9 +62,7 @@ pub fn render(view: &CaseViewState, theme: &Theme, frame: &mut Frame, area: Rect
     }
     let lines = lines(view, theme);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((view.scroll, 0)),
+        Paragraph::new(wrap_lines(lines, body.width)).scroll((view.scroll, 0)),
         body,
     );
 }

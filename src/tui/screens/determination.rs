@@ -1,11 +1,12 @@
 //! Determination: the outcome, the reasons, flags, the rationale, and
 //! sign-off as the current reviewer.
 
+use crate::tui::widgets::wrap::wrap_lines;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::case::{Decision, Reviewer};
 use crate::policy::{Answer, Policy};
@@ -107,18 +108,14 @@ pub fn render(
         Constraint::Length(panel_height),
     ]));
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((ws.scroll, 0)),
+        Paragraph::new(wrap_lines(lines, reasons_area.width)).scroll((ws.scroll, 0)),
         reasons_area,
     );
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border);
     frame.render_widget(
-        Paragraph::new(decision)
-            .wrap(Wrap { trim: false })
-            .block(block),
+        Paragraph::new(wrap_lines(decision, decision_area.width)).block(block),
         decision_area,
     );
 }

@@ -1,10 +1,11 @@
 //! Intake: the request facts, each field checked as it is typed.
 
+use crate::tui::widgets::wrap::wrap_lines;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -320,7 +321,10 @@ pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut 
     ]));
     frame.render_widget(Paragraph::new(lines), form_area);
     frame.render_widget(
-        Paragraph::new(code_help(intake.kind(), policy, theme)).wrap(Wrap { trim: false }),
+        Paragraph::new(wrap_lines(
+            code_help(intake.kind(), policy, theme),
+            help_area.width,
+        )),
         help_area,
     );
 }

@@ -1,10 +1,11 @@
 //! Review: the checklist on the left, the policy pane on the right, the
 //! live determination along the bottom.
 
+use crate::tui::widgets::wrap::wrap_lines;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::case::{Case, Outcome};
 use crate::policy::{CriterionInput, Policy};
@@ -60,7 +61,7 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
     }
     lines.push(Line::default());
     lines.extend(focused_detail(ws, policy, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(Paragraph::new(wrap_lines(lines, area.width)), area);
 }
 
 fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> Vec<Line<'a>> {

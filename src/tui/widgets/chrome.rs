@@ -62,9 +62,10 @@ pub fn too_small(frame: &mut Frame, theme: &Theme) {
         area.width, area.height
     );
     frame.render_widget(
-        Paragraph::new(text)
-            .style(theme.warning)
-            .wrap(ratatui::widgets::Wrap { trim: true }),
+        Paragraph::new(super::wrap::wrap_lines(
+            vec![Line::styled(text, theme.warning)],
+            area.width,
+        )),
         area,
     );
 }

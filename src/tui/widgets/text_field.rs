@@ -31,10 +31,12 @@ impl TextField {
         self.cursor += 1;
     }
 
+    /// One insertion for the whole text: a long paste stays linear.
     pub fn insert_str(&mut self, text: &str) {
-        for c in text.chars().filter(|c| !c.is_control()) {
-            self.insert(c);
-        }
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let at = self.byte_at(self.cursor);
+        self.text.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
     }
 
     /// Applies an editing key; false when the key is not an editing key.

@@ -69,13 +69,26 @@ fn wrap_paragraph(
     let mut pieces: Vec<(usize, usize)> = Vec::new();
     for (at, c) in paragraph.char_indices() {
         let w = UnicodeWidthStr::width(c.encode_utf8(&mut [0; 4]) as &str);
+        // Spaces where a line breaks are dropped, not carried over.
+        if c == ' ' && at == line_start && !pieces.is_empty() {
+            line_start = at + 1;
+            continue;
+        }
+        if c == ' ' && line_width + w > width && at > line_start {
+            pieces.push((line_start, at));
+            line_start = at + 1;
+            line_width = 0;
+            last_break = None;
+            continue;
+        }
         if line_width + w > width && at > line_start {
             let cut = match last_break {
                 Some(b) if b > line_start => b,
                 _ => at,
             };
             pieces.push((line_start, cut));
-            line_start = skip_spaces(paragraph, cut);
+            // Spaces at the break go; never past the character in hand.
+            line_start = skip_spaces(paragraph, cut).min(at);
             line_width = UnicodeWidthStr::width(&paragraph[line_start..at]);
             last_break = None;
         }
@@ -148,6 +161,12 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_spaces_at_the_break_is_dropped() {
+        let (lines, _) = wrap("ab    cd", 3, Style::default(), &[]);
+        assert_eq!(plain(&lines), vec!["ab ", "cd"]);
+    }
+
+    #[test]
     fn wide_characters_count_double() {
         let (lines, _) = wrap("肝臓肝臓肝臓", 4, Style::default(), &[]);
         assert_eq!(plain(&lines), vec!["肝臓", "肝臓", "肝臓"]);
@@ -158,4 +177,30 @@ mod tests {
         let (lines, _) = wrap("abcdefghij", 4, Style::default(), &[]);
         assert_eq!(plain(&lines), vec!["abcd", "efgh", "ij"]);
     }
+}
+
+/// Wraps styled lines to `width`. All wrapped text on screen goes through
+/// here rather than ratatui's `Wrap`, whose word wrapper in 0.30 can make
+/// a line one cell too wide when a double-width character ends it
+/// (ratatui#2679), which overwrites the border beside it.
+pub fn wrap_lines(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut text = String::new();
+        let mut marks = Vec::with_capacity(line.spans.len());
+        for span in &line.spans {
+            let start = text.len();
+            text.push_str(&span.content);
+            marks.push(Mark {
+                start,
+                end: text.len(),
+                style: span.style,
+            });
+        }
+        // A line is one paragraph: a newline inside a span would end it.
+        let text = text.replace('\n', " ");
+        let (wrapped, _) = wrap(&text, width as usize, line.style, &marks);
+        out.extend(wrapped);
+    }
+    out
 }
