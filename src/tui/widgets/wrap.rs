@@ -139,6 +139,32 @@ fn styled_line(text: &str, offset: usize, base: Style, marks: &[Mark]) -> Line<'
     Line::from(spans)
 }
 
+/// Wraps styled lines to `width`. All wrapped text on screen goes through
+/// here rather than ratatui's `Wrap`, whose word wrapper in 0.30 can make
+/// a line one cell too wide when a double-width character ends it
+/// (ratatui#2679), which overwrites the border beside it.
+pub fn wrap_lines(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut text = String::new();
+        let mut marks = Vec::with_capacity(line.spans.len());
+        for span in &line.spans {
+            let start = text.len();
+            text.push_str(&span.content);
+            marks.push(Mark {
+                start,
+                end: text.len(),
+                style: span.style,
+            });
+        }
+        // A line is one paragraph: a newline inside a span would end it.
+        let text = text.replace('\n', " ");
+        let (wrapped, _) = wrap(&text, width as usize, line.style, &marks);
+        out.extend(wrapped);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,30 +203,4 @@ mod tests {
         let (lines, _) = wrap("abcdefghij", 4, Style::default(), &[]);
         assert_eq!(plain(&lines), vec!["abcd", "efgh", "ij"]);
     }
-}
-
-/// Wraps styled lines to `width`. All wrapped text on screen goes through
-/// here rather than ratatui's `Wrap`, whose word wrapper in 0.30 can make
-/// a line one cell too wide when a double-width character ends it
-/// (ratatui#2679), which overwrites the border beside it.
-pub fn wrap_lines(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'static>> {
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        let mut text = String::new();
-        let mut marks = Vec::with_capacity(line.spans.len());
-        for span in &line.spans {
-            let start = text.len();
-            text.push_str(&span.content);
-            marks.push(Mark {
-                start,
-                end: text.len(),
-                style: span.style,
-            });
-        }
-        // A line is one paragraph: a newline inside a span would end it.
-        let text = text.replace('\n', " ");
-        let (wrapped, _) = wrap(&text, width as usize, line.style, &marks);
-        out.extend(wrapped);
-    }
-    out
 }
