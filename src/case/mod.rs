@@ -266,7 +266,7 @@ pub fn facts(case: &Case) -> Vec<(&'static str, String)> {
     for (i, lesion) in case.lesions.iter().enumerate() {
         let size = lesion
             .diameter_cm
-            .map(|d| format!("{d} cm"))
+            .map(|d| format!("{} cm", crate::rules::answers::fmt_number(Some(d))))
             .unwrap_or_else(|| "size not documented".to_string());
         let label = if i == 0 { "Lesions" } else { "" };
         lines.push((label, format!("{}: {size}", lesion.site)));

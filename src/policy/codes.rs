@@ -53,7 +53,7 @@ pub fn icd10_problem(code: &str) -> Option<String> {
         return None;
     }
     Some(format!(
-        "'{code}' is not an ICD-10-CM code (letter, two characters, optional dot and up to four more, e.g. C22.0)"
+        "'{code}' is not an ICD-10-CM code (e.g. C22.0 or C7B.02)"
     ))
 }
 

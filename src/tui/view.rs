@@ -35,7 +35,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             screens::determination::render(ws, policy, reviewer, &app.theme, frame, body)
         }
         Screen::Case(ws) => screens::review::render(ws, policy, &app.theme, frame, body),
-        Screen::CaseView(view) => screens::case_view::render(view, &app.theme, frame, body),
+        Screen::CaseView(view) => screens::case_view::render(view, policy, &app.theme, frame, body),
         Screen::Dashboard(dashboard) => {
             screens::dashboard::render(dashboard, &app.theme, frame, body)
         }

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, facts, rfc3339};
+use crate::policy::Policy;
 use crate::store::LockInfo;
 use crate::tui::theme::Theme;
 
@@ -45,7 +46,7 @@ impl CaseViewState {
     }
 }
 
-pub fn render(view: &CaseViewState, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(view: &CaseViewState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
     let banner_height = u16::from(view.banner.is_some());
     let [banner_area, body] = area.layout(&Layout::vertical([
         Constraint::Length(banner_height),
@@ -60,7 +61,7 @@ pub fn render(view: &CaseViewState, theme: &Theme, frame: &mut Frame, area: Rect
             banner_area,
         );
     }
-    let lines = lines(view, theme);
+    let lines = lines(view, policy, theme);
     frame.render_widget(
         Paragraph::new(wrap_lines(lines, body.width)).scroll((view.scroll, 0)),
         body,
@@ -71,7 +72,7 @@ fn heading(text: &str, theme: &Theme) -> Line<'static> {
     Line::styled(text.to_string(), theme.title)
 }
 
-fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
+fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'static>> {
     let case = &view.case;
     let mut lines = Vec::new();
     let (symbol, style, integrity) = match &view.integrity {
@@ -94,9 +95,18 @@ fn lines(view: &CaseViewState, theme: &Theme) -> Vec<Line<'static>> {
     for answer in &case.criteria {
         let symbol = theme.answer_symbol(answer.answer);
         let origin = answer.origin.map(|o| o.label()).unwrap_or("unanswered");
-        let mut text = format!(" {symbol} {} — {origin}", answer.criterion);
+        // Names and labels from the pack; a criterion it does not know
+        // (a case decided under another pack) shows its stored id.
+        let name = policy
+            .criterion(&answer.criterion)
+            .map(|c| c.name.as_str())
+            .unwrap_or(&answer.criterion);
+        let verdict = answer.answer.map(|a| a.label()).unwrap_or("unanswered");
+        let mut text = format!(" {symbol} {name}: {verdict} ({origin})");
         if let Some(input) = &answer.input {
-            text.push_str(&format!(", input {input}"));
+            let label =
+                crate::rules::option_label(policy, &answer.criterion, input).unwrap_or(input);
+            text.push_str(&format!(", documented: {label}"));
         }
         if let Some(reason) = &answer.override_reason {
             text.push_str(&format!(", override reason: {reason}"));

@@ -20,17 +20,28 @@ pub fn render(context: Context, scroll: u16, theme: &Theme, frame: &mut Frame) {
             ]));
         }
     }
-    lines.push(Line::styled(
-        "  F1 also shows this help; any key closes it",
-        theme.dim,
-    ));
     let height = (lines.len() as u16 + 2).min(frame.area().height);
     let inner = popup(
         frame,
         74,
         height,
-        &format!("Keys: {}", context.title()),
+        &format!(
+            "Keys: {} · Up/Down scroll, any other key closes",
+            context.title()
+        ),
         theme,
     );
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    let visible = inner.height as usize;
+    let scroll = (scroll as usize).min(lines.len().saturating_sub(visible));
+    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    let hidden = shown.len().saturating_sub(visible);
+    if hidden > 0 && visible > 0 {
+        // Say that more follows rather than cut the list silently.
+        shown.truncate(visible - 1);
+        shown.push(Line::styled(
+            format!("  {} more below: Down to scroll", hidden + 1),
+            theme.warning,
+        ));
+    }
+    frame.render_widget(Paragraph::new(shown), inner);
 }

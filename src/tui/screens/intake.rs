@@ -292,7 +292,7 @@ fn problem(kind: FieldKind, text: &str, now: OffsetDateTime) -> Option<String> {
 }
 
 pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = FieldKind::ALL.len() as u16 + 2;
+    let rows = FieldKind::ALL.len() as u16 + 3;
     let [form_area, help_area] = area.layout(&Layout::vertical([
         Constraint::Length(rows),
         Constraint::Min(0),
@@ -311,14 +311,21 @@ pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut 
         Span::raw(due),
         Span::styled(
             format!(
-                "  ({} {}, {})",
+                "  ({} {})",
                 intake.product().line_of_business().label(),
                 intake.urgency.label(),
-                "from the due-time table"
             ),
             theme.dim,
         ),
     ]));
+    // Beside a field an error may be cut at 80 columns; the focused
+    // field's error is also spelled out whole here.
+    if let Some(error) = &intake.errors[intake.focus] {
+        lines.push(Line::styled(
+            format!("{:>14}  {} {error}", "Problem", theme.symbols.not_met),
+            theme.error,
+        ));
+    }
     frame.render_widget(Paragraph::new(lines), form_area);
     frame.render_widget(
         Paragraph::new(wrap_lines(

@@ -219,11 +219,11 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
     let widths = [
         Constraint::Length(1),
         Constraint::Length(16),
-        Constraint::Length(14),
+        Constraint::Length(10),
         Constraint::Length(7),
-        Constraint::Min(14),
-        Constraint::Length(16),
-        Constraint::Max(20),
+        Constraint::Fill(3),
+        Constraint::Length(17),
+        Constraint::Fill(2),
     ];
     let header =
         Row::new(["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"]).style(theme.title);
@@ -255,12 +255,20 @@ fn row<'a>(
     Row::new(vec![
         Span::styled(marker, theme.selected),
         Span::styled(summary.id.as_str(), style),
-        Span::styled(summary.status.label(), style),
+        Span::styled(short_status(summary.status), style),
         Span::styled(outcome, style),
         Span::styled(summary.member.as_str(), style),
         Span::styled(due, if overdue { theme.error } else { style }),
         Span::styled(summary.reviewer.as_deref().unwrap_or("-"), theme.dim),
     ])
+}
+
+/// Statuses in ten cells; the case view spells them out.
+fn short_status(status: Status) -> &'static str {
+    match status {
+        Status::NotApplicable => "closed n/a",
+        other => other.label(),
+    }
 }
 
 fn short_outcome(outcome: crate::case::Outcome) -> &'static str {
