@@ -40,6 +40,15 @@ impl Session {
     /// `umdesk --cases <store> --reviewer "Pat Lee, RN" --role nurse` in an
     /// 80x24 terminal, with a home of its own so no config file interferes.
     fn start(store: &Path) -> Session {
+        Session::start_with(store, &[])
+    }
+
+    fn home(&self) -> &Path {
+        self._home.path()
+    }
+
+    /// As `start`, with extra environment variables.
+    fn start_with(store: &Path, extra_env: &[(&str, &str)]) -> Session {
         let home = tempfile::tempdir().expect("home");
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -73,6 +82,9 @@ impl Session {
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env("XDG_DATA_HOME", home.path().join("data"));
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        for (key, value) in extra_env {
+            cmd.env(key, value);
+        }
         let child = pty.slave.spawn_command(cmd).expect("spawn umdesk");
         // Only the child holds the terminal side, so its exit ends our reads.
         drop(pty.slave);
@@ -416,4 +428,57 @@ fn sigterm_mid_review_exits_cleanly_with_the_terminal_restored() {
 #[test]
 fn sigint_from_outside_mid_review_exits_cleanly_with_the_terminal_restored() {
     signal_mid_review(libc::SIGINT);
+}
+
+/// A panic (forced with the fault-injection key) restores the terminal
+/// first, then says where the panic log is; the log names the draft, and
+/// the next start offers the work back.
+#[test]
+fn a_panic_restores_the_terminal_and_keeps_the_draft() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Morgan Notreal", "FIC400000009"));
+
+    let mut s = Session::start_with(dir, &[("UMDESK_FAULT_PANIC_KEY", "%")]);
+    s.wait_for(&id);
+    s.send("\r");
+    s.wait_for_all(&["umdesk · Review", "Morgan Notreal"]);
+    s.send(RIGHT);
+    s.send(RIGHT);
+    s.wait_for("✓ 1 Unresectable");
+    s.send("%");
+    let status = s.wait_exit();
+    assert!(!status.success(), "a panic is not a clean exit: {status:?}");
+
+    let raw = s.raw();
+    let entered = last(&raw, ENTER_ALT).expect("entered the alternate screen");
+    let left = last(&raw, LEAVE_ALT).expect("left the alternate screen");
+    assert!(left > entered, "the terminal is restored after the panic");
+    let after = String::from_utf8_lossy(&raw[left..]).to_string();
+    assert!(
+        after.contains("panic.log"),
+        "the user is told where the log is: {after:?}"
+    );
+
+    let log_path = s.home().join("state").join("umdesk").join("panic.log");
+    let log = std::fs::read_to_string(&log_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", log_path.display()));
+    let draft = dir.join("drafts").join(format!("{id}.json"));
+    assert!(log.contains("fault injected"), "{log}");
+    assert!(
+        log.contains(&draft.display().to_string()),
+        "the log names the draft: {log}"
+    );
+    assert!(draft.exists(), "the draft was kept");
+    drop(s);
+
+    // The next start offers the draft; the dead process's lock does not
+    // keep its own reviewer out.
+    let mut s = Session::start(dir);
+    s.wait_for_all(&["Recover unsaved work", &id]);
+    s.send("\r");
+    s.wait_for_all(&["umdesk · Review", "✓ 1 Unresectable"]);
+    s.send("q");
+    s.send("d");
+    s.wait_exit();
 }
