@@ -22,9 +22,11 @@ pub fn offset() -> UtcOffset {
     OFFSET.get().copied().unwrap_or(UtcOffset::UTC)
 }
 
-/// Now, at the local offset.
+/// Now, at the local offset, to the second: records read
+/// "2026-12-01T09:14:03-05:00", not a string of nanoseconds.
 pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc().to_offset(offset())
+    let now = OffsetDateTime::now_utc().to_offset(offset());
+    now.replace_nanosecond(0).unwrap_or(now)
 }
 
 #[cfg(test)]
@@ -35,5 +37,6 @@ mod tests {
     fn now_carries_the_captured_offset() {
         init();
         assert_eq!(now().offset(), offset());
+        assert_eq!(now().nanosecond(), 0);
     }
 }

@@ -222,7 +222,7 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
         Constraint::Length(10),
         Constraint::Length(7),
         Constraint::Fill(3),
-        Constraint::Length(17),
+        Constraint::Length(18),
         Constraint::Fill(2),
     ];
     let header =

@@ -15,7 +15,7 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
     let Some(section) = policy.sections.get(ws.section) else {
         return;
     };
-    let title = Line::from(vec![
+    let mut title = Line::from(vec![
         Span::styled(
             format!(" {} · {}. {} ", policy.number, section.id, section.title),
             theme.title,
@@ -25,6 +25,17 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
             theme.dim,
         ),
     ]);
+    if let Some(search) = &ws.search {
+        title.push_span(Span::styled(
+            format!(
+                "'{}' {}/{} ",
+                search.query,
+                search.current + 1,
+                search.hits.len()
+            ),
+            theme.search_hit,
+        ));
+    }
     let block = Block::default()
         .borders(Borders::LEFT | Borders::TOP)
         .border_style(theme.border)
