@@ -912,9 +912,6 @@ fn build(policy: &LoadedPolicy, id: &str, plan: Plan, limit: OffsetDateTime) -> 
     }
 
     if case.status == Status::Referred {
-        if !rng.chance(75) {
-            return case; // Waiting for a physician reviewer.
-        }
         let Some(at) = clock.advance(&mut rng, 60, pace + 12 * 60) else {
             return case;
         };
