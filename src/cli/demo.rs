@@ -61,8 +61,9 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         copy_private(sample, &target)
             .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
     }
+    let fresh = add_fresh_cases(&policy, &dir)?;
     warn(&format!(
-        "umdesk demo: {} fictional sample cases copied to {}; reviewing as {} ({})",
+        "umdesk demo: {} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
         samples.len(),
         dir.display(),
         reviewer.name,
@@ -75,6 +76,28 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         stale_lock_hours: config::DEFAULT_STALE_LOCK_HOURS,
     };
     open_app(store, policy, settings)
+}
+
+/// How many fresh requests the demo adds beside the samples.
+const FRESH_CASES: usize = 8;
+
+/// The samples are fixed records from early 2026, so their open cases are
+/// long overdue by now. A demo also wants work that is due in the coming
+/// days: generated fictional requests, received recently, still open.
+fn add_fresh_cases(policy: &crate::policy::LoadedPolicy, dir: &Path) -> Result<usize, Failure> {
+    let now = clock::now();
+    let seed = now.unix_timestamp() as u64;
+    let fresh: Vec<_> = crate::case::generate::generate(policy, 200, seed, now)
+        .into_iter()
+        .filter(|c| !c.status.is_final() && c.request.due_at > now)
+        .take(FRESH_CASES)
+        .collect();
+    for case in &fresh {
+        let target = dir.join(format!("{}.json", case.id));
+        write_private(&target, crate::case::to_json(case).as_bytes())
+            .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
+    }
+    Ok(fresh.len())
 }
 
 /// The `*.json` files of the samples directory, in name order.
@@ -178,13 +201,16 @@ fn private_dir(dir: &Path, recursive: bool) -> io::Result<()> {
 /// Copies a sample byte for byte (a sealed case must stay intact) into a
 /// new owner-only file.
 fn copy_private(from: &Path, to: &Path) -> io::Result<()> {
-    let bytes = fs::read(from)?;
+    write_private(to, &fs::read(from)?)
+}
+
+fn write_private(to: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(to)?;
-    file.write_all(&bytes)?;
+    file.write_all(bytes)?;
     file.sync_all()
 }
 
