@@ -1569,3 +1569,78 @@ fn outcome_names_in_json() {
         assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.key());
     }
 }
+
+/// A manual answer holds only while the record gives nothing: once the
+/// structured input gives an answer, disagreeing with it needs an override.
+#[test]
+fn a_manual_answer_gives_way_to_the_record() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = met_case(&policy, Product::CommercialPpo);
+    case.lesions.clear();
+    sync_all(p, &mut case);
+    mark(
+        p,
+        &mut case,
+        "tumor_size",
+        Answer::Met,
+        None,
+        "Nora Fictive, RN",
+    )
+    .unwrap();
+    assert_eq!(
+        case.answer("tumor_size").unwrap().origin,
+        Some(Origin::Manual)
+    );
+
+    case.lesions.push(lesion("segment II", Some(6.0)));
+    sync_all(p, &mut case);
+    let evaluation = evaluate(p, &case);
+    assert_eq!(evaluation.outcome, Outcome::DoesNotMeet);
+    assert_eq!(
+        case.answer("tumor_size").unwrap().origin,
+        Some(Origin::Auto)
+    );
+
+    // Standing by "met" now takes a written reason.
+    let refused = mark(
+        p,
+        &mut case,
+        "tumor_size",
+        Answer::Met,
+        None,
+        "Nora Fictive, RN",
+    );
+    assert!(
+        matches!(refused, Err(AnswerError::ReasonRequired { .. })),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_size_that_cannot_be_a_diameter_is_no_measurement() {
+    for bad in [0.0, -1.0, f64::NAN] {
+        assert_eq!(size_answer(&[Some(bad)]).0, Answer::Insufficient, "{bad}");
+        assert_eq!(
+            size_answer(&[Some(3.0), Some(bad)]).0,
+            Answer::Insufficient,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn codes_that_point_two_ways_suggest_nothing() {
+    assert_eq!(suggested(&["C78.7", "C18.7", "C7A.1"]), None);
+    assert_eq!(
+        suggested(&["C78.7", "C18.7"]).as_deref(),
+        Some("colorectal_metastasis")
+    );
+}
+
+#[test]
+fn a_denial_may_cite_diagnosis_codes_and_end_on_section_i() {
+    let policy = loaded();
+    let text = "Cites C7B.02 and C22.0 under MP 1.121 section I.";
+    assert!(fitness::unexplained_acronyms(text, &policy.policy.number).is_empty());
+}

@@ -951,3 +951,34 @@ fn a_lesion_answer_records_its_author() {
         );
     }
 }
+
+/// Text still in the note editor is drafted too: a connection that drops
+/// mid-sentence loses nothing typed before the last autosave.
+#[test]
+fn text_still_in_the_editor_is_in_the_draft() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "Surgical oncology: not a candidate");
+    app.autosave();
+    let draft = std::fs::read_to_string(dir.join("drafts").join(format!("{id}.json")))
+        .expect("a draft while the editor is still open");
+    assert!(
+        draft.contains("Surgical oncology: not a candidate"),
+        "{draft}"
+    );
+    // The process "dies" with the editor open; the next start recovers it.
+    std::mem::forget(app);
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    let evidence = &ws.case.answer("unresectable").unwrap().evidence;
+    assert_eq!(evidence, "Surgical oncology: not a candidate");
+}

@@ -30,8 +30,13 @@ pub fn changes(before: &Case, after: &Case) -> Vec<Change> {
     changes
 }
 
+/// The case without history and seal, dropped before serializing: a long
+/// history would otherwise be converted on every save.
 fn content(case: &Case) -> Value {
-    let mut value = serde_json::to_value(case).expect("case types always serialize");
+    let mut content = case.clone();
+    content.history.clear();
+    content.seal = None;
+    let mut value = serde_json::to_value(&content).expect("case types always serialize");
     if let Value::Object(map) = &mut value {
         map.remove("history");
         map.remove("seal");

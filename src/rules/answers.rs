@@ -30,7 +30,9 @@ fn derive_measurements(lesions: &[Lesion], below: f64) -> Option<Answer> {
     {
         return Some(Answer::NotMet);
     }
-    if lesions.iter().any(|l| l.diameter_cm.is_none()) {
+    // A size that cannot be a diameter (zero, negative) is no measurement.
+    let measured = |l: &Lesion| l.diameter_cm.is_some_and(|d| d.is_finite() && d > 0.0);
+    if !lesions.iter().all(measured) {
         return Some(Answer::Insufficient);
     }
     Some(Answer::Met)
@@ -41,17 +43,18 @@ fn derive_measurements(lesions: &[Lesion], below: f64) -> Option<Answer> {
 pub fn effective_answer(policy: &Policy, case: &Case, criterion: &str) -> (Answer, Option<Origin>) {
     let stored = case.answer(criterion);
     let origin = stored.and_then(|a| a.origin);
-    match origin {
-        Some(Origin::Manual) | Some(Origin::Override) => (
+    let derived = derive(policy, case, criterion);
+    match (origin, derived) {
+        // Only an override, with its reason, stands against the record; a
+        // manual answer holds only while the record gives nothing.
+        (Some(Origin::Override), _) | (Some(Origin::Manual), None) => (
             stored
                 .and_then(|a| a.answer)
                 .unwrap_or(Answer::Insufficient),
             origin,
         ),
-        _ => match derive(policy, case, criterion) {
-            Some(derived) => (derived, Some(Origin::Auto)),
-            None => (Answer::Insufficient, None),
-        },
+        (_, Some(derived)) => (derived, Some(Origin::Auto)),
+        (_, None) => (Answer::Insufficient, None),
     }
 }
 
@@ -240,11 +243,13 @@ pub fn set_input(
 pub fn sync_auto(policy: &Policy, case: &mut Case, criterion: &str) {
     let derived = derive(policy, case, criterion);
     let record = case.answer_mut(criterion);
-    if matches!(record.origin, Some(Origin::Manual) | Some(Origin::Override)) {
-        return;
+    match (record.origin, derived) {
+        (Some(Origin::Override), _) | (Some(Origin::Manual), None) => {}
+        _ => {
+            record.answer = derived;
+            record.origin = derived.map(|_| Origin::Auto);
+        }
     }
-    record.answer = derived;
-    record.origin = derived.map(|_| Origin::Auto);
 }
 
 /// The lesions changed: re-derive, and the measurement criteria's

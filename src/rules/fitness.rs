@@ -25,10 +25,7 @@ pub fn denial_problems(policy: &Policy, evaluation: &Evaluation, rationale: &str
     if !rationale.contains(&policy.number) {
         problems.push(format!("state the policy number ({})", policy.number));
     }
-    if !lower.contains("section i ")
-        && !lower.contains("section i:")
-        && !lower.contains("section i (")
-    {
+    if !names_section_one(&lower) {
         problems.push("state the policy section (section I)".to_string());
     }
     if !lower.contains("peer-to-peer") {
@@ -45,6 +42,14 @@ pub fn denial_problems(policy: &Policy, evaluation: &Evaluation, rationale: &str
     problems
 }
 
+/// "section i" as a whole word: "section i.", "section i (policy)".
+fn names_section_one(lower: &str) -> bool {
+    lower.match_indices("section i").any(|(at, found)| {
+        let next = lower[at + found.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
 /// Words of two or more capitals that are never spelled out as
 /// "words (ACRONYM)". Roman numerals and the policy number's prefix pass.
 pub fn unexplained_acronyms(text: &str, policy_number: &str) -> Vec<String> {
@@ -56,7 +61,9 @@ pub fn unexplained_acronyms(text: &str, policy_number: &str) -> Vec<String> {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && word.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2;
-        if !capitals || word == prefix || is_roman(word) {
+        // A diagnosis code (C7B.02 splits into "C7B") is cited, not an acronym.
+        let code_like = word.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
+        if !capitals || code_like || word == prefix || is_roman(word) {
             continue;
         }
         if text.contains(&format!("({word})")) || found.iter().any(|f| f == word) {
@@ -80,10 +87,18 @@ mod tests {
 
     #[test]
     fn acronyms_must_be_spelled_out() {
-        let text = "Imaging by CT showed it. Magnetic resonance imaging (MRI) agrees. MRI again. MP 1.121 section II.";
+        let text = "Imaging by CT showed it. Magnetic resonance imaging (MRI) agrees. MRI again. C7B.02 cited. MP 1.121 section II.";
         assert_eq!(
             unexplained_acronyms(text, "MP 1.121"),
             vec!["CT".to_string()]
         );
+    }
+
+    #[test]
+    fn section_one_as_a_whole_word() {
+        assert!(names_section_one("under mp 1.121 section i."));
+        assert!(names_section_one("section i (policy)"));
+        assert!(!names_section_one("section ii (product variations)"));
+        assert!(!names_section_one("section iv"));
     }
 }

@@ -115,22 +115,25 @@ fn outcome_of(product_excluded: bool, criteria: &[CriterionResult]) -> Outcome {
 /// The option the request's diagnosis codes point to, if they point anywhere.
 pub fn suggest(policy: &Policy, case: &Case) -> Option<Suggestion> {
     let codes = &case.service.icd10_codes;
-    policy
-        .diagnosis_suggestions
-        .iter()
-        .find(|s| {
-            let has_code = s.codes.iter().any(|c| codes.contains(c));
-            let has_companion = s.with_any_of.is_empty()
-                || codes
-                    .iter()
-                    .any(|code| s.with_any_of.iter().any(|p| code_in_category(code, p)));
-            has_code && has_companion
-        })
-        .map(|s| Suggestion {
-            criterion: s.criterion.clone(),
-            option: s.option.clone(),
-            reason: s.reason.clone(),
-        })
+    let mut matching = policy.diagnosis_suggestions.iter().filter(|s| {
+        let has_code = s.codes.iter().any(|c| codes.contains(c));
+        let has_companion = s.with_any_of.is_empty()
+            || codes
+                .iter()
+                .any(|code| s.with_any_of.iter().any(|p| code_in_category(code, p)));
+        has_code && has_companion
+    });
+    let first = matching.next()?;
+    // Codes that point two ways (C78.7 with both a colorectal and a
+    // neuroendocrine primary) suggest nothing: the reviewer decides.
+    if matching.any(|s| s.criterion == first.criterion && s.option != first.option) {
+        return None;
+    }
+    Some(Suggestion {
+        criterion: first.criterion.clone(),
+        option: first.option.clone(),
+        reason: first.reason.clone(),
+    })
 }
 
 /// "C18.7" is in category "C18"; "C7A.1" in "C7A"; "C20" in "C20".

@@ -579,10 +579,14 @@ impl App {
         let Screen::Case(ws) = &self.screen else {
             return None;
         };
-        if !ws.is_unsaved() {
+        let editing = match &self.overlay {
+            Some(Overlay::Editor { area, purpose, .. }) => Some((purpose, area.text.as_str())),
+            _ => None,
+        };
+        if !ws.is_unsaved() && editing.is_none() {
             return None;
         }
-        Some((ws.case.id.clone(), ws.draft_json()))
+        Some((ws.case.id.clone(), ws.draft_json(editing)))
     }
 
     /// Writes the open case's draft now (autosave, signals, panics).
@@ -945,7 +949,12 @@ impl App {
             }
             return;
         }
-        area.handle(key);
+        if area.handle(key) {
+            // What is typed in the editor is drafted like any other change.
+            if let Some(ws) = self.workspace() {
+                ws.touch();
+            }
+        }
         self.overlay = Some(Overlay::Editor {
             title,
             area,
@@ -957,7 +966,12 @@ impl App {
     pub fn paste(&mut self, text: &str) {
         self.needs_redraw = true;
         match &mut self.overlay {
-            Some(Overlay::Editor { area, .. }) => area.insert_str(text),
+            Some(Overlay::Editor { area, .. }) => {
+                area.insert_str(text);
+                if let Screen::Case(ws) = &mut self.screen {
+                    ws.touch();
+                }
+            }
             Some(Overlay::Prompt(prompt)) => {
                 let focus = prompt.focus;
                 prompt.fields[focus].1.insert_str(text);

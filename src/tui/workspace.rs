@@ -114,13 +114,25 @@ impl Workspace {
         self.touch();
     }
 
-    pub fn draft_json(&self) -> String {
-        let draft = Draft {
+    /// The draft as it would be with `editing` (an open editor's text)
+    /// applied, so text still in the editor is kept too.
+    pub fn draft_json(&self, editing: Option<(&EditorPurpose, &str)>) -> String {
+        let mut draft = Draft {
             case: self.case.clone(),
             rationale: self.rationale.clone(),
             acknowledgement: self.acknowledgement.clone(),
             decision: self.decision,
         };
+        match editing {
+            Some((EditorPurpose::Evidence { criterion }, text)) => {
+                draft.case.answer_mut(criterion).evidence = text.to_string();
+            }
+            Some((EditorPurpose::Rationale, text)) => draft.rationale = Some(text.to_string()),
+            Some((EditorPurpose::Acknowledgement, text)) => {
+                draft.acknowledgement = text.to_string()
+            }
+            None => {}
+        }
         serde_json::to_string(&draft).expect("drafts always serialize")
     }
 
