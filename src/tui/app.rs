@@ -594,6 +594,7 @@ impl App {
         let (key, json) = self.draft()?;
         match self.context.store.save_draft(&key, &json) {
             Ok(path) => {
+                super::terminal::note_draft(&path);
                 if let Screen::Case(ws) = &mut self.screen {
                     ws.draft_written();
                 }
@@ -607,11 +608,18 @@ impl App {
     }
 
     /// Writes the draft when the open case changed since the last one.
-    pub fn autosave(&mut self) {
+    /// Is there a change not yet written as a draft?
+    pub fn draft_pending(&self) -> bool {
+        matches!(&self.screen, Screen::Case(ws) if ws.draft_pending())
+    }
+
+    /// Returns where the draft went, when one was written.
+    pub fn autosave(&mut self) -> Option<std::path::PathBuf> {
         let pending = matches!(&self.screen, Screen::Case(ws) if ws.draft_pending());
-        if pending {
-            self.write_draft();
+        if !pending {
+            return None;
         }
+        self.write_draft()
     }
 
     /// A signal or hang-up: keep the work as a draft and let go of the lock.

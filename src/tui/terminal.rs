@@ -19,12 +19,19 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use super::app::App;
 use super::view;
 
-/// How long the loop sleeps between checks for signals and autosave.
-/// Waking four times a second costs microseconds, far below a clock tick.
-const POLL: Duration = Duration::from_millis(250);
+/// The longest a change waits to be written as a draft. Drafts are not
+/// written on every keystroke (each is an fsync), but well within a second.
+const AUTOSAVE_AFTER: Duration = Duration::from_millis(500);
 
 /// The draft path of the open review, for the panic message.
 static LAST_DRAFT: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Remembers where the last draft was written, so a panic can say.
+pub(crate) fn note_draft(path: &std::path::Path) {
+    if let Ok(mut last) = LAST_DRAFT.lock() {
+        *last = Some(path.to_path_buf());
+    }
+}
 
 fn restore() {
     let _ = disable_raw_mode();
@@ -42,7 +49,10 @@ fn install_panic_hook() {
         restore();
         let draft = LAST_DRAFT.lock().ok().and_then(|d| d.clone());
         match write_panic_log(&info.to_string(), draft.as_ref()) {
-            Some(log) => eprintln!(
+            // writeln!, not eprintln!: after a hang-up stderr is gone, and
+            // a panic inside the hook would abort.
+            Some(log) => drop(writeln!(
+                io::stderr(),
                 "umdesk stopped on an internal error; your terminal is restored.\nDetails are in {}{}",
                 log.display(),
                 draft
@@ -51,7 +61,7 @@ fn install_panic_hook() {
                         d.display()
                     ))
                     .unwrap_or_default()
-            ),
+            )),
             None => previous(info),
         }
     }));
@@ -70,7 +80,8 @@ fn write_panic_log(message: &str, draft: Option<&PathBuf>) -> Option<PathBuf> {
     let draft = draft
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "none".to_string());
-    writeln!(file, "{at} panic: {message}\n  draft: {draft}").ok()?;
+    let backtrace = std::backtrace::Backtrace::force_capture();
+    writeln!(file, "{at} panic: {message}\n  draft: {draft}\n{backtrace}").ok()?;
     Some(path)
 }
 
@@ -105,7 +116,15 @@ pub fn run(mut app: App) -> io::Result<()> {
             viewport: Viewport::Fullscreen,
         },
     )
-    .and_then(|mut terminal| event_loop(&mut app, &mut terminal, &stopped));
+    .and_then(|mut terminal| {
+        let wakeup = Wakeup::new()?;
+        let result = event_loop(&mut app, &mut terminal, &stopped, &wakeup);
+        // ratatui's Drop shows the cursor and, if the terminal is gone,
+        // eprintln!s the failure, which panics on a dead stderr. `restore`
+        // below shows the cursor; the Terminal is not dropped.
+        std::mem::forget(terminal);
+        result
+    });
     // Every way out of the loop (quit, signal, hang-up, error) ends here.
     app.shutdown();
     restore();
@@ -116,7 +135,9 @@ fn event_loop<W: Write>(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<W>>,
     stopped: &AtomicBool,
+    wakeup: &Wakeup,
 ) -> io::Result<()> {
+    let mut last_autosave = std::time::Instant::now();
     loop {
         if app.needs_redraw {
             terminal.draw(|frame| view::render(app, frame))?;
@@ -125,8 +146,17 @@ fn event_loop<W: Write>(
         if app.should_quit || stopped.load(Ordering::Relaxed) {
             return Ok(());
         }
-        // A hang-up makes reads fail: leave the loop, keeping the draft.
-        if event::poll(POLL)? {
+        // A hang-up (a dropped SSH connection) ends the loop; the caller
+        // keeps the draft. crossterm is asked only when input is waiting:
+        // on a hung-up terminal its poll reads end-of-file forever.
+        // Idle, the loop sleeps until input or a signal: no timer at all.
+        let timeout = app
+            .draft_pending()
+            .then(|| AUTOSAVE_AFTER.saturating_sub(last_autosave.elapsed()));
+        if wakeup.wait(timeout) == Woken::HangUp || stopped.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        while event::poll(Duration::ZERO)? {
             match event::read()? {
                 Event::Key(key) => app.handle_key(key),
                 Event::Paste(text) => app.paste(&text),
@@ -137,16 +167,80 @@ fn event_loop<W: Write>(
                 _ => {}
             }
         }
-        app.autosave();
-        if let Some((key, _)) = app.draft() {
-            let path = app.context.store.describe();
-            if let Ok(mut last) = LAST_DRAFT.lock() {
-                *last = Some(
-                    PathBuf::from(path)
-                        .join("drafts")
-                        .join(format!("{key}.json")),
-                );
-            }
+        if app.draft_pending() && last_autosave.elapsed() >= AUTOSAVE_AFTER {
+            last_autosave = std::time::Instant::now();
+            app.autosave();
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Woken {
+    /// Input, a signal, or the time ran out: look at everything again.
+    Look,
+    /// The terminal is gone.
+    HangUp,
+}
+
+/// Waits on the terminal and on a self-pipe that signals write to, so a
+/// signal or a resize wakes the loop at once rather than at the next tick.
+struct Wakeup {
+    tty: Option<std::os::fd::RawFd>,
+    signals: std::os::unix::net::UnixStream,
+}
+
+impl Wakeup {
+    fn new() -> io::Result<Wakeup> {
+        use std::os::fd::AsRawFd;
+        let (reader, writer) = std::os::unix::net::UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        for signal in [
+            signal_hook::consts::SIGHUP,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGWINCH,
+        ] {
+            signal_hook::low_level::pipe::register(signal, writer.try_clone()?)?;
+        }
+        // crossterm reads the terminal from stdin when it is one.
+        let stdin = io::stdin().as_raw_fd();
+        let tty = (unsafe { libc::isatty(stdin) } == 1).then_some(stdin);
+        Ok(Wakeup {
+            tty,
+            signals: reader,
+        })
+    }
+
+    /// Waits for input or a signal, or until `timeout` (None: no limit).
+    fn wait(&self, timeout: Option<Duration>) -> Woken {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let mut fds = vec![libc::pollfd {
+            fd: self.signals.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        if let Some(tty) = self.tty {
+            fds.push(libc::pollfd {
+                fd: tty,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let millis = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+        // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
+        if ready <= 0 {
+            return Woken::Look;
+        }
+        if fds[0].revents & libc::POLLIN != 0 {
+            let mut drain = [0u8; 64];
+            while matches!((&self.signals).read(&mut drain), Ok(n) if n > 0) {}
+        }
+        let gone = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
+        match fds.get(1) {
+            Some(tty) if tty.revents & gone != 0 => Woken::HangUp,
+            _ => Woken::Look,
         }
     }
 }
