@@ -8,6 +8,7 @@
 
 pub mod case;
 pub mod cli;
+pub mod json;
 pub mod policy;
 pub mod rules;
 pub mod store;

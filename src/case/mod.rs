@@ -78,24 +78,11 @@ impl std::fmt::Display for CaseParseError {
 /// Reads a case file, naming the line and field of the first problem.
 /// Unknown fields are errors: a field we do not know would be lost on save.
 pub fn parse_case(text: &str) -> Result<Case, CaseParseError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let case: Case = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = match err.path().to_string() {
-            p if p == "." => "$".to_string(),
-            p => format!("$.{p}"),
-        };
-        let inner = err.into_inner();
-        let message = inner.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_string(),
-            None => message,
-        };
-        CaseParseError {
-            path,
-            line: inner.line(),
-            column: inner.column(),
-            message,
-        }
+    let case: Case = crate::json::parse(text).map_err(|err| CaseParseError {
+        path: err.path,
+        line: err.line,
+        column: err.column,
+        message: err.message,
     })?;
     if case.schema_version != SCHEMA_VERSION {
         return Err(CaseParseError {

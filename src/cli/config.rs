@@ -69,27 +69,7 @@ pub fn load(path: &Path) -> Result<Option<Config>, Failure> {
 
 /// Parses a config, naming the line, column and JSON path of a problem.
 pub fn parse(text: &str) -> Result<Config, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = match err.path().to_string() {
-            p if p == "." => "$".to_string(),
-            p => format!("$.{p}"),
-        };
-        let inner = err.into_inner();
-        let message = inner.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(at) => &message[..at],
-            None => &message,
-        };
-        format!(
-            "line {}, column {}: {path}: {message}",
-            inner.line(),
-            inner.column()
-        )
-    })?;
-    deserializer
-        .end()
-        .map_err(|err| format!("line {}, column {}: $: {err}", err.line(), err.column()))?;
+    let config: Config = crate::json::parse(text).map_err(|err| err.to_string())?;
     if let Err(problem) = check_reviewer_name(&config.reviewer) {
         return Err(format!("$.reviewer: {problem}"));
     }

@@ -28,48 +28,15 @@ fn problem(path: impl Into<String>, message: impl Into<String>) -> Problem {
 /// Parses a pack and lists everything wrong with it. The policy is returned
 /// when it parsed, even if it has problems, so callers can show both.
 pub fn check_json(text: &str) -> (Option<Policy>, Vec<Problem>) {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let policy: Policy = match serde_path_to_error::deserialize(&mut deserializer) {
+    let policy: Policy = match crate::json::parse(text) {
         Ok(policy) => policy,
         Err(err) => {
-            let path = json_path(&err.path().to_string());
-            let inner = err.into_inner();
-            let message = format!(
-                "{} (line {}, column {})",
-                strip_position(&inner.to_string()),
-                inner.line(),
-                inner.column()
-            );
-            return (None, vec![problem(path, message)]);
+            let message = format!("{} (line {}, column {})", err.message, err.line, err.column);
+            return (None, vec![problem(err.path, message)]);
         }
     };
-    if let Err(err) = deserializer.end() {
-        let message = format!(
-            "{} (line {}, column {})",
-            strip_position(&err.to_string()),
-            err.line(),
-            err.column()
-        );
-        return (None, vec![problem("$", message)]);
-    }
     let problems = check_policy(&policy);
     (Some(policy), problems)
-}
-
-/// serde_path_to_error prints `criteria[0].text`, or `.` for the root.
-fn json_path(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        return "$".to_string();
-    }
-    format!("$.{path}")
-}
-
-/// serde_json appends " at line L column C"; we print the position ourselves.
-fn strip_position(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(at) => &message[..at],
-        None => message,
-    }
 }
 
 pub fn check_policy(policy: &Policy) -> Vec<Problem> {
