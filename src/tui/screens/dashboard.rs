@@ -49,55 +49,44 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
         Constraint::Percentage(55),
         Constraint::Percentage(45),
     ]));
-    let status_bars: Vec<Bar> = stats
-        .by_status
-        .iter()
-        .map(|(status, count)| {
-            Bar::default()
-                .label(Line::from(short(status)))
-                .value(*count as u64)
-        })
-        .collect();
-    frame.render_widget(
-        BarChart::default()
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.border)
-                    .title(" By status "),
-            )
-            .data(BarGroup::default().bars(&status_bars))
-            .bar_width(5)
-            .bar_gap(1)
-            .bar_style(theme.selected)
-            .value_style(theme.banner),
-        by_status,
-    );
-    let bucket_bars: Vec<Bar> = stats
+    let by_status_counts = stats.by_status.iter().map(|(s, n)| (short(s), *n));
+    let buckets = stats
         .turnaround_buckets
         .iter()
-        .map(|b| {
-            Bar::default()
-                .label(Line::from(short(b.label)))
-                .value(b.count as u64)
-        })
-        .collect();
+        .map(|b| (short(b.label), b.count));
     frame.render_widget(
-        BarChart::default()
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.border)
-                    .title(" Turnaround "),
-            )
-            .data(BarGroup::default().bars(&bucket_bars))
-            .bar_width(5)
-            .bar_gap(1)
-            .bar_style(theme.met)
-            .value_style(theme.banner),
+        bar_chart(" By status ", by_status_counts, theme.selected, theme),
+        by_status,
+    );
+    frame.render_widget(
+        bar_chart(" Turnaround ", buckets, theme.met, theme),
         turnaround,
     );
     render_reviewers(stats, theme, frame, reviewers);
+}
+
+/// Counts as bars five cells wide, each labelled.
+fn bar_chart<'a>(
+    title: &'a str,
+    counts: impl Iterator<Item = (String, usize)>,
+    style: ratatui::style::Style,
+    theme: &Theme,
+) -> BarChart<'a> {
+    let bars: Vec<Bar> = counts
+        .map(|(label, count)| Bar::default().label(Line::from(label)).value(count as u64))
+        .collect();
+    BarChart::default()
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(title),
+        )
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(5)
+        .bar_gap(1)
+        .bar_style(style)
+        .value_style(theme.banner)
 }
 
 fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect) {
