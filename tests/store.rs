@@ -434,6 +434,80 @@ fn a_missing_or_damaged_index_is_rebuilt() {
     }
 }
 
+#[test]
+fn the_cached_listing_is_the_last_listing() {
+    let (_dir, store) = open_store();
+    assert!(store.list_cached().is_none(), "nothing listed yet");
+    for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
+        let mut case = new_case(name, at() - Duration::days(i as i64));
+        store.create(&mut case, RECEIVED).unwrap();
+    }
+    fs::write(store.dir().join("UM-20261201-0099.json"), "{").unwrap();
+    let listing = store.list();
+    let cached = store.list_cached().unwrap();
+    assert_eq!(cached.cases, listing.cases);
+    assert_eq!(cached.unreadable, listing.unreadable);
+    assert_eq!(cached.unreadable.len(), 1);
+
+    fs::write(store.index_path(), "damaged").unwrap();
+    assert!(store.list_cached().is_none());
+}
+
+#[test]
+fn many_cases_are_created_at_once_with_the_next_numbers() {
+    let (_dir, store) = open_store();
+    let first = created(&store, "Before");
+    let mut batch: Vec<(Case, time::Date)> = (0..40)
+        .map(|i| {
+            let day = if i % 2 == 0 {
+                RECEIVED
+            } else {
+                date!(2026 - 12 - 02)
+            };
+            (new_case(&format!("Member {i}"), at()), day)
+        })
+        .collect();
+    let ids = store.create_many(&mut batch).unwrap();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(ids[0], "UM-20261201-0002");
+    assert_eq!(ids[1], "UM-20261202-0001");
+    assert_eq!(ids[38], "UM-20261201-0021");
+    assert_eq!(ids[39], "UM-20261202-0020");
+    for ((case, _), id) in batch.iter().zip(&ids) {
+        assert_eq!(&case.id, id);
+        assert_eq!(&store.load(id).unwrap(), case);
+        assert_eq!(mode(&store.path_of(id)), 0o600);
+    }
+    let after = created(&store, "After");
+    assert_eq!(after.id, "UM-20261201-0022");
+    assert_ne!(first.id, after.id);
+    let listing = store.list();
+    assert_eq!(listing.cases.len(), 42);
+    assert!(listing.unreadable.is_empty());
+    let leftovers = fs::read_dir(store.dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file is left behind");
+}
+
+#[test]
+fn creating_skips_numbers_taken_behind_its_back() {
+    let (_dir, store) = open_store();
+    let first = created(&store, "A");
+    assert_eq!(first.id, "UM-20261201-0001");
+    // Another process (here: a copy placed by hand) takes 0002 and 0003.
+    for n in [2, 3] {
+        let mut other = first.clone();
+        other.id = format!("UM-20261201-000{n}");
+        fs::write(store.path_of(&other.id), case::to_json(&other)).unwrap();
+    }
+    let next = created(&store, "B");
+    assert_eq!(next.id, "UM-20261201-0004");
+    assert_eq!(store.load(&first.id).unwrap().member.name, "A");
+}
+
 fn other_holder(pid: u32) -> LockHolder {
     LockHolder {
         reviewer: Reviewer {
@@ -636,6 +710,21 @@ fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
         store.verify_access_log(),
         AccessLogIntegrity::Broken { line: 2, .. }
     ));
+}
+
+#[test]
+fn an_access_that_cannot_be_written_is_an_error_not_a_panic() {
+    let (_dir, store) = open_store();
+    let mut entry = AccessEntry::new(&nurse(), "UM-20261201-0001", "view");
+    entry.at = datetime!(-0001-01-01 0:00 UTC);
+    match store.log_access(&entry) {
+        Err(StoreError::Io { path, .. }) => assert_eq!(path, store.access_log_path()),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 0 }
+    );
 }
 
 #[test]

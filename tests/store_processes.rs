@@ -126,6 +126,39 @@ fn two_processes_creating_at_once_get_distinct_ids() {
 }
 
 #[test]
+fn a_batch_and_single_creates_at_once_get_distinct_ids() {
+    let (_dir, store) = store();
+    let start_at = now_ms() + 400;
+    let children: Vec<Child> = [["create", "40"], ["create-many", "40"]]
+        .iter()
+        .map(|args| {
+            Command::new(PROBE)
+                .arg(store.dir())
+                .args(args)
+                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for child in children {
+        let (code, out, err) = finish(child);
+        assert_eq!(code, 0, "{err}");
+        ids.extend(out.lines().map(str::to_string));
+    }
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 80, "{ids:?}");
+    let listing = store.list();
+    assert_eq!(listing.cases.len(), 80);
+    assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+    for id in &ids {
+        assert_eq!(&store.load(id).unwrap().id, id);
+    }
+}
+
+#[test]
 fn two_processes_racing_for_a_lock_one_wins() {
     let (_dir, store) = store();
     let id = one_case(&store);

@@ -2,6 +2,7 @@
 //! separate process, so races and kills happen between real processes.
 //!
 //! umdesk-store-probe DIR create N       creates N cases, prints each id
+//! umdesk-store-probe DIR create-many N  the same, as one batch
 //! umdesk-store-probe DIR lock ID        prints "won" (exit 0) or "locked ..." (exit 3)
 //! umdesk-store-probe DIR save-loop ID N saves N growing versions, printing
 //!                                       "writing <sha256>" before each save
@@ -34,7 +35,10 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let [dir, command, rest @ ..] = args else {
-        return Err("usage: umdesk-store-probe DIR create N | lock ID | save-loop ID N".into());
+        return Err(
+            "usage: umdesk-store-probe DIR create N | create-many N | lock ID | save-loop ID N"
+                .into(),
+        );
     };
     let store = FileStore::open(dir).map_err(|e| e.to_string())?;
     let reviewer = Reviewer {
@@ -51,6 +55,17 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 let id = store
                     .create(&mut case, clock::now().date())
                     .map_err(|e| e.to_string())?;
+                println!("{id}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ("create-many", [n]) => {
+            let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;
+            let policy = LoadedPolicy::embedded();
+            let mut batch: Vec<_> = (0..n)
+                .map(|_| (fictional_case(&policy), clock::now().date()))
+                .collect();
+            for id in store.create_many(&mut batch).map_err(|e| e.to_string())? {
                 println!("{id}");
             }
             Ok(ExitCode::SUCCESS)

@@ -57,12 +57,14 @@ impl AccessEntry {
         }
     }
 
-    /// The digest this entry should carry.
+    /// The digest this entry should carry; empty for an entry that cannot
+    /// be written at all (a time outside the years RFC 3339 can hold).
     pub fn compute_digest(&self) -> String {
         let mut unsigned = self.clone();
         unsigned.digest.clear();
-        let bytes = serde_json::to_vec(&unsigned).expect("access entries always serialize");
-        sha256_hex(&bytes)
+        serde_json::to_vec(&unsigned)
+            .map(|bytes| sha256_hex(&bytes))
+            .unwrap_or_default()
     }
 }
 
@@ -124,7 +126,9 @@ pub(crate) fn append(path: &Path, entry: &AccessEntry) -> Result<AccessEntry, St
         // The last append was cut short (a crash); start on a line of our own.
         line.push(b'\n');
     }
-    line.extend(serde_json::to_vec(&written).expect("access entries always serialize"));
+    let json = serde_json::to_vec(&written)
+        .map_err(|err| io_err(io::Error::new(io::ErrorKind::InvalidInput, err)))?;
+    line.extend(json);
     line.push(b'\n');
     (&file).write_all(&line).map_err(io_err)?;
     file.sync_data().map_err(io_err)?;

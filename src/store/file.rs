@@ -1,15 +1,17 @@
 //! The file store: one `<case-id>.json` per case in one directory.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::access_log::{self, AccessEntry, AccessLogIntegrity, LOG_NAME};
 use super::fsutil::{self, FILE_MODE};
-use super::index::{self, Cached, FileKey, INDEX_NAME};
+use super::index::{self, Cached, Entry, FileKey, INDEX_NAME, Index};
 use super::lock::{LockHolder, LockInfo};
 use super::{CaseStore, CaseSummary, Listing, StoreError, StoreWarning, Unreadable, actor, clock};
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
@@ -30,6 +32,11 @@ const MAX_FILE_WARNINGS: usize = 10;
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
+    /// The last sequence number this process handed out per id prefix
+    /// ("UM-20261201-"), so creating a case does not read the whole
+    /// directory each time. Only a first guess: the exclusive create is
+    /// what makes ids unique, and a collision reads the directory again.
+    sequences: Arc<Mutex<HashMap<String, u32>>>,
 }
 
 impl FileStore {
@@ -40,7 +47,10 @@ impl FileStore {
             path: dir.clone(),
             error,
         })?;
-        Ok(FileStore { dir })
+        Ok(FileStore {
+            dir,
+            sequences: Arc::default(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -94,6 +104,103 @@ impl FileStore {
         Ok(max)
     }
 
+    /// The number to try first for a new id with `prefix`.
+    fn first_guess(&self, prefix: &str) -> Result<u32, StoreError> {
+        let cached = self.sequences().get(prefix).copied();
+        match cached {
+            Some(last) => Ok(last.saturating_add(1)),
+            None => Ok(self.max_sequence(prefix)?.saturating_add(1)),
+        }
+    }
+
+    fn remember(&self, prefix: &str, sequence: u32) {
+        let mut sequences = self.sequences();
+        let last = sequences.entry(prefix.to_string()).or_insert(0);
+        *last = (*last).max(sequence);
+    }
+
+    fn sequences(&self) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
+        // A panic elsewhere while holding it leaves a number that is still
+        // only a guess; carry on with it.
+        self.sequences.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates every case of `batch`, each under a new id for its received
+    /// date, as [`CaseStore::create`] would, but waiting for the disk once
+    /// for the whole batch instead of twice per case: for generated stores
+    /// and imports. Each case still appears complete or not at all. On an
+    /// error the cases before it are created and keep their ids.
+    pub fn create_many(&self, batch: &mut [(Case, time::Date)]) -> Result<Vec<String>, StoreError> {
+        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(batch.len());
+        let cleanup = |temps: &[(PathBuf, PathBuf)]| {
+            for (temp, _) in temps {
+                let _ = fs::remove_file(temp);
+            }
+        };
+        for (case, received) in batch.iter_mut() {
+            let prefix = id_prefix(*received);
+            let sequence = match next.get(&prefix) {
+                Some(n) => Ok(*n),
+                None => self.first_guess(&prefix),
+            };
+            let id = sequence.and_then(|n| {
+                next.insert(prefix, n.saturating_add(1));
+                let id = case_id_for(*received, n);
+                check_id(&id).map(|()| id)
+            });
+            match id {
+                Ok(id) => case.id = id,
+                Err(err) => {
+                    cleanup(&temps);
+                    return Err(err);
+                }
+            }
+            let path = self.path_of(&case.id);
+            match fsutil::write_temp(&path, to_json(case).as_bytes(), false) {
+                Ok(temp) => temps.push((temp, path)),
+                Err(error) => {
+                    cleanup(&temps);
+                    return Err(StoreError::Io { path, error });
+                }
+            }
+        }
+        let files: Vec<PathBuf> = temps.iter().map(|(t, _)| t.clone()).collect();
+        if let Err(error) = fsutil::sync_filesystem(&self.dir, &files) {
+            cleanup(&temps);
+            return Err(StoreError::Io {
+                path: self.dir.clone(),
+                error,
+            });
+        }
+        let mut ids = Vec::with_capacity(batch.len());
+        for (i, ((temp, path), (case, received))) in temps.iter().zip(batch.iter_mut()).enumerate()
+        {
+            match fsutil::link_into_place(temp, path) {
+                Ok(()) => {
+                    self.remember(&id_prefix(*received), sequence_of(&case.id));
+                    ids.push(case.id.clone());
+                }
+                // Another process took the number meanwhile: this one case
+                // goes the ordinary way.
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                    ids.push(self.create(case, *received).inspect_err(|_| {
+                        cleanup(&temps[i + 1..]);
+                    })?);
+                }
+                Err(error) => {
+                    cleanup(&temps[i + 1..]);
+                    return Err(StoreError::Io {
+                        path: path.clone(),
+                        error,
+                    });
+                }
+            }
+        }
+        fsutil::sync_directory(&self.dir).map_err(self.io(&self.dir))?;
+        Ok(ids)
+    }
+
     fn write_lock(&self) -> Result<File, StoreError> {
         let path = self.dir.join(WRITE_LOCK_NAME);
         let file = OpenOptions::new()
@@ -143,13 +250,18 @@ impl FileStore {
 
     /// Reads and parses every file in `jobs`, on all cores: a first listing
     /// of a large store parses every case once.
-    fn read_all(&self, jobs: &[(usize, String)]) -> Vec<Cached> {
-        let read_one = |name: &str| -> Cached {
+    fn read_all(&self, jobs: &[(String, FileKey)]) -> Vec<Found> {
+        let read_one = |name: &str| -> Found {
             let path = self.dir.join(name);
             let id = name.strip_suffix(".json").unwrap_or(name);
             match read_case(&path, id) {
-                Ok(case) => Cached::Case(CaseSummary::of(&case)),
-                Err(err) => Cached::Unreadable(reason_of(err)),
+                Ok(case) => Found::Case(CaseSummary::of(&case)),
+                Err(StoreError::NotFound(_)) => Found::Gone,
+                // An I/O error may pass; it is reported, not remembered.
+                Err(StoreError::Io { error, .. }) => {
+                    Found::Bad(format!("could not be read: {error}"), false)
+                }
+                Err(err) => Found::Bad(reason_of(err), true),
             }
         };
         let threads = std::thread::available_parallelism()
@@ -157,7 +269,7 @@ impl FileStore {
             .unwrap_or(1)
             .min(8);
         if threads < 2 || jobs.len() < 64 {
-            return jobs.iter().map(|(_, name)| read_one(name)).collect();
+            return jobs.iter().map(|(name, _)| read_one(name)).collect();
         }
         let per_thread = jobs.len().div_ceil(threads);
         std::thread::scope(|scope| {
@@ -165,7 +277,7 @@ impl FileStore {
                 .chunks(per_thread)
                 .map(|chunk| {
                     let worker =
-                        scope.spawn(move || chunk.iter().map(|(_, n)| read_one(n)).collect());
+                        scope.spawn(move || chunk.iter().map(|(n, _)| read_one(n)).collect());
                     (chunk.len(), worker)
                 })
                 .collect();
@@ -173,7 +285,7 @@ impl FileStore {
                 .into_iter()
                 .flat_map(|(len, worker)| {
                     worker.join().unwrap_or_else(|_| {
-                        vec![Cached::Unreadable("could not be read (internal error)".into()); len]
+                        vec![Found::Bad("could not be read (internal error)".into(), false); len]
                     })
                 })
                 .collect()
@@ -225,6 +337,23 @@ fn file_safe(id: &str) -> String {
             .take(crate::case::MAX_ID_LEN)
             .collect()
     }
+}
+
+/// "UM-20261201-": what every id for cases received on `date` starts with.
+fn id_prefix(date: time::Date) -> String {
+    let sample = case_id_for(date, 0);
+    match sample.rfind('-') {
+        Some(at) => sample[..=at].to_string(),
+        None => sample,
+    }
+}
+
+/// The sequence number at the end of an id made by `case_id_for`.
+fn sequence_of(id: &str) -> u32 {
+    id.rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 fn check_id(id: &str) -> Result<(), StoreError> {
@@ -317,6 +446,67 @@ fn read_case(path: &Path, id: &str) -> Result<Case, StoreError> {
     Ok(case)
 }
 
+/// What reading one case file for the listing found.
+#[derive(Clone)]
+enum Found {
+    Case(CaseSummary),
+    /// Not a readable case, and whether that can be remembered until the
+    /// file changes.
+    Bad(String, bool),
+    Gone,
+}
+
+/// An unreadable entry that is not cached (it is not a regular file, or its
+/// name says it cannot be a case).
+fn push_bad(listing: &mut Listing, keys: &mut Vec<Option<FileKey>>, path: PathBuf, reason: String) {
+    listing.unreadable.push(Unreadable { path, reason });
+    keys.push(None);
+}
+
+/// Sorts `items` by `cmp` and applies the same order to `keys`, which run
+/// beside it entry for entry, without copying either.
+fn sort_together<T, K>(
+    items: &mut [T],
+    keys: &mut [K],
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| cmp(&items[a], &items[b]));
+    // Follow each cycle of the permutation; a visited slot points to itself.
+    for start in 0..order.len() {
+        let mut current = start;
+        loop {
+            let next = order[current];
+            order[current] = current;
+            if next == start || next == current {
+                break;
+            }
+            items.swap(current, next);
+            keys.swap(current, next);
+            current = next;
+        }
+    }
+}
+
+/// Removes temporary files a killed writer left, once they are old enough
+/// that no live writer can still be filling them.
+fn sweep_temps(temps: Vec<PathBuf>) {
+    if temps.is_empty() {
+        return;
+    }
+    let now = SystemTime::now();
+    for temp in temps {
+        let old = fs::symlink_metadata(&temp)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if old {
+            let _ = fs::remove_file(&temp);
+        }
+    }
+}
+
 fn now_ns() -> i128 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_nanos() as i128,
@@ -330,10 +520,10 @@ impl CaseStore for FileStore {
         // moment is caught as racy next time.
         let taken_at = now_ns();
         let index_path = self.index_path();
-        let mut index = fs::read(&index_path)
+        let index = fs::read(&index_path)
             .ok()
-            .and_then(|bytes| index::decode(&bytes))
-            .unwrap_or_default();
+            .and_then(Index::decode)
+            .unwrap_or_else(Index::empty);
         let mut listing = Listing::default();
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -345,17 +535,19 @@ impl CaseStore for FileStore {
                 return listing;
             }
         };
-        let mut files: Vec<(String, FileKey, Option<Cached>)> = Vec::new();
+        // Kept beside the listing, entry for entry, to write the index.
+        let mut case_keys: Vec<FileKey> = Vec::with_capacity(index.count());
+        let mut bad_keys: Vec<Option<FileKey>> = Vec::new();
+        let mut jobs: Vec<(String, FileKey)> = Vec::new();
+        let mut hits = 0;
         let mut temps = Vec::new();
         for entry in entries {
             let Ok(entry) = entry else { continue };
             let os_name = entry.file_name();
             let Some(name) = os_name.to_str() else {
                 if os_name.to_string_lossy().ends_with(".json") {
-                    listing.unreadable.push(Unreadable {
-                        path: entry.path(),
-                        reason: "the file name is not UTF-8, so it is not a case id".into(),
-                    });
+                    let reason = "the file name is not UTF-8, so it is not a case id".into();
+                    push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
                 }
                 continue;
             };
@@ -373,93 +565,108 @@ impl CaseStore for FileStore {
                 // Removed since the directory was read.
                 Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
                 Err(err) => {
-                    listing.unreadable.push(Unreadable {
-                        path: entry.path(),
-                        reason: format!("could not be read: {err}"),
-                    });
+                    let reason = format!("could not be read: {err}");
+                    push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
                     continue;
                 }
             };
             if !meta.file_type().is_file() {
-                listing.unreadable.push(Unreadable {
-                    path: entry.path(),
-                    reason: "is not a regular file".into(),
-                });
+                let reason = "is not a regular file".into();
+                push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
                 continue;
             }
             if let Some(problem) = case_id_problem(stem) {
-                listing.unreadable.push(Unreadable {
-                    path: entry.path(),
-                    reason: format!("the file name is not a case id: {problem}"),
-                });
+                let reason = format!("the file name is not a case id: {problem}");
+                push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
                 continue;
             }
             let key = FileKey::of(&meta);
-            let cached = index.take_fresh(name, &key);
-            files.push((name.to_string(), key, cached));
+            match index.fresh(name, &key) {
+                Some(Cached::Case(summary)) => {
+                    listing.cases.push(summary);
+                    case_keys.push(key);
+                    hits += 1;
+                }
+                Some(Cached::Unreadable(reason)) => {
+                    listing.unreadable.push(Unreadable {
+                        path: entry.path(),
+                        reason,
+                    });
+                    bad_keys.push(Some(key));
+                    hits += 1;
+                }
+                None => jobs.push((name.to_string(), key)),
+            }
         }
-        // Whatever is left in the index is a file that vanished or changed.
-        let mut changed = !index.entries.is_empty();
+        // Fewer hits than entries: files vanished or changed.
+        let changed = hits != index.count() || !jobs.is_empty();
         drop(index);
 
-        let jobs: Vec<(usize, String)> = files
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, _, cached))| cached.is_none())
-            .map(|(i, (name, _, _))| (i, name.clone()))
-            .collect();
-        if !jobs.is_empty() {
-            changed = true;
-            let read = self.read_all(&jobs);
-            for ((i, _), cached) in jobs.iter().zip(read) {
-                files[*i].2 = Some(cached);
+        for ((name, key), found) in jobs.iter().zip(self.read_all(&jobs)) {
+            match found {
+                Found::Case(summary) => {
+                    listing.cases.push(summary);
+                    case_keys.push(*key);
+                }
+                Found::Bad(reason, cacheable) => {
+                    listing.unreadable.push(Unreadable {
+                        path: self.dir.join(name),
+                        reason,
+                    });
+                    bad_keys.push(cacheable.then_some(*key));
+                }
+                // Removed between the directory read and the file read.
+                Found::Gone => {}
             }
         }
+        drop(jobs);
 
-        let new_index = changed.then(|| {
-            index::encode(
-                taken_at,
-                files
-                    .iter()
-                    .filter_map(|(name, key, cached)| Some((name.as_str(), key, cached.as_ref()?)))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-            )
+        sort_together(&mut listing.cases, &mut case_keys, |a, b| {
+            a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id))
+        });
+        sort_together(&mut listing.unreadable, &mut bad_keys, |a, b| {
+            a.path.cmp(&b.path)
         });
 
-        for (name, _, cached) in files {
-            match cached {
-                Some(Cached::Case(summary)) => listing.cases.push(summary),
-                Some(Cached::Unreadable(reason)) => listing.unreadable.push(Unreadable {
-                    path: self.dir.join(name),
-                    reason,
-                }),
-                None => {}
-            }
-        }
-        listing
-            .cases
-            .sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id)));
-        listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-
-        if let Some(bytes) = new_index {
+        if changed {
+            let cases = listing
+                .cases
+                .iter()
+                .zip(&case_keys)
+                .map(|(s, k)| Entry::Case(s, k));
+            let unreadable = listing
+                .unreadable
+                .iter()
+                .zip(&bad_keys)
+                .filter_map(|(u, k)| {
+                    Some(Entry::Unreadable {
+                        name: u.path.file_name()?.to_str()?,
+                        reason: &u.reason,
+                        key: k.as_ref()?,
+                    })
+                });
+            let entries: Vec<Entry<'_>> = cases.chain(unreadable).collect();
+            let bytes = index::encode(taken_at, entries.into_iter());
             // A cache: failing to write it only costs time on the next listing.
             let _ = fsutil::write_atomic_nosync(&index_path, &bytes);
         }
-        if !temps.is_empty() {
-            let now = SystemTime::now();
-            for temp in temps {
-                let old = fs::symlink_metadata(&temp)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|m| now.duration_since(m).ok())
-                    .is_some_and(|age| age > STALE_TEMP);
-                if old {
-                    let _ = fs::remove_file(&temp);
-                }
-            }
-        }
+        sweep_temps(temps);
         listing
+    }
+
+    fn list_cached(&self) -> Option<Listing> {
+        let bytes = fs::read(self.index_path()).ok()?;
+        let (cases, unreadable) = Index::decode_all(&bytes)?;
+        Some(Listing {
+            cases,
+            unreadable: unreadable
+                .into_iter()
+                .map(|(name, reason)| Unreadable {
+                    path: self.dir.join(name),
+                    reason,
+                })
+                .collect(),
+        })
     }
 
     fn load(&self, id: &str) -> Result<Case, StoreError> {
@@ -468,13 +675,15 @@ impl CaseStore for FileStore {
     }
 
     fn create(&self, case: &mut Case, received: time::Date) -> Result<String, StoreError> {
-        let sample = case_id_for(received, 0);
-        let prefix = match sample.rfind('-') {
-            Some(at) => sample[..=at].to_string(),
-            None => sample.clone(),
-        };
+        let prefix = id_prefix(received);
         let original_id = std::mem::take(&mut case.id);
-        let mut sequence = self.max_sequence(&prefix)?.saturating_add(1);
+        let mut sequence = match self.first_guess(&prefix) {
+            Ok(n) => n,
+            Err(err) => {
+                case.id = original_id;
+                return Err(err);
+            }
+        };
         // Each failed attempt means another process just took that number;
         // the bound only stops a loop on a store that cannot be written.
         for _ in 0..10_000 {
@@ -486,9 +695,14 @@ impl CaseStore for FileStore {
             case.id = id.clone();
             let path = self.path_of(&id);
             match fsutil::create_exclusive_atomic(&path, to_json(case).as_bytes()) {
-                Ok(()) => return Ok(id),
+                Ok(()) => {
+                    self.remember(&prefix, sequence);
+                    return Ok(id);
+                }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                    sequence = sequence.saturating_add(1);
+                    // Someone else is creating too: see how far they got.
+                    let highest = self.max_sequence(&prefix).unwrap_or(sequence);
+                    sequence = sequence.max(highest).saturating_add(1);
                 }
                 Err(error) => {
                     case.id = original_id;
@@ -542,7 +756,10 @@ impl CaseStore for FileStore {
                 holder: holder.clone(),
                 since: clock::now(),
             };
-            let json = serde_json::to_vec_pretty(&info).expect("locks always serialize");
+            let json = serde_json::to_vec_pretty(&info).map_err(|err| StoreError::Io {
+                path: path.clone(),
+                error: io::Error::new(io::ErrorKind::InvalidInput, err),
+            })?;
             match fsutil::create_exclusive_atomic(&path, &json) {
                 Ok(()) => return Ok(info),
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
@@ -722,5 +939,33 @@ impl CaseStore for FileStore {
 
     fn path_of(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{}.json", file_safe(id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorting_together_keeps_pairs_together() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for len in [0usize, 1, 2, 3, 10, 257] {
+            let mut items: Vec<u64> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed % 50
+                })
+                .collect();
+            let mut keys: Vec<String> = items.iter().map(|i| format!("key of {i}")).collect();
+            let mut expected = items.clone();
+            expected.sort();
+            sort_together(&mut items, &mut keys, |a, b| a.cmp(b));
+            assert_eq!(items, expected);
+            for (item, key) in items.iter().zip(&keys) {
+                assert_eq!(key, &format!("key of {item}"));
+            }
+        }
     }
 }

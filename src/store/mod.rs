@@ -106,8 +106,16 @@ pub struct StoreWarning(pub String);
 /// The case store. Every write is atomic: after a crash a file holds
 /// either its old or its new content, never part of each.
 pub trait CaseStore {
-    /// Every case, and every file that is not a readable case.
+    /// Every case, and every file that is not a readable case, sorted by
+    /// due time.
     fn list(&self) -> Listing;
+
+    /// The listing as the store last saw it, without looking at the case
+    /// files: cheap enough for a first frame over a very large store, to be
+    /// followed by [`CaseStore::list`]. None when there is nothing cached.
+    fn list_cached(&self) -> Option<Listing> {
+        None
+    }
 
     fn load(&self, id: &str) -> Result<Case, StoreError>;
 
