@@ -982,3 +982,33 @@ fn text_still_in_the_editor_is_in_the_draft() {
     let evidence = &ws.case.answer("unresectable").unwrap().evidence;
     assert_eq!(evidence, "Surgical oncology: not a candidate");
 }
+
+/// The first frame may come from the queue index alone; the full listing
+/// follows it, so a case added behind the index's back still shows.
+#[test]
+fn the_queue_starts_from_the_index_and_then_lists_every_file() {
+    let store = generated_store(12);
+    let dir = store.path();
+    // A first app builds the index.
+    drop(app_with(dir, nurse()));
+    let extra = umdesk::case::generate::generate(
+        &umdesk::policy::LoadedPolicy::embedded(),
+        1,
+        99,
+        fixed_now(),
+    );
+    let mut late = extra.into_iter().next().unwrap();
+    late.id = "UM-20991231-0001".to_string();
+    umdesk::rules::answers::sync_all(&umdesk::policy::LoadedPolicy::embedded().policy, &mut late);
+    write_case(dir, &late);
+
+    let mut app = app_with(dir, nurse());
+    assert!(app.listing_is_cached, "the index served the first frame");
+    let count_before = app.queue.listing.cases.len();
+    app.finish_listing();
+    assert!(!app.listing_is_cached);
+    assert_eq!(
+        app.queue.listing.cases.len() + app.queue.listing.unreadable.len(),
+        count_before + 1
+    );
+}

@@ -52,6 +52,8 @@ pub struct App {
     /// Set when the state changed since the last frame, so an idle app
     /// draws (and writes) nothing.
     pub needs_redraw: bool,
+    /// The queue came from the index; the full listing is still to do.
+    pub listing_is_cached: bool,
     /// `UMDESK_FAULT_PANIC_KEY`: a key that panics, so tests can prove a
     /// panic restores the terminal and keeps the draft.
     fault_panic_key: Option<char>,
@@ -60,7 +62,11 @@ pub struct App {
 impl App {
     pub fn new(context: Context, theme: Theme) -> App {
         let holder = LockHolder::current(context.reviewer.clone());
-        let listing = context.store.list();
+        // The first frame comes from the index alone; the full listing,
+        // which looks at every case file, follows once it is on screen.
+        let cached = context.store.list_cached();
+        let listing_is_cached = cached.is_some();
+        let listing = cached.unwrap_or_else(|| context.store.list());
         let queue = QueueState::new(listing, (context.now)());
         let mut app = App {
             context,
@@ -72,12 +78,15 @@ impl App {
             holder,
             should_quit: false,
             needs_redraw: true,
+            listing_is_cached,
             fault_panic_key: std::env::var("UMDESK_FAULT_PANIC_KEY")
                 .ok()
                 .and_then(|k| k.chars().next()),
         };
         app.offer_recovery();
-        app.report_store_warnings();
+        if !app.listing_is_cached {
+            app.report_store_warnings();
+        }
         app
     }
 
@@ -261,6 +270,16 @@ impl App {
         self.leave_case();
         self.screen = Screen::Queue;
         self.reload_queue();
+    }
+
+    /// After the first frame: replace the cached queue with the full listing.
+    pub fn finish_listing(&mut self) {
+        if self.listing_is_cached {
+            self.listing_is_cached = false;
+            self.reload_queue();
+            self.report_store_warnings();
+            self.needs_redraw = true;
+        }
     }
 
     pub fn reload_queue(&mut self) {

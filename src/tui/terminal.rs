@@ -146,6 +146,10 @@ fn event_loop<W: Write>(
         if app.should_quit || stopped.load(Ordering::Relaxed) {
             return Ok(());
         }
+        if app.listing_is_cached {
+            app.finish_listing();
+            continue;
+        }
         // A hang-up (a dropped SSH connection) ends the loop; the caller
         // keeps the draft. crossterm is asked only when input is waiting:
         // on a hung-up terminal its poll reads end-of-file forever.
