@@ -1208,7 +1208,11 @@ fn breakdown(bytes: &[u8]) -> Breakdown {
             i += 1;
         } else if c == 0x1b {
             // ESC and one character (or ESC ( x, a charset).
-            let len = if matches!(bytes.get(i + 1), Some(b'(' | b')')) { 3 } else { 2 };
+            let len = if matches!(bytes.get(i + 1), Some(b'(' | b')')) {
+                3
+            } else {
+                2
+            };
             b.other_bytes += len.min(bytes.len() - i);
             i += len;
         } else if c < 0x20 || c == 0x7f {
@@ -1440,7 +1444,10 @@ fn main() {
         let _ = std::fs::write(keys_dir.join(file), raw);
     }
     let (bytes_table, bytes_json) = breakdowns(&items);
-    println!("Where the bytes go (first run; raw bytes in {}):\n\n{bytes_table}", keys_dir.display());
+    println!(
+        "Where the bytes go (first run; raw bytes in {}):\n\n{bytes_table}",
+        keys_dir.display()
+    );
 
     let total = bench_started.elapsed();
     let down_form = down_form.map(|d| String::from_utf8_lossy(d).replace('\x1b', "ESC "));
