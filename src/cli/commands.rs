@@ -32,7 +32,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
 fn app(env: &Env) -> Result<(), Failure> {
     let policy = env.policy()?;
     let settings = config::resolve(&env.identity, true)?;
-    let store = env.open_store()?;
+    let store = super::open_store_for_app(&env.cases_dir()?)?;
     super::open_app(store, policy, settings)
 }
 

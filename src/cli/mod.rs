@@ -149,11 +149,19 @@ impl Env {
 }
 
 pub(crate) fn open_store_at(dir: &Path) -> Result<FileStore, Failure> {
-    let store = FileStore::open(dir).map_err(|err| Failure::store(err.to_string()))?;
+    let store = open_store_for_app(dir)?;
     for warning in store.warnings() {
         output::warn(&format!("warning: {}", warning.0));
     }
     Ok(store)
+}
+
+/// Opens the store for the interactive app, which shows the permission
+/// warnings on its own screen after the first frame: checking them here too
+/// would stat every case file once more before anything is drawn, and the
+/// lines would vanish behind the alternate screen.
+pub(crate) fn open_store_for_app(dir: &Path) -> Result<FileStore, Failure> {
+    FileStore::open(dir).map_err(|err| Failure::store(err.to_string()))
 }
 
 /// Reads a pack; every problem is named by the file and its JSON path.
