@@ -11,12 +11,15 @@ mod common;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{draft_files, empty_store, facts, load_case, lock_path, seed_case};
-use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+use portable_pty::{
+    Child, CommandBuilder, ExitStatus, MasterPty, PtySize, SlavePty, native_pty_system,
+};
 use umdesk::case::Status;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -29,6 +32,11 @@ const CTRL_S: &str = "\x13";
 struct Session {
     child: Box<dyn Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
+    /// Held open so the child's exit never turns reads into EIO while its
+    /// last bytes (leaving the alternate screen) are still buffered: on
+    /// Linux that race loses them.
+    _slave: Box<dyn SlavePty + Send>,
+    exited: Arc<AtomicBool>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -86,16 +94,26 @@ impl Session {
             cmd.env(key, value);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn umdesk");
-        // Only the child holds the terminal side, so its exit ends our reads.
-        drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
+        let master_fd = pty.master.as_raw_fd().expect("the master's fd");
         let writer = pty.master.take_writer().expect("writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
+        let exited = Arc::new(AtomicBool::new(false));
+        let (p, r, done) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&exited));
         let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             loop {
+                // Checked before the poll: once the child has exited, a poll
+                // that finds nothing means everything it wrote has been read
+                // (poll flushes the kernel's pending terminal buffers first).
+                let child_gone = done.load(Ordering::SeqCst);
+                if !readable(master_fd, 20) {
+                    if child_gone {
+                        break;
+                    }
+                    continue;
+                }
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
@@ -108,6 +126,8 @@ impl Session {
         Session {
             child,
             _master: pty.master,
+            _slave: pty.slave,
+            exited,
             writer,
             parser,
             raw,
@@ -154,7 +174,7 @@ impl Session {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                // The terminal side is closed: the reader sees the end.
+                self.exited.store(true, Ordering::SeqCst);
                 if let Some(reader) = self.reader.take() {
                     reader.join().expect("reader thread");
                 }
@@ -186,6 +206,18 @@ impl Drop for Session {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Whether `fd` has input within `millis`.
+fn readable(fd: std::os::fd::RawFd, millis: i32) -> bool {
+    let mut pollfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid, exclusively borrowed pollfd.
+    let ready = unsafe { libc::poll(&mut pollfd, 1, millis) };
+    ready > 0 && pollfd.revents & libc::POLLIN != 0
 }
 
 fn last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
