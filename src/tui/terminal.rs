@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
@@ -17,6 +16,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::app::App;
+use super::backend::{self, LeanBackend};
 use super::view;
 
 /// The longest a change waits to be written as a draft. Drafts are not
@@ -37,6 +37,8 @@ fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        // The default pen, in case a panic stopped a frame half drawn.
+        ratatui::crossterm::style::SetAttribute(ratatui::crossterm::style::Attribute::Reset),
         DisableBracketedPaste,
         LeaveAlternateScreen,
         ratatui::crossterm::cursor::Show
@@ -109,22 +111,25 @@ pub fn run(mut app: App) -> io::Result<()> {
         restore();
         return Err(err);
     }
-    let backend = CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
-    let result = Terminal::with_options(
-        backend,
-        TerminalOptions {
-            viewport: Viewport::Fullscreen,
-        },
-    )
-    .and_then(|mut terminal| {
-        let wakeup = Wakeup::new()?;
-        let result = event_loop(&mut app, &mut terminal, &stopped, &wakeup);
-        // ratatui's Drop shows the cursor and, if the terminal is gone,
-        // eprintln!s the failure, which panics on a dead stderr. `restore`
-        // below shows the cursor; the Terminal is not dropped.
-        std::mem::forget(terminal);
-        result
-    });
+    let result = LeanBackend::new(io::stdout(), backend::terminal_size)
+        .and_then(|backend| {
+            Terminal::with_options(
+                backend,
+                TerminalOptions {
+                    viewport: Viewport::Fullscreen,
+                },
+            )
+        })
+        .and_then(|mut terminal| {
+            let wakeup = Wakeup::new()?;
+            let result = event_loop(&mut app, &mut terminal, &stopped, &wakeup);
+            let _ = terminal.backend_mut().reset_pen();
+            // ratatui's Drop shows the cursor and, if the terminal is gone,
+            // eprintln!s the failure, which panics on a dead stderr. `restore`
+            // below shows the cursor; the Terminal is not dropped.
+            std::mem::forget(terminal);
+            result
+        });
     // Every way out of the loop (quit, signal, hang-up, error) ends here.
     app.shutdown();
     restore();
@@ -133,7 +138,7 @@ pub fn run(mut app: App) -> io::Result<()> {
 
 fn event_loop<W: Write>(
     app: &mut App,
-    terminal: &mut Terminal<CrosstermBackend<W>>,
+    terminal: &mut Terminal<LeanBackend<W>>,
     stopped: &AtomicBool,
     wakeup: &Wakeup,
 ) -> io::Result<()> {

@@ -17,6 +17,10 @@ pub struct Symbols {
     pub focus: &'static str,
     pub flag: &'static str,
     pub locked: &'static str,
+    /// Changes not yet saved (a draft is kept).
+    pub unsaved: &'static str,
+    /// Beside the policy's lines that word the focused criterion.
+    pub criterion_bar: &'static str,
 }
 
 impl Symbols {
@@ -29,6 +33,8 @@ impl Symbols {
         focus: "›",
         flag: "⚑",
         locked: "⊘",
+        unsaved: "●",
+        criterion_bar: "┃",
     };
 
     pub const ASCII: Symbols = Symbols {
@@ -40,6 +46,8 @@ impl Symbols {
         focus: ">",
         flag: "#",
         locked: "L",
+        unsaved: "*",
+        criterion_bar: "#",
     };
 }
 
@@ -58,8 +66,6 @@ pub struct Theme {
     pub insufficient: Style,
     pub warning: Style,
     pub error: Style,
-    /// The focused criterion's own words in the policy pane.
-    pub criterion_wording: Style,
     /// Defined terms in the policy pane.
     pub defined_term: Style,
     pub search_hit: Style,
@@ -85,7 +91,6 @@ impl Theme {
             insufficient: plain.fg(Color::Yellow),
             warning: plain.fg(Color::Yellow),
             error: plain.fg(Color::Red),
-            criterion_wording: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
             defined_term: plain.add_modifier(Modifier::UNDERLINED),
             search_hit: plain.add_modifier(Modifier::REVERSED),
             key: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
@@ -110,7 +115,6 @@ impl Theme {
             insufficient: plain,
             warning: bold,
             error: bold,
-            criterion_wording: bold,
             defined_term: plain.add_modifier(Modifier::UNDERLINED),
             search_hit: plain.add_modifier(Modifier::REVERSED),
             key: bold,

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::case::{Case, Outcome};
+use crate::case::{Case, Origin, Outcome};
 use crate::policy::{CriterionInput, Policy};
 use crate::rules::answers::fmt_number;
 use crate::tui::theme::Theme;
@@ -30,41 +30,75 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
 }
 
 fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut lines = vec![Line::styled(
-        format!(
-            "{} · {} · {}",
-            ws.case.id,
-            ws.case.member.name,
-            ws.case.member.product.label()
-        ),
-        theme.title,
-    )];
+    let mut lines = wrap_lines(
+        vec![Line::styled(
+            format!(
+                "{} · {} · {}",
+                ws.case.id,
+                ws.case.member.name,
+                ws.case.member.product.label()
+            ),
+            theme.title,
+        )],
+        area.width,
+    );
     for (i, result) in ws.evaluation.criteria.iter().enumerate() {
-        let focused = i == ws.focus;
-        let marker = if focused { theme.symbols.focus } else { " " };
-        let answered = result.origin.map(|_| result.answer);
-        let origin = result.origin.map(|o| o.label()).unwrap_or("");
-        let name_width = (area.width as usize).saturating_sub(6 + origin.len() + 1);
-        let name: String = result.name.chars().take(name_width).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{marker} "), theme.selected),
-            Span::styled(
-                theme.answer_symbol(answered).to_string(),
-                theme.answer_style(answered),
-            ),
-            Span::styled(
-                format!(" {} {name}", result.number),
-                if focused { theme.selected } else { theme.text },
-            ),
-            Span::styled(format!(" {origin}"), theme.dim),
-        ]));
+        lines.push(criterion_row(ws, i, result, theme, area.width));
     }
     lines.push(Line::default());
-    lines.extend(focused_detail(ws, policy, theme));
-    frame.render_widget(Paragraph::new(wrap_lines(lines, area.width)), area);
+    lines.extend(focused_detail(ws, policy, theme, area.width));
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> Vec<Line<'a>> {
+/// One row of the checklist. Focus is the marker alone: moving it
+/// repaints two cells, not two long criterion names.
+fn criterion_row<'a>(
+    ws: &Workspace,
+    i: usize,
+    result: &'a crate::rules::CriterionResult,
+    theme: &Theme,
+    width: u16,
+) -> Line<'a> {
+    let marker = if i == ws.focus {
+        theme.symbols.focus
+    } else {
+        " "
+    };
+    let answered = result.origin.map(|_| result.answer);
+    // A reviewer's own mark is the usual case and goes unlabelled; what
+    // came from the record, or overrides it, says so.
+    let origin = match result.origin {
+        Some(Origin::Manual) | None => "",
+        Some(origin) => origin.label(),
+    };
+    let name_width = (width as usize).saturating_sub(6 + origin.len() + 1);
+    let name: String = result.name.chars().take(name_width).collect();
+    Line::from(vec![
+        Span::styled(format!("{marker} "), theme.selected),
+        Span::styled(
+            theme.answer_symbol(answered).to_string(),
+            theme.answer_style(answered),
+        ),
+        Span::styled(format!(" {} {name}", result.number), theme.text),
+        Span::styled(format!(" {origin}"), theme.dim),
+    ])
+}
+
+/// Rows each part of the focused criterion's detail always takes, so the
+/// parts (and their labels) stay put as the focus moves and only what
+/// differs is sent to the terminal.
+const INPUT_ROWS: usize = 3;
+const WHY_ROWS: usize = 2;
+const SUGGESTION_ROWS: usize = 2;
+const EVIDENCE_ROWS: usize = 2;
+const SOURCE_ROWS: usize = 1;
+
+fn focused_detail(
+    ws: &Workspace,
+    policy: &Policy,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
     let Some(criterion) = ws.focused_criterion(policy) else {
         return Vec::new();
     };
@@ -72,10 +106,67 @@ fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> V
         return Vec::new();
     };
     let record = ws.case.answer(&criterion.id);
-    let mut lines = vec![Line::styled(
+    let title = Line::styled(
         format!("{}. {}", result.number, criterion.name),
         theme.title,
-    )];
+    );
+    let mut lines = slot(vec![title], width, 1);
+    lines.extend(slot(input_lines(ws, criterion, theme), width, INPUT_ROWS));
+    // Why the answer is what it is, when the record or an override made
+    // it; a reviewer's own mark needs no explaining.
+    let why = match result.origin {
+        Some(Origin::Auto | Origin::Override) => vec![Line::from(vec![
+            Span::styled("Why: ", theme.dim),
+            Span::styled(
+                result.reason.clone(),
+                theme.answer_style(Some(result.answer)),
+            ),
+        ])],
+        _ => Vec::new(),
+    };
+    lines.extend(slot(why, width, WHY_ROWS));
+    let suggestion = ws
+        .evaluation
+        .suggestion
+        .as_ref()
+        .filter(|s| s.criterion == criterion.id)
+        .map(|s| Line::styled(format!("Suggested (g): {}", s.reason), theme.warning));
+    lines.extend(slot(
+        suggestion.into_iter().collect(),
+        width,
+        SUGGESTION_ROWS,
+    ));
+    let evidence = record.map(|r| r.evidence.as_str()).unwrap_or("");
+    let first = evidence.lines().next().unwrap_or("");
+    let more = if evidence.lines().nth(1).is_some() {
+        " …"
+    } else {
+        ""
+    };
+    let evidence_line = Line::from(vec![
+        Span::styled("Evidence (e): ", theme.dim),
+        Span::raw(format!("{}{more}", or_dash(first))),
+    ]);
+    lines.extend(slot(vec![evidence_line], width, EVIDENCE_ROWS));
+    let source = record.map(|r| r.source_document.as_str()).unwrap_or("");
+    let source_line = Line::from(vec![
+        Span::styled("Source (o): ", theme.dim),
+        Span::raw(or_dash(source).to_string()),
+    ]);
+    lines.extend(slot(vec![source_line], width, SOURCE_ROWS));
+    lines
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.trim().is_empty() { "—" } else { text }
+}
+
+fn input_lines(
+    ws: &Workspace,
+    criterion: &crate::policy::Criterion,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let record = ws.case.answer(&criterion.id);
     match &criterion.input {
         CriterionInput::Choice { prompt, options } => {
             let chosen = record.and_then(|r| r.input.as_deref());
@@ -83,68 +174,60 @@ fn focused_detail<'a>(ws: &'a Workspace, policy: &'a Policy, theme: &Theme) -> V
                 .and_then(|id| options.iter().find(|o| o.id == id))
                 .map(|o| o.label.as_str())
                 .unwrap_or("not entered");
-            lines.push(Line::from(vec![
+            vec![Line::from(vec![
                 Span::styled(format!("{prompt}: "), theme.dim),
                 Span::styled(format!("< {label} >"), theme.text),
-            ]));
+            ])]
         }
         CriterionInput::Measurements { prompt, unit, .. } => {
-            lines.push(Line::styled(
+            let mut lines = vec![Line::styled(
                 format!("{prompt} (a adds, A removes):"),
                 theme.dim,
-            ));
+            )];
             lines.extend(lesion_lines(&ws.case, unit, theme));
+            lines
         }
     }
-    let answered = result.origin.map(|_| result.answer);
-    lines.push(Line::from(vec![
-        Span::styled("Answer: ", theme.dim),
-        Span::styled(
-            format!(
-                "{} {}",
-                theme.answer_symbol(answered),
-                answered.map(|a| a.label()).unwrap_or("unanswered")
-            ),
-            theme.answer_style(answered),
-        ),
-        Span::styled(format!("  {}", result.reason), theme.dim),
-    ]));
-    if let Some(suggestion) = ws
-        .evaluation
-        .suggestion
-        .as_ref()
-        .filter(|s| s.criterion == criterion.id)
-    {
-        lines.push(Line::styled(
-            format!("Suggested (g): {}", suggestion.reason),
-            theme.warning,
-        ));
-    }
-    if let Some(record) = record {
-        let evidence = record.evidence.lines().next().unwrap_or("");
-        let more = if record.evidence.lines().nth(1).is_some() {
-            " …"
-        } else {
-            ""
-        };
-        lines.push(Line::from(vec![
-            Span::styled("Evidence (e): ", theme.dim),
-            Span::raw(format!("{}{more}", clip(evidence, 200))),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("Source (o): ", theme.dim),
-            Span::raw(clip(&record.source_document, 120)),
-        ]));
-    }
-    lines
 }
 
-fn lesion_lines<'a>(case: &'a Case, unit: &str, theme: &Theme) -> Vec<Line<'a>> {
+/// `lines` wrapped to `width` in exactly `rows` rows: padded with blank
+/// rows, or cut with an ellipsis at the end of the last row kept.
+fn slot(lines: Vec<Line<'_>>, width: u16, rows: usize) -> Vec<Line<'static>> {
+    let mut wrapped = wrap_lines(lines, width);
+    if wrapped.len() > rows {
+        wrapped.truncate(rows);
+        if let Some(last) = wrapped.last_mut() {
+            end_with_ellipsis(last, width as usize);
+        }
+    }
+    wrapped.resize(rows, Line::default());
+    wrapped
+}
+
+/// Replaces the end of `line` with "…" so it still fits in `width`.
+fn end_with_ellipsis(line: &mut Line<'static>, width: usize) {
+    if line.width() + 1 > width {
+        let Some(span) = line.spans.last_mut() else {
+            return;
+        };
+        let mut content = span.content.to_string();
+        content.pop();
+        span.content = content.into();
+    }
+    let style = line.spans.last().map(|s| s.style).unwrap_or_default();
+    line.spans.push(Span::styled("…", style));
+}
+
+/// The lesions, at most two rows: the second says how many more there are.
+fn lesion_lines(case: &Case, unit: &str, theme: &Theme) -> Vec<Line<'static>> {
     if case.lesions.is_empty() {
         return vec![Line::styled("  no lesion entered", theme.dim)];
     }
-    case.lesions
+    let shown = (INPUT_ROWS - 1).min(case.lesions.len());
+    let mut lines: Vec<Line<'static>> = case
+        .lesions
         .iter()
+        .take(shown)
         .enumerate()
         .map(|(i, lesion)| {
             Line::raw(format!(
@@ -154,16 +237,14 @@ fn lesion_lines<'a>(case: &'a Case, unit: &str, theme: &Theme) -> Vec<Line<'a>> 
                 fmt_number(lesion.diameter_cm)
             ))
         })
-        .collect()
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
+        .collect();
+    let hidden = case.lesions.len() - shown;
+    if hidden > 0 {
+        if let Some(last) = lines.last_mut() {
+            last.push_span(Span::styled(format!(" (+{hidden} more)"), theme.dim));
+        }
     }
-    let mut clipped: String = text.chars().take(max).collect();
-    clipped.push('…');
-    clipped
+    lines
 }
 
 /// The outcome as it stands and what is still missing.
@@ -214,7 +295,12 @@ fn render_live(ws: &Workspace, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     if ws.is_unsaved() {
-        spans.push(Span::styled("  [unsaved: draft kept]", theme.warning));
+        // Short, and right after the text that changes with a mark, so
+        // the first change of a review costs few bytes over SSH.
+        spans.push(Span::styled(
+            format!("  {} unsaved", theme.symbols.unsaved),
+            theme.warning,
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

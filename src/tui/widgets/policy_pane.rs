@@ -1,5 +1,5 @@
 //! The policy pane: one section of the policy, the focused criterion's
-//! words highlighted, defined terms marked, search hits shown.
+//! words barred in the margin, defined terms marked, search hits shown.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -55,7 +55,45 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
         .skip(first)
         .take(inner.height as usize)
         .collect();
+    let shown = visible.len();
     frame.render_widget(Paragraph::new(visible), inner);
+    if let Some(range) = criterion_range(ws, policy) {
+        bar_criterion_lines(
+            frame,
+            area,
+            inner,
+            &starts,
+            first..first + shown,
+            range,
+            theme,
+        );
+    }
+}
+
+/// Marks the focused criterion's lines in the pane's left border rather
+/// than restyling its words: moving the focus then changes one cell per
+/// line, not every character of two criteria.
+fn bar_criterion_lines(
+    frame: &mut Frame,
+    area: Rect,
+    inner: Rect,
+    starts: &[usize],
+    visible: std::ops::Range<usize>,
+    (start, end): (usize, usize),
+    theme: &Theme,
+) {
+    for line in visible.clone() {
+        let line_start = starts[line];
+        let line_end = starts.get(line + 1).copied().unwrap_or(usize::MAX);
+        if line_start >= end || line_end <= start {
+            continue;
+        }
+        let y = inner.y + (line - visible.start) as u16;
+        if let Some(cell) = frame.buffer_mut().cell_mut((area.x, y)) {
+            cell.set_symbol(theme.symbols.criterion_bar);
+            cell.set_style(theme.focus_border);
+        }
+    }
 }
 
 /// Where the pane starts: the reviewer's own scroll, else the current
@@ -98,13 +136,6 @@ fn marks(ws: &Workspace, policy: &Policy, theme: &Theme) -> Vec<Mark> {
         return Vec::new();
     };
     let mut marks = term_marks(&section.text, policy, theme);
-    if let Some((start, end)) = criterion_range(ws, policy) {
-        marks.push(Mark {
-            start,
-            end,
-            style: theme.criterion_wording,
-        });
-    }
     if let Some(search) = &ws.search {
         for hit in search.hits.iter().filter(|h| h.section == ws.section) {
             marks.push(Mark {
