@@ -103,7 +103,7 @@ fn status_in(store: &FileStore, id: &str) -> Option<Status> {
         .list()
         .cases
         .into_iter()
-        .find(|c| c.id == id)
+        .find(|c| &*c.id == id)
         .map(|c| c.status)
 }
 
@@ -242,7 +242,7 @@ fn a_garbage_file_is_listed_as_unreadable_and_never_touched() {
 
     for _ in 0..2 {
         let listing = store.list();
-        let ids: Vec<&str> = listing.cases.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = listing.cases.iter().map(|c| &*c.id).collect();
         assert_eq!(ids.len(), 2, "{ids:?}");
         assert!(ids.contains(&good.id.as_str()) && ids.contains(&other.id.as_str()));
         assert_eq!(listing.unreadable.len(), 1);
@@ -388,8 +388,8 @@ fn the_queue_index_follows_every_change() {
             .list()
             .cases
             .into_iter()
-            .find(|c| c.id == b.id)
-            .map(|c| c.member)
+            .find(|c| *c.id == *b.id)
+            .map(|c| c.member().to_string())
     };
     assert_eq!(member(&store).as_deref(), Some("Bea Example"));
 
@@ -410,7 +410,7 @@ fn a_missing_or_damaged_index_is_rebuilt() {
     assert_eq!(expected.len(), 3);
     let dues: Vec<_> = expected.iter().map(|c| c.due_at).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "sorted by due time");
-    assert_eq!(expected[0].member, "Ben");
+    assert_eq!(expected[0].member(), "Ben");
 
     let index = store.index_path();
     let good = fs::read(&index).unwrap();
@@ -437,20 +437,82 @@ fn a_missing_or_damaged_index_is_rebuilt() {
 #[test]
 fn the_cached_listing_is_the_last_listing() {
     let (_dir, store) = open_store();
-    assert!(store.list_cached().is_none(), "nothing listed yet");
+    assert!(store.list_cached(10).is_none(), "nothing listed yet");
     for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
         let mut case = new_case(name, at() - Duration::days(i as i64));
         store.create(&mut case, RECEIVED).unwrap();
     }
     fs::write(store.dir().join("UM-20261201-0099.json"), "{").unwrap();
     let listing = store.list();
-    let cached = store.list_cached().unwrap();
-    assert_eq!(cached.cases, listing.cases);
-    assert_eq!(cached.unreadable, listing.unreadable);
-    assert_eq!(cached.unreadable.len(), 1);
+    let cached = store.list_cached(10).unwrap();
+    assert_eq!(cached.listing.cases, listing.cases);
+    assert_eq!(cached.more, 0);
+    assert_eq!(cached.listing.unreadable, listing.unreadable);
+    assert_eq!(cached.listing.unreadable.len(), 1);
+
+    // The head of the queue, in its order, and how many follow.
+    let head = store.list_cached(2).unwrap();
+    assert_eq!(head.listing.cases, listing.cases[..2]);
+    assert_eq!(head.more, 1);
+    assert_eq!(
+        head.listing.unreadable.len(),
+        1,
+        "unreadable files all come"
+    );
 
     fs::write(store.index_path(), "damaged").unwrap();
-    assert!(store.list_cached().is_none());
+    assert!(store.list_cached(10).is_none());
+    let mut bytes = fs::read(store.index_path()).unwrap();
+    bytes.clear();
+    fs::write(store.index_path(), &bytes).unwrap();
+    assert!(store.list_cached(10).is_none());
+}
+
+#[test]
+fn a_damaged_index_is_not_shown_even_in_part() {
+    let (_dir, store) = open_store();
+    for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
+        let mut case = new_case(name, at() - Duration::days(i as i64));
+        store.create(&mut case, RECEIVED).unwrap();
+    }
+    let expected = store.list().cases;
+    let good = fs::read(store.index_path()).unwrap();
+    // Damage past the first record: reading only the first case still
+    // checks the whole file.
+    let mut bytes = good.clone();
+    let last = bytes.len() - 12;
+    bytes[last] ^= 0x21;
+    fs::write(store.index_path(), &bytes).unwrap();
+    assert!(store.list_cached(1).is_none());
+    // The listing ignores it and writes a good one again.
+    assert_eq!(store.list().cases, expected);
+    assert_eq!(store.list_cached(1).unwrap().listing.cases, expected[..1]);
+}
+
+#[test]
+fn the_listing_is_in_queue_order() {
+    let (_dir, store) = open_store();
+    for (i, name) in ["Cy", "Ana", "Ben", "Dee"].into_iter().enumerate() {
+        let mut case = new_case(name, at() - Duration::days(i as i64));
+        store.create(&mut case, RECEIVED).unwrap();
+    }
+    // Decide the soonest due, so it moves behind the open ones.
+    let listing = store.list();
+    let first = listing.cases[0].id.to_string();
+    let path = store.path_of(&first);
+    let text = fs::read_to_string(&path).unwrap();
+    let mut case = umdesk::case::parse_case(&text).unwrap();
+    case.status = Status::Approved;
+    fs::write(&path, umdesk::case::to_json(&case)).unwrap();
+    for _ in 0..2 {
+        let cases = store.list().cases;
+        assert!(
+            cases.windows(2).all(|w| w[0].queue_order(&w[1]).is_lt()),
+            "{:?}",
+            cases.iter().map(|c| (&c.id, c.status)).collect::<Vec<_>>()
+        );
+        assert_eq!(*cases[3].id, *first, "decided cases come last");
+    }
 }
 
 #[test]

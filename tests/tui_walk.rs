@@ -14,6 +14,7 @@ use umdesk::policy::Answer;
 use umdesk::store::{CaseStore, FileStore, LockHolder, hostname};
 use umdesk::tui::app::{App, MessageKind, Screen};
 use umdesk::tui::overlay::{Overlay, PromptPurpose};
+use umdesk::tui::screens::queue::QueueState;
 use umdesk::tui::workspace::WorkView;
 
 fn message(app: &App) -> String {
@@ -263,7 +264,7 @@ fn every_screen_is_reachable_and_help_opens_from_each() {
         .queue
         .visible
         .iter()
-        .position(|&i| app.queue.listing.cases[i].id == final_id)
+        .position(|&i| *app.queue.listing.cases[i].id == *final_id)
         .expect("the approved case is listed");
     press_n(&mut app, KeyCode::Down, at);
     press(&mut app, KeyCode::Char('v'));
@@ -801,7 +802,9 @@ fn the_queue_filters_as_you_type() {
     let mut app = app_with(dir, nurse());
     let all = app.queue.visible.len();
     assert_eq!(all, 12);
-    let member = app.queue.listing.cases[app.queue.visible[0]].member.clone();
+    let member = app.queue.listing.cases[app.queue.visible[0]]
+        .member()
+        .to_string();
     let word = member
         .split_whitespace()
         .last()
@@ -813,7 +816,7 @@ fn the_queue_filters_as_you_type() {
         .cases
         .iter()
         .filter(|c| {
-            c.member.to_lowercase().contains(&word.to_lowercase())
+            c.member().to_lowercase().contains(&word.to_lowercase())
                 || c.id.to_lowercase().contains(&word.to_lowercase())
         })
         .count();
@@ -828,9 +831,9 @@ fn the_queue_filters_as_you_type() {
         let hay = format!(
             "{} {} {} {}",
             c.id,
-            c.member,
-            c.member_id,
-            c.reviewer.as_deref().unwrap_or("")
+            c.member(),
+            c.member_id(),
+            c.reviewer().unwrap_or("")
         )
         .to_lowercase();
         assert!(hay.contains(&word.to_lowercase()), "{hay}");
@@ -1011,4 +1014,58 @@ fn the_queue_starts_from_the_index_and_then_lists_every_file() {
         app.queue.listing.cases.len() + app.queue.listing.unreadable.len(),
         count_before + 1
     );
+}
+
+/// After the full listing the queue is exactly what a full listing says:
+/// a file changed behind the index's back is read again, a removed one is
+/// gone, and the selection stays on its case.
+#[test]
+fn the_full_listing_replaces_the_cached_queue_with_what_the_files_say() {
+    let store = generated_store(30);
+    let dir = store.path();
+    drop(app_with(dir, nurse()));
+    let files = FileStore::open(dir).expect("store");
+    let before = files.list().cases;
+    let changed = before[3].id.to_string();
+    let mut case = load_case(dir, &changed);
+    case.member.name = "Renamed Member".into();
+    write_case(dir, &case);
+    let removed = before[5].id.to_string();
+    std::fs::remove_file(case_path(dir, &removed)).unwrap();
+
+    let mut app = app_with(dir, nurse());
+    assert!(app.listing_is_cached, "the index served the first frame");
+    assert_eq!(app.queue.listing.cases, before, "the index as it was");
+    press_n(&mut app, KeyCode::Down, 9);
+    let selected = app.queue.selected_id().expect("a selection");
+    app.finish_listing();
+
+    assert_eq!(app.queue.listing.cases, files.list().cases);
+    assert_eq!(app.queue.listing.cases.len(), 29);
+    assert_eq!(app.queue.not_listed, 0);
+    let renamed = app.queue.listing.cases.iter().find(|c| *c.id == *changed);
+    assert_eq!(renamed.map(|c| c.member()), Some("Renamed Member"));
+    assert!(!app.queue.listing.cases.iter().any(|c| *c.id == *removed));
+    assert_eq!(app.queue.selected_id(), Some(selected));
+}
+
+/// The first frame over a large store decodes only the head of the index,
+/// but it counts every case and shows the rows the full queue starts with.
+#[test]
+fn a_first_frame_from_the_head_of_the_index_counts_every_case() {
+    let store = generated_store(12);
+    let dir = store.path();
+    drop(app_with(dir, nurse()));
+    let head = FileStore::open(dir)
+        .expect("store")
+        .list_cached(3)
+        .expect("an index");
+    assert_eq!((head.listing.cases.len(), head.more), (3, 9));
+    let mut app = app_with(dir, nurse());
+    app.finish_listing();
+    let full = rows(&draw(&app, 80, 24));
+    app.queue = QueueState::from_cache(head, app.queue.now);
+    let first = rows(&draw(&app, 80, 24));
+    assert!(first[1].contains("12 of 12 cases"), "{first:#?}");
+    assert_eq!(first[..6], full[..6], "the head of the queue, in its order");
 }

@@ -96,8 +96,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
         .filter(|s| match &wanted_reviewer {
             None => true,
             Some(name) => s
-                .reviewer
-                .as_ref()
+                .reviewer()
                 .is_some_and(|r| r.to_lowercase().contains(name.as_str())),
         })
         .collect();
@@ -108,13 +107,13 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                 id: &s.id,
                 status: s.status.key(),
                 outcome: s.outcome.map(|o| o.key()),
-                member: &s.member,
-                member_id: &s.member_id,
+                member: s.member(),
+                member_id: s.member_id(),
                 received_at: rfc3339(s.received_at),
                 due_at: rfc3339(s.due_at),
                 time_left: is_open(s).then(|| time_left(s.due_at, now)),
                 overdue: is_overdue(s, now),
-                reviewer: s.reviewer.as_deref(),
+                reviewer: s.reviewer(),
                 decided_at: s.decided_at.map(rfc3339),
             })
             .collect();
@@ -135,12 +134,12 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
             .iter()
             .map(|s| {
                 vec![
-                    s.id.clone(),
+                    s.id.to_string(),
                     s.status.label().to_string(),
                     s.outcome.map(|o| o.label()).unwrap_or("-").to_string(),
-                    s.member.clone(),
+                    s.member().to_string(),
                     due_text(s, now),
-                    s.reviewer.clone().unwrap_or_else(|| "-".to_string()),
+                    s.reviewer().unwrap_or("-").to_string(),
                 ]
             })
             .collect();

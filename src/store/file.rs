@@ -11,9 +11,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::access_log::{self, AccessEntry, AccessLogIntegrity, LOG_NAME};
 use super::fsutil::{self, FILE_MODE};
-use super::index::{self, Cached, Entry, FileKey, INDEX_NAME, Index};
+use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
-use super::{CaseStore, CaseSummary, Listing, StoreError, StoreWarning, Unreadable, actor, clock};
+use super::{
+    CachedListing, CaseStore, CaseSummary, Listing, StoreError, StoreWarning, Unreadable, actor,
+    clock,
+};
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
 
 /// No case is this large (a 1 MB note is); a bigger file is not read into
@@ -456,11 +459,10 @@ enum Found {
     Gone,
 }
 
-/// An unreadable entry that is not cached (it is not a regular file, or its
-/// name says it cannot be a case).
-fn push_bad(listing: &mut Listing, keys: &mut Vec<Option<FileKey>>, path: PathBuf, reason: String) {
-    listing.unreadable.push(Unreadable { path, reason });
-    keys.push(None);
+/// Keeps the items whose flag in `confirmed` (entry for entry) is set.
+fn keep_confirmed<T>(items: &mut Vec<T>, confirmed: &[bool]) {
+    let mut flags = confirmed.iter();
+    items.retain(|_| flags.next().copied().unwrap_or(false));
 }
 
 /// Sorts `items` by `cmp` and applies the same order to `keys`, which run
@@ -520,96 +522,139 @@ impl CaseStore for FileStore {
         // moment is caught as racy next time.
         let taken_at = now_ns();
         let index_path = self.index_path();
-        let index = fs::read(&index_path)
-            .ok()
-            .and_then(Index::decode)
-            .unwrap_or_else(Index::empty);
-        let mut listing = Listing::default();
+        let stored = index::read(&index_path, None).unwrap_or_default();
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(err) => {
-                listing.unreadable.push(Unreadable {
-                    path: self.dir.clone(),
-                    reason: format!("the store cannot be read: {err}"),
-                });
-                return listing;
+                return Listing {
+                    cases: Vec::new(),
+                    unreadable: vec![Unreadable {
+                        path: self.dir.clone(),
+                        reason: format!("the store cannot be read: {err}"),
+                    }],
+                };
             }
         };
-        // Kept beside the listing, entry for entry, to write the index.
-        let mut case_keys: Vec<FileKey> = Vec::with_capacity(index.count());
+        let index::Stored {
+            taken_at: index_taken_at,
+            mut cases,
+            mut case_keys,
+            unreadable: stored_bad,
+            ..
+        } = stored;
+        // What the index says and the directory confirms is kept as it is;
+        // everything else is read again.
+        let mut confirmed = vec![false; cases.len()];
+        let mut bad_confirmed = vec![false; stored_bad.len()];
+        let mut unreadable = Vec::new();
+        // Kept beside `unreadable`, entry for entry, to write the index.
         let mut bad_keys: Vec<Option<FileKey>> = Vec::new();
         let mut jobs: Vec<(String, FileKey)> = Vec::new();
-        let mut hits = 0;
         let mut temps = Vec::new();
-        for entry in entries {
-            let Ok(entry) = entry else { continue };
-            let os_name = entry.file_name();
-            let Some(name) = os_name.to_str() else {
-                if os_name.to_string_lossy().ends_with(".json") {
-                    let reason = "the file name is not UTF-8, so it is not a case id".into();
-                    push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
-                }
-                continue;
+        {
+            let by_id: HashMap<&str, usize> =
+                cases.iter().enumerate().map(|(i, c)| (&*c.id, i)).collect();
+            let bad_by_name: HashMap<&str, usize> = stored_bad
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (b.name.as_str(), i))
+                .collect();
+            let mut bad = |path: PathBuf, reason: String| {
+                unreadable.push(Unreadable { path, reason });
+                bad_keys.push(None);
             };
-            if name.starts_with('.') {
-                if fsutil::is_temp_name(name) {
-                    temps.push(entry.path());
-                }
-                continue;
-            }
-            let Some(stem) = name.strip_suffix(".json") else {
-                continue;
-            };
-            let meta = match entry.metadata() {
-                Ok(meta) => meta,
-                // Removed since the directory was read.
-                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-                Err(err) => {
-                    let reason = format!("could not be read: {err}");
-                    push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
+            for entry in entries {
+                let Ok(entry) = entry else { continue };
+                let os_name = entry.file_name();
+                let Some(name) = os_name.to_str() else {
+                    if os_name.to_string_lossy().ends_with(".json") {
+                        bad(
+                            entry.path(),
+                            "the file name is not UTF-8, so it is not a case id".into(),
+                        );
+                    }
+                    continue;
+                };
+                if name.starts_with('.') {
+                    if fsutil::is_temp_name(name) {
+                        temps.push(entry.path());
+                    }
                     continue;
                 }
-            };
-            if !meta.file_type().is_file() {
-                let reason = "is not a regular file".into();
-                push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
-                continue;
-            }
-            if let Some(problem) = case_id_problem(stem) {
-                let reason = format!("the file name is not a case id: {problem}");
-                push_bad(&mut listing, &mut bad_keys, entry.path(), reason);
-                continue;
-            }
-            let key = FileKey::of(&meta);
-            match index.fresh(name, &key) {
-                Some(Cached::Case(summary)) => {
-                    listing.cases.push(summary);
-                    case_keys.push(key);
-                    hits += 1;
+                let Some(stem) = name.strip_suffix(".json") else {
+                    continue;
+                };
+                let meta = match entry.metadata() {
+                    Ok(meta) => meta,
+                    // Removed since the directory was read.
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                    Err(err) => {
+                        bad(entry.path(), format!("could not be read: {err}"));
+                        continue;
+                    }
+                };
+                if !meta.file_type().is_file() {
+                    bad(entry.path(), "is not a regular file".into());
+                    continue;
                 }
-                Some(Cached::Unreadable(reason)) => {
-                    listing.unreadable.push(Unreadable {
-                        path: entry.path(),
-                        reason,
-                    });
-                    bad_keys.push(Some(key));
-                    hits += 1;
+                if let Some(problem) = case_id_problem(stem) {
+                    bad(
+                        entry.path(),
+                        format!("the file name is not a case id: {problem}"),
+                    );
+                    continue;
                 }
-                None => jobs.push((name.to_string(), key)),
+                let key = FileKey::of(&meta);
+                if !key.is_racy(index_taken_at) {
+                    if let Some(&i) = by_id.get(stem) {
+                        if case_keys[i] == key {
+                            confirmed[i] = true;
+                            continue;
+                        }
+                    }
+                    if let Some(&i) = bad_by_name.get(name) {
+                        if stored_bad[i].key == key {
+                            bad_confirmed[i] = true;
+                            continue;
+                        }
+                    }
+                }
+                jobs.push((name.to_string(), key));
             }
         }
-        // Fewer hits than entries: files vanished or changed.
-        let changed = hits != index.count() || !jobs.is_empty();
-        drop(index);
+        // Entries whose files vanished or changed.
+        let dropped = confirmed.iter().filter(|c| !**c).count()
+            + bad_confirmed.iter().filter(|c| !**c).count();
+        let changed = dropped > 0 || !jobs.is_empty();
+        if dropped > 0 {
+            keep_confirmed(&mut cases, &confirmed);
+            keep_confirmed(&mut case_keys, &confirmed);
+        }
+        drop(confirmed);
+        for (bad, _) in stored_bad
+            .into_iter()
+            .zip(bad_confirmed)
+            .filter(|(_, confirmed)| *confirmed)
+        {
+            unreadable.push(Unreadable {
+                path: self.dir.join(&bad.name),
+                reason: bad.reason,
+            });
+            bad_keys.push(Some(bad.key));
+        }
 
+        if !jobs.is_empty() {
+            cases.reserve(jobs.len());
+            case_keys.reserve(jobs.len());
+        }
         for ((name, key), found) in jobs.iter().zip(self.read_all(&jobs)) {
             match found {
                 Found::Case(summary) => {
-                    listing.cases.push(summary);
+                    cases.push(summary);
                     case_keys.push(*key);
                 }
                 Found::Bad(reason, cacheable) => {
-                    listing.unreadable.push(Unreadable {
+                    unreadable.push(Unreadable {
                         path: self.dir.join(name),
                         reason,
                     });
@@ -621,51 +666,42 @@ impl CaseStore for FileStore {
         }
         drop(jobs);
 
-        sort_together(&mut listing.cases, &mut case_keys, |a, b| {
-            a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id))
-        });
-        sort_together(&mut listing.unreadable, &mut bad_keys, |a, b| {
-            a.path.cmp(&b.path)
-        });
+        // An index read whole is in order already; only new entries move.
+        if changed {
+            sort_together(&mut cases, &mut case_keys, CaseSummary::queue_order);
+        }
+        sort_together(&mut unreadable, &mut bad_keys, |a, b| a.path.cmp(&b.path));
 
         if changed {
-            let cases = listing
-                .cases
-                .iter()
-                .zip(&case_keys)
-                .map(|(s, k)| Entry::Case(s, k));
-            let unreadable = listing
-                .unreadable
+            let remembered: Vec<(&str, &str, &FileKey)> = unreadable
                 .iter()
                 .zip(&bad_keys)
-                .filter_map(|(u, k)| {
-                    Some(Entry::Unreadable {
-                        name: u.path.file_name()?.to_str()?,
-                        reason: &u.reason,
-                        key: k.as_ref()?,
-                    })
-                });
-            let entries: Vec<Entry<'_>> = cases.chain(unreadable).collect();
-            let bytes = index::encode(taken_at, entries.into_iter());
+                .filter_map(|(u, k)| Some((u.path.file_name()?.to_str()?, &*u.reason, k.as_ref()?)))
+                .collect();
+            let bytes = index::encode(taken_at, cases.iter().zip(&case_keys), &remembered);
             // A cache: failing to write it only costs time on the next listing.
             let _ = fsutil::write_atomic_nosync(&index_path, &bytes);
         }
         sweep_temps(temps);
-        listing
+        Listing { cases, unreadable }
     }
 
-    fn list_cached(&self) -> Option<Listing> {
-        let bytes = fs::read(self.index_path()).ok()?;
-        let (cases, unreadable) = Index::decode_all(&bytes)?;
-        Some(Listing {
-            cases,
-            unreadable: unreadable
-                .into_iter()
-                .map(|(name, reason)| Unreadable {
-                    path: self.dir.join(name),
-                    reason,
-                })
-                .collect(),
+    fn list_cached(&self, first: usize) -> Option<CachedListing> {
+        let stored = index::read(&self.index_path(), Some(first))?;
+        let unreadable = stored
+            .unreadable
+            .into_iter()
+            .map(|bad| Unreadable {
+                path: self.dir.join(bad.name),
+                reason: bad.reason,
+            })
+            .collect();
+        Some(CachedListing {
+            listing: Listing {
+                cases: stored.cases,
+                unreadable,
+            },
+            more: stored.more,
         })
     }
 

@@ -8,24 +8,26 @@
 //! truncated file, an unknown byte) makes the whole index count as absent,
 //! and it is rebuilt from the case files.
 //!
-//! Records are decoded only when looked up: the index stays one buffer
-//! plus a table of offsets, and the listing built from it is the only
-//! copy of the summaries in memory.
+//! The cases are written in the queue's order, after the few unreadable
+//! files, so the first screen of the queue is the first records of the
+//! file. It is read as a stream, never whole: the summaries decoded from it
+//! are the only copy in memory.
 
-use std::collections::HashMap;
-use std::fs::Metadata;
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::CaseSummary;
+use super::{CaseSummary, SummaryParts};
 use crate::case::{Outcome, Status};
 
 pub const INDEX_NAME: &str = ".queue-index";
 
 const MAGIC: &[u8; 8] = b"UMDQIDX\0";
 /// Bump on any change to the layout below.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// File timestamps come from a coarse clock (a few milliseconds on many
 /// kernels), so a file rewritten in place within one tick of being read
@@ -35,6 +37,9 @@ const VERSION: u32 = 3;
 const RACY_NS: i128 = 2_000_000_000;
 
 const NS: i128 = 1_000_000_000;
+
+/// How much of the file is read at a time.
+const CHUNK: usize = 256 * 1024;
 
 /// What identifies one version of a file without reading it. Times are
 /// (seconds, nanoseconds) as the kernel gives them.
@@ -64,249 +69,129 @@ impl FileKey {
     }
 }
 
-/// What was read from one file.
-#[derive(Debug, Clone)]
-pub enum Cached {
-    Case(CaseSummary),
-    /// Not a readable case, and why; kept so a bad file is not re-read on
-    /// every listing.
-    Unreadable(String),
+/// A file that is not a readable case, remembered with why, so it is not
+/// re-read on every listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUnreadable {
+    pub name: String,
+    pub reason: String,
+    pub key: FileKey,
 }
 
-/// The whole index: the summaries, and (file name, reason) of each
-/// unreadable file.
-pub type Everything = (Vec<CaseSummary>, Vec<(String, String)>);
-
-/// One entry to write: a case is stored under `<id>.json`.
-pub enum Entry<'a> {
-    Case(&'a CaseSummary, &'a FileKey),
-    Unreadable {
-        name: &'a str,
-        reason: &'a str,
-        key: &'a FileKey,
-    },
-}
-
-pub struct Index {
-    bytes: Vec<u8>,
+/// What an index holds (or its first cases, from [`read`] with a limit).
+#[derive(Debug, Default)]
+pub struct Stored {
     /// When the files were looked at for this index, in ns since the epoch.
+    pub taken_at: i128,
+    /// In the queue's order; `<id>.json` is each one's file.
+    pub cases: Vec<CaseSummary>,
+    /// The key of each case's file, entry for entry.
+    pub case_keys: Vec<FileKey>,
+    pub unreadable: Vec<StoredUnreadable>,
+    /// Cases in the index after those decoded.
+    pub more: usize,
+}
+
+/// The index at `path`: every case, or only the first `first`; None if it
+/// is missing or not one this version wrote whole. Either way the whole
+/// file is checked against its checksum.
+pub fn read(path: &Path, first: Option<usize>) -> Option<Stored> {
+    let file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    decode(file, len, first)
+}
+
+/// [`read`] over any reader of `len` bytes.
+fn decode(source: impl Read, len: u64, first: Option<usize>) -> Option<Stored> {
+    let mut stream = Stream::new(source, len)?;
+    let header = stream.next(|r| {
+        if r.take(MAGIC.len())? != MAGIC || r.varint()? != u64::from(VERSION) {
+            return None;
+        }
+        let taken_at = i128::from(r.signed()?);
+        let cases = usize::try_from(r.varint()?).ok()?;
+        let unreadable = usize::try_from(r.varint()?).ok()?;
+        Some((taken_at, cases, unreadable))
+    })?;
+    let (taken_at, count, bad_count) = header;
+    // Every record takes more than a byte: a count beyond that is damage,
+    // and must not size an allocation.
+    if count.saturating_add(bad_count) as u64 > len {
+        return None;
+    }
+    let mut unreadable = Vec::with_capacity(bad_count);
+    for _ in 0..bad_count {
+        unreadable.push(stream.next(|r| r.unreadable())?);
+    }
+    let wanted = first.unwrap_or(count).min(count);
+    let mut cases = Vec::with_capacity(wanted);
+    let mut case_keys = Vec::with_capacity(wanted);
+    for _ in 0..wanted {
+        let (key, summary) = stream.next(|r| r.case())?;
+        cases.push(summary);
+        case_keys.push(key);
+    }
+    // Read whole, nothing may follow the last record; read in part, the
+    // checksum alone vouches for the rest.
+    stream.finish(wanted == count)?;
+    Some(Stored {
+        taken_at,
+        cases,
+        case_keys,
+        unreadable,
+        more: count - wanted,
+    })
+}
+
+/// The index of `cases` (in the queue's order, with their files' keys)
+/// and `unreadable`, taken at `taken_at`.
+pub fn encode<'a>(
     taken_at: i128,
-    count: usize,
-    /// Hash of a file name to its record's offset; `AMBIGUOUS` where two
-    /// names share a hash, so neither is trusted.
-    offsets: HashMap<u64, u32>,
-}
-
-const AMBIGUOUS: u32 = u32::MAX;
-
-impl Index {
-    pub fn empty() -> Index {
-        Index {
-            bytes: Vec::new(),
-            taken_at: 0,
-            count: 0,
-            offsets: HashMap::new(),
-        }
-    }
-
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
-    /// The index in `bytes`, or None if it is not one this version wrote
-    /// whole.
-    pub fn decode(bytes: Vec<u8>) -> Option<Index> {
-        let (mut r, taken_at, count) = open(&bytes)?;
-        let mut offsets = HashMap::with_capacity(count);
-        for _ in 0..count {
-            let at = u32::try_from(r.at).ok()?;
-            let name = r.skip_record()?;
-            offsets
-                .entry(name_hash(name))
-                .and_modify(|o| *o = AMBIGUOUS)
-                .or_insert(at);
-        }
-        if r.at != r.bytes.len() {
-            return None;
-        }
-        Some(Index {
-            bytes,
-            taken_at,
-            count,
-            offsets,
-        })
-    }
-
-    /// Everything in the index in `bytes`, in the order it was written (the
-    /// queue's order), in one pass: `(summaries, (name, reason))`.
-    pub fn decode_all(bytes: &[u8]) -> Option<Everything> {
-        let (mut r, _, count) = open(bytes)?;
-        let mut cases = Vec::with_capacity(count);
-        let mut unreadable = Vec::new();
-        for _ in 0..count {
-            let record = r.record()?;
-            match record.owned()? {
-                Cached::Case(summary) => cases.push(summary),
-                Cached::Unreadable(reason) => unreadable.push((record.name.to_string(), reason)),
-            }
-        }
-        if r.at != r.bytes.len() {
-            return None;
-        }
-        Some((cases, unreadable))
-    }
-
-    fn record_at(&self, offset: u32) -> Option<Record<'_>> {
-        let body = &self.bytes[..self.bytes.len().saturating_sub(8)];
-        let mut r = Reader {
-            bytes: body,
-            at: offset as usize,
-        };
-        r.record()
-    }
-
-    /// The cached reading of `name`, if its file is provably unchanged.
-    pub fn fresh(&self, name: &str, key: &FileKey) -> Option<Cached> {
-        let offset = *self.offsets.get(&name_hash(name.as_bytes()))?;
-        if offset == AMBIGUOUS || key.is_racy(self.taken_at) {
-            return None;
-        }
-        let record = self.record_at(offset)?;
-        if record.name != name || record.key != *key {
-            return None;
-        }
-        record.owned()
-    }
-}
-
-/// Checks the checksum and header of `bytes`; returns a reader at the
-/// first record, with the time the index was taken and its record count.
-fn open(bytes: &[u8]) -> Option<(Reader<'_>, i128, usize)> {
-    let body_len = bytes.len().checked_sub(8)?;
-    if body_len >= AMBIGUOUS as usize {
-        return None;
-    }
-    let (body, sum) = bytes.split_at(body_len);
-    if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
-        return None;
-    }
-    let mut r = Reader { bytes: body, at: 0 };
-    if r.take(MAGIC.len())? != MAGIC || r.varint()? != u64::from(VERSION) {
-        return None;
-    }
-    let taken_at = i128::from(r.signed()?);
-    let count = usize::try_from(r.varint()?).ok()?;
-    // Every record takes more than a byte.
-    if count > body.len() {
-        return None;
-    }
-    Some((r, taken_at, count))
-}
-
-/// A record as it lies in the buffer.
-struct Record<'a> {
-    name: &'a str,
-    key: FileKey,
-    body: Body<'a>,
-}
-
-enum Body<'a> {
-    Case {
-        id: &'a str,
-        member: &'a str,
-        member_id: &'a str,
-        status: Status,
-        outcome: Option<Outcome>,
-        received_at: OffsetDateTime,
-        due_at: OffsetDateTime,
-        reviewer: Option<&'a str>,
-        decided_at: Option<OffsetDateTime>,
-    },
-    Unreadable(&'a str),
-}
-
-impl Record<'_> {
-    fn owned(&self) -> Option<Cached> {
-        Some(match &self.body {
-            Body::Case {
-                id,
-                member,
-                member_id,
-                status,
-                outcome,
-                received_at,
-                due_at,
-                reviewer,
-                decided_at,
-            } => {
-                // A case is only ever stored under its own id.
-                if self.name.strip_suffix(".json") != Some(*id) {
-                    return None;
-                }
-                Cached::Case(CaseSummary {
-                    id: id.to_string(),
-                    member: member.to_string(),
-                    member_id: member_id.to_string(),
-                    status: *status,
-                    outcome: *outcome,
-                    received_at: *received_at,
-                    due_at: *due_at,
-                    reviewer: reviewer.map(str::to_string),
-                    decided_at: *decided_at,
-                })
-            }
-            Body::Unreadable(reason) => Cached::Unreadable(reason.to_string()),
-        })
-    }
-}
-
-pub fn encode<'a>(taken_at: i128, entries: impl ExactSizeIterator<Item = Entry<'a>>) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(64 + entries.len() * 128));
+    cases: impl ExactSizeIterator<Item = (&'a CaseSummary, &'a FileKey)>,
+    unreadable: &[(&str, &str, &FileKey)],
+) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(
+        64 + (cases.len() + unreadable.len()) * 128,
+    ));
     w.0.extend_from_slice(MAGIC);
     w.varint(u64::from(VERSION));
     // Nanoseconds fit an i64 until 2262; past that, 0 makes every entry
     // racy, which is slow but right.
     w.signed(i64::try_from(taken_at).unwrap_or(0));
-    w.varint(entries.len() as u64);
-    for entry in entries {
-        match entry {
-            Entry::Case(s, key) => {
-                w.varint(s.id.len() as u64 + 5);
-                w.0.extend_from_slice(s.id.as_bytes());
-                w.0.extend_from_slice(b".json");
-                w.key(key);
-                w.0.push(0);
-                w.str(&s.id);
-                w.str(&s.member);
-                w.str(&s.member_id);
-                w.0.push(status_code(s.status));
-                w.0.push(s.outcome.map_or(u8::MAX, outcome_code));
-                w.time(s.received_at);
-                w.time(s.due_at);
-                match &s.reviewer {
-                    Some(r) => {
-                        w.0.push(1);
-                        w.str(r);
-                    }
-                    None => w.0.push(0),
-                }
-                match s.decided_at {
-                    Some(at) => {
-                        w.0.push(1);
-                        w.time(at);
-                    }
-                    None => w.0.push(0),
-                }
-            }
-            Entry::Unreadable { name, reason, key } => {
-                w.str(name);
-                w.key(key);
+    w.varint(cases.len() as u64);
+    w.varint(unreadable.len() as u64);
+    for (name, reason, key) in unreadable {
+        w.str(name);
+        w.key(key);
+        w.str(reason);
+    }
+    for (s, key) in cases {
+        w.key(key);
+        w.str(&s.id);
+        w.str(s.member());
+        w.str(s.member_id());
+        w.0.push(status_code(s.status));
+        w.0.push(s.outcome.map_or(u8::MAX, outcome_code));
+        w.time(s.received_at);
+        w.time(s.due_at);
+        match s.reviewer() {
+            Some(r) => {
                 w.0.push(1);
-                w.str(reason);
+                w.str(r);
             }
+            None => w.0.push(0),
+        }
+        match s.decided_at {
+            Some(at) => {
+                w.0.push(1);
+                w.time(at);
+            }
+            None => w.0.push(0),
         }
     }
-    let sum = checksum(&w.0);
+    let mut sum = Checksum::new(w.0.len() as u64);
+    sum.update(&w.0);
+    let sum = sum.finish();
     w.0.extend_from_slice(&sum.to_le_bytes());
     w.0
 }
@@ -317,6 +202,90 @@ fn status_code(status: Status) -> u8 {
 
 fn outcome_code(outcome: Outcome) -> u8 {
     Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0) as u8
+}
+
+/// The index file read a chunk at a time, every byte of its body through
+/// the checksum.
+struct Stream<R> {
+    source: R,
+    /// Body bytes not read yet.
+    left: u64,
+    /// Bytes read and not yet decoded, from `at`.
+    buf: Vec<u8>,
+    at: usize,
+    sum: Checksum,
+    /// The source ended early or failed.
+    broken: bool,
+}
+
+impl<R: Read> Stream<R> {
+    fn new(source: R, len: u64) -> Option<Stream<R>> {
+        let body = len.checked_sub(8)?;
+        Some(Stream {
+            source,
+            left: body,
+            buf: Vec::with_capacity(CHUNK.min(body as usize)),
+            at: 0,
+            sum: Checksum::new(body),
+            broken: false,
+        })
+    }
+
+    /// Appends the next chunk of the body to the buffer; false at its end.
+    fn more(&mut self) -> bool {
+        if self.left == 0 || self.broken {
+            return false;
+        }
+        self.buf.drain(..self.at);
+        self.at = 0;
+        let start = self.buf.len();
+        let want = usize::try_from(self.left).map_or(CHUNK, |left| left.min(CHUNK));
+        self.buf.resize(start + want, 0);
+        if self.source.read_exact(&mut self.buf[start..]).is_err() {
+            self.broken = true;
+            self.buf.truncate(start);
+            return false;
+        }
+        self.sum.update(&self.buf[start..]);
+        self.left -= want as u64;
+        true
+    }
+
+    /// The next item, decoded by `parse` from the buffered bytes, reading
+    /// more until it decodes or the body ends.
+    fn next<T>(&mut self, parse: impl Fn(&mut Reader<'_>) -> Option<T>) -> Option<T> {
+        loop {
+            let mut r = Reader {
+                bytes: &self.buf[self.at..],
+                at: 0,
+            };
+            if let Some(item) = parse(&mut r) {
+                self.at += r.at;
+                return Some(item);
+            }
+            if !self.more() {
+                return None;
+            }
+        }
+    }
+
+    /// Reads the rest of the body through the checksum and compares it
+    /// with the stored one; with `whole`, nothing may be left undecoded.
+    fn finish(mut self, whole: bool) -> Option<()> {
+        if whole && (self.at != self.buf.len() || self.left != 0) {
+            return None;
+        }
+        self.buf.clear();
+        self.at = 0;
+        while self.more() {
+            self.buf.clear();
+        }
+        let mut stored = [0u8; 8];
+        if self.broken || self.source.read_exact(&mut stored).is_err() {
+            return None;
+        }
+        (self.sum.finish() == u64::from_le_bytes(stored)).then_some(())
+    }
 }
 
 struct Writer(Vec<u8>);
@@ -395,13 +364,9 @@ impl<'a> Reader<'a> {
         Some(((v >> 1) as i64) ^ -((v & 1) as i64))
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.varint()?).ok()?;
-        self.take(len)
-    }
-
     fn str(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.bytes()?).ok()
+        let len = usize::try_from(self.varint()?).ok()?;
+        std::str::from_utf8(self.take(len)?).ok()
     }
 
     fn time(&mut self) -> Option<OffsetDateTime> {
@@ -435,102 +400,117 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn record(&mut self) -> Option<Record<'a>> {
-        let name = self.str()?;
+    fn unreadable(&mut self) -> Option<StoredUnreadable> {
+        let name = self.str()?.to_string();
         let key = self.key()?;
-        let body = match self.u8()? {
-            0 => Body::Case {
-                id: self.str()?,
-                member: self.str()?,
-                member_id: self.str()?,
-                status: *Status::ALL.get(usize::from(self.u8()?))?,
-                outcome: match self.u8()? {
-                    u8::MAX => None,
-                    code => Some(*Outcome::ALL.get(usize::from(code))?),
-                },
-                received_at: self.time()?,
-                due_at: self.time()?,
-                reviewer: if self.flag()? {
-                    Some(self.str()?)
-                } else {
-                    None
-                },
-                decided_at: if self.flag()? {
-                    Some(self.time()?)
-                } else {
-                    None
-                },
+        let reason = self.str()?.to_string();
+        Some(StoredUnreadable { name, reason, key })
+    }
+
+    fn case(&mut self) -> Option<(FileKey, CaseSummary)> {
+        let key = self.key()?;
+        let parts = SummaryParts {
+            id: self.str()?,
+            member: self.str()?,
+            member_id: self.str()?,
+            status: *Status::ALL.get(usize::from(self.u8()?))?,
+            outcome: match self.u8()? {
+                u8::MAX => None,
+                code => Some(*Outcome::ALL.get(usize::from(code))?),
             },
-            1 => Body::Unreadable(self.str()?),
-            _ => return None,
+            received_at: self.time()?,
+            due_at: self.time()?,
+            reviewer: if self.flag()? {
+                Some(self.str()?)
+            } else {
+                None
+            },
+            decided_at: if self.flag()? {
+                Some(self.time()?)
+            } else {
+                None
+            },
         };
-        Some(Record { name, key, body })
+        Some((key, CaseSummary::new(parts)))
     }
-
-    /// Steps over a record, returning its name's bytes: how the table of
-    /// offsets is built without decoding what may never be looked up.
-    /// A record that does not decode is caught when it is looked up.
-    fn skip_record(&mut self) -> Option<&'a [u8]> {
-        let name = self.bytes()?;
-        for _ in 0..6 {
-            self.varint()?;
-        }
-        match self.u8()? {
-            0 => {
-                for _ in 0..3 {
-                    self.bytes()?;
-                }
-                self.take(2)?;
-                for _ in 0..6 {
-                    self.varint()?;
-                }
-                if self.flag()? {
-                    self.bytes()?;
-                }
-                if self.flag()? {
-                    for _ in 0..3 {
-                        self.varint()?;
-                    }
-                }
-            }
-            1 => {
-                self.bytes()?;
-            }
-            _ => return None,
-        }
-        Some(name)
-    }
-}
-
-/// FNV-1a: names are short, and this only spreads them over the table.
-fn name_hash(name: &[u8]) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for &b in name {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
-    }
-    h
 }
 
 /// A fast 64-bit checksum. It guards against torn or damaged caches, not
 /// forgery: a forged index can only mislead the queue view of the owner's
-/// own store, and opening a case always reads the case file. Every step is
-/// a bijection of the running value, so any single changed word changes
-/// the result.
-fn checksum(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325 ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(29);
+/// own store, and opening a case always reads the case file. Words go
+/// round four lanes, so the multiplications do not wait on each other;
+/// every step is a bijection of its lane, and the lanes are folded by
+/// bijections too, so any single changed word changes the result.
+struct Checksum {
+    lanes: [u64; 4],
+    /// The start of a 32-byte block not yet complete.
+    pending: [u8; 32],
+    pending_len: usize,
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Checksum {
+    fn new(len: u64) -> Checksum {
+        let seed = 0xCBF2_9CE4_8422_2325 ^ len;
+        Checksum {
+            lanes: [
+                seed,
+                seed ^ K,
+                seed ^ K.rotate_left(16),
+                seed ^ K.rotate_left(32),
+            ],
+            pending: [0; 32],
+            pending_len: 0,
+        }
     }
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(29);
+
+    fn block(&mut self, block: &[u8]) {
+        for (lane, word) in self.lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            *lane = (*lane ^ u64::from_le_bytes(bytes))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
     }
-    h ^ (h >> 32)
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        if self.pending_len > 0 {
+            let n = (32 - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + n].copy_from_slice(&bytes[..n]);
+            self.pending_len += n;
+            bytes = &bytes[n..];
+            if self.pending_len < 32 {
+                return;
+            }
+            let block = self.pending;
+            self.block(&block);
+            self.pending_len = 0;
+        }
+        let mut blocks = bytes.chunks_exact(32);
+        for block in &mut blocks {
+            self.block(block);
+        }
+        let rest = blocks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    /// The sum. The length went into the seed, so the zeros that pad the
+    /// last block cannot be confused with data.
+    fn finish(mut self) -> u64 {
+        if self.pending_len > 0 {
+            let mut block = [0u8; 32];
+            block[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
+            self.block(&block);
+        }
+        let mut h = self.lanes[0];
+        for lane in &self.lanes[1..] {
+            h = (h.wrapping_mul(K).rotate_left(29)) ^ lane;
+        }
+        h ^ (h >> 32)
+    }
 }
 
 #[cfg(test)]
@@ -539,17 +519,17 @@ mod tests {
     use time::macros::datetime;
 
     fn summary(id: &str) -> CaseSummary {
-        CaseSummary {
-            id: id.into(),
-            member: "Ana Példa".into(),
-            member_id: "M1".into(),
+        CaseSummary::new(SummaryParts {
+            id,
+            member: "Ana Példa",
+            member_id: "M1",
             status: Status::Pended,
             outcome: Some(Outcome::InformationNeeded),
             received_at: datetime!(2026-12-01 09:14:03 -5),
             due_at: datetime!(2026-12-15 09:14:03.5 -5),
-            reviewer: Some("Dana".into()),
+            reviewer: Some("Dana"),
             decided_at: None,
-        }
+        })
     }
 
     const OLD: FileKey = FileKey {
@@ -559,59 +539,76 @@ mod tests {
         ino: 7,
     };
 
+    fn cases() -> Vec<CaseSummary> {
+        (1..=5).map(|i| summary(&format!("UM-{i}"))).collect()
+    }
+
     fn sample() -> Vec<u8> {
-        let a = summary("UM-1");
-        let entries = vec![
-            Entry::Case(&a, &OLD),
-            Entry::Unreadable {
-                name: "b.json",
-                reason: "line 1",
-                key: &OLD,
-            },
-        ];
-        encode(i128::from(i64::MAX), entries.into_iter())
+        let cases = cases();
+        let keys = vec![OLD; cases.len()];
+        encode(
+            i128::from(i64::MAX),
+            cases.iter().zip(&keys),
+            &[("b.json", "line 1", &OLD)],
+        )
+    }
+
+    fn decode_all(bytes: &[u8]) -> Option<Stored> {
+        decode(bytes, bytes.len() as u64, None)
     }
 
     #[test]
     fn round_trips() {
-        let index = Index::decode(sample()).unwrap();
-        assert_eq!(index.count(), 2);
-        match index.fresh("UM-1.json", &OLD) {
-            Some(Cached::Case(s)) => {
-                assert_eq!(s, summary("UM-1"));
-                assert_eq!(s.due_at.offset(), summary("UM-1").due_at.offset());
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(
-            matches!(index.fresh("b.json", &OLD), Some(Cached::Unreadable(r)) if r == "line 1")
+        let stored = decode_all(&sample()).unwrap();
+        assert_eq!(stored.cases, cases());
+        assert_eq!(stored.case_keys, vec![OLD; 5]);
+        assert_eq!(stored.more, 0);
+        assert_eq!(stored.taken_at, i128::from(i64::MAX));
+        let due = stored.cases[0].due_at;
+        assert_eq!(due.offset(), summary("UM-1").due_at.offset());
+        assert_eq!(
+            stored.unreadable,
+            [StoredUnreadable {
+                name: "b.json".into(),
+                reason: "line 1".into(),
+                key: OLD
+            }]
         );
-        let (cases, bad) = Index::decode_all(&sample()).unwrap();
-        assert_eq!(cases, [summary("UM-1")]);
-        assert_eq!(bad, [("b.json".to_string(), "line 1".to_string())]);
+        let s = &stored.cases[0];
+        assert_eq!(
+            (s.member(), s.member_id(), s.reviewer()),
+            ("Ana Példa", "M1", Some("Dana"))
+        );
+    }
+
+    #[test]
+    fn the_first_cases_alone_come_in_order_with_the_count_of_the_rest() {
+        let bytes = sample();
+        let head = decode(&bytes[..], bytes.len() as u64, Some(2)).unwrap();
+        assert_eq!(head.cases, cases()[..2]);
+        assert_eq!(head.more, 3);
+        assert_eq!(
+            head.unreadable.len(),
+            1,
+            "every unreadable file comes first"
+        );
+        let all = decode(&bytes[..], bytes.len() as u64, Some(99)).unwrap();
+        assert_eq!((all.cases.len(), all.more), (5, 0));
     }
 
     #[test]
     fn a_changed_or_racy_file_is_not_fresh() {
-        let index = Index::decode(sample()).unwrap();
-        let mut other = OLD;
-        other.size += 1;
-        assert!(index.fresh("UM-1.json", &other).is_none());
-        assert!(index.fresh("UM-2.json", &OLD).is_none());
-
         let taken_at = 10_000_000_000;
-        let a = summary("UM-1");
-        let bytes = encode(taken_at, vec![Entry::Case(&a, &OLD)].into_iter());
-        let index = Index::decode(bytes).unwrap();
-        assert!(index.fresh("UM-1.json", &OLD).is_some());
+        assert!(!OLD.is_racy(taken_at));
         let mut just_before = OLD;
         just_before.mtime = (9, 999_000_000);
-        let bytes = encode(taken_at, vec![Entry::Case(&a, &just_before)].into_iter());
-        let index = Index::decode(bytes).unwrap();
         assert!(
-            index.fresh("UM-1.json", &just_before).is_none(),
+            just_before.is_racy(taken_at),
             "changed within the racy window"
         );
+        let mut changed_status = OLD;
+        changed_status.ctime = (9, 0);
+        assert!(changed_status.is_racy(taken_at));
     }
 
     #[test]
@@ -620,9 +617,36 @@ mod tests {
         for i in 0..bytes.len() {
             let mut bad = bytes.clone();
             bad[i] ^= 0x40;
-            assert!(Index::decode(bad).is_none(), "byte {i}");
-            assert!(Index::decode(bytes[..i].to_vec()).is_none(), "cut at {i}");
-            assert!(Index::decode_all(&bytes[..i]).is_none(), "cut at {i}");
+            assert!(decode_all(&bad).is_none(), "byte {i}");
+            assert!(
+                decode(&bad[..], bad.len() as u64, Some(1)).is_none(),
+                "byte {i}, first case only"
+            );
+            assert!(decode_all(&bytes[..i]).is_none(), "cut at {i}");
+            // A file that ends before its length said.
+            assert!(decode(&bytes[..i], bytes.len() as u64, None).is_none());
         }
+    }
+
+    #[test]
+    fn the_checksum_sees_every_word_whatever_the_chunks() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let whole = {
+            let mut sum = Checksum::new(data.len() as u64);
+            sum.update(&data);
+            sum.finish()
+        };
+        for split in [1, 7, 31, 32, 33, 500] {
+            let mut sum = Checksum::new(data.len() as u64);
+            for part in data.chunks(split) {
+                sum.update(part);
+            }
+            assert_eq!(sum.finish(), whole, "chunks of {split}");
+        }
+        let mut other = data.clone();
+        other[999] ^= 1;
+        let mut sum = Checksum::new(other.len() as u64);
+        sum.update(&other);
+        assert_ne!(sum.finish(), whole);
     }
 }

@@ -20,33 +20,127 @@ use time::OffsetDateTime;
 use crate::case::{Case, Outcome, Reviewer, Status};
 
 /// What the queue shows of a case, without holding the whole case.
+///
+/// A queue of 100,000 cases holds 100,000 of these, so the text lives in
+/// two allocations (the id, and the names) instead of four strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseSummary {
-    pub id: String,
-    pub member: String,
-    pub member_id: String,
+    pub id: Box<str>,
     pub status: Status,
     pub outcome: Option<Outcome>,
     pub received_at: OffsetDateTime,
     pub due_at: OffsetDateTime,
-    pub reviewer: Option<String>,
     /// When it was last decided, for turnaround figures.
+    pub decided_at: Option<OffsetDateTime>,
+    names: Names,
+}
+
+/// The member's name, the member id and the reviewer, one after the other.
+#[derive(Debug, Clone, PartialEq)]
+struct Names {
+    text: Box<str>,
+    member_end: u32,
+    member_id_end: u32,
+    has_reviewer: bool,
+}
+
+impl Names {
+    fn new(member: &str, member_id: &str, reviewer: Option<&str>) -> Names {
+        let reviewer_text = reviewer.unwrap_or("");
+        let mut text = String::with_capacity(member.len() + member_id.len() + reviewer_text.len());
+        text.push_str(member);
+        text.push_str(member_id);
+        text.push_str(reviewer_text);
+        // Beyond 4 GiB of names the split points would not fit; such a
+        // summary keeps the member's name alone (no case file is that big).
+        match (
+            u32::try_from(member.len()),
+            u32::try_from(member.len() + member_id.len()),
+        ) {
+            (Ok(member_end), Ok(member_id_end)) => Names {
+                text: text.into_boxed_str(),
+                member_end,
+                member_id_end,
+                has_reviewer: reviewer.is_some(),
+            },
+            _ => Names {
+                text: Box::from(""),
+                member_end: 0,
+                member_id_end: 0,
+                has_reviewer: false,
+            },
+        }
+    }
+}
+
+/// The parts of a [`CaseSummary`], to build one.
+pub struct SummaryParts<'a> {
+    pub id: &'a str,
+    pub member: &'a str,
+    pub member_id: &'a str,
+    pub status: Status,
+    pub outcome: Option<Outcome>,
+    pub received_at: OffsetDateTime,
+    pub due_at: OffsetDateTime,
+    pub reviewer: Option<&'a str>,
     pub decided_at: Option<OffsetDateTime>,
 }
 
 impl CaseSummary {
-    pub fn of(case: &Case) -> CaseSummary {
+    pub fn new(parts: SummaryParts<'_>) -> CaseSummary {
         CaseSummary {
-            id: case.id.clone(),
-            member: case.member.name.clone(),
-            member_id: case.member.member_id.clone(),
+            id: Box::from(parts.id),
+            status: parts.status,
+            outcome: parts.outcome,
+            received_at: parts.received_at,
+            due_at: parts.due_at,
+            decided_at: parts.decided_at,
+            names: Names::new(parts.member, parts.member_id, parts.reviewer),
+        }
+    }
+
+    pub fn of(case: &Case) -> CaseSummary {
+        CaseSummary::new(SummaryParts {
+            id: &case.id,
+            member: &case.member.name,
+            member_id: &case.member.member_id,
             status: case.status,
             outcome: case.determination.as_ref().map(|d| d.outcome),
             received_at: case.request.received_at,
             due_at: case.request.due_at,
-            reviewer: case.reviewer().map(str::to_string),
+            reviewer: case.reviewer(),
             decided_at: case.determination.as_ref().map(|d| d.decided_at),
-        }
+        })
+    }
+
+    pub fn member(&self) -> &str {
+        self.names
+            .text
+            .get(..self.names.member_end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn member_id(&self) -> &str {
+        let n = &self.names;
+        n.text
+            .get(n.member_end as usize..n.member_id_end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn reviewer(&self) -> Option<&str> {
+        let n = &self.names;
+        n.has_reviewer
+            .then(|| n.text.get(n.member_id_end as usize..).unwrap_or(""))
+    }
+
+    /// The queue's order: open work first, soonest due first; decided
+    /// cases after it, also by due time; the id breaks ties.
+    pub fn queue_order(&self, other: &CaseSummary) -> std::cmp::Ordering {
+        (self.status.is_final(), self.due_at, &self.id).cmp(&(
+            other.status.is_final(),
+            other.due_at,
+            &other.id,
+        ))
     }
 }
 
@@ -61,6 +155,15 @@ pub struct Unreadable {
 pub struct Listing {
     pub cases: Vec<CaseSummary>,
     pub unreadable: Vec<Unreadable>,
+}
+
+/// The head of the last listing, from [`CaseStore::list_cached`].
+#[derive(Debug, Clone, Default)]
+pub struct CachedListing {
+    /// The first cases in the queue's order, and every unreadable file.
+    pub listing: Listing,
+    /// How many cases follow those.
+    pub more: usize,
 }
 
 #[derive(Debug)]
@@ -106,14 +209,16 @@ pub struct StoreWarning(pub String);
 /// The case store. Every write is atomic: after a crash a file holds
 /// either its old or its new content, never part of each.
 pub trait CaseStore {
-    /// Every case, and every file that is not a readable case, sorted by
-    /// due time.
+    /// Every case, in the queue's order ([`CaseSummary::queue_order`]),
+    /// and every file that is not a readable case.
     fn list(&self) -> Listing;
 
-    /// The listing as the store last saw it, without looking at the case
-    /// files: cheap enough for a first frame over a very large store, to be
-    /// followed by [`CaseStore::list`]. None when there is nothing cached.
-    fn list_cached(&self) -> Option<Listing> {
+    /// The first `first` cases of the queue as the store last saw it, and
+    /// how many more it saw, without looking at the case files: cheap
+    /// enough for a first frame over a very large store, to be followed by
+    /// [`CaseStore::list`]. None when there is nothing cached.
+    fn list_cached(&self, first: usize) -> Option<CachedListing> {
+        let _ = first;
         None
     }
 

@@ -20,6 +20,10 @@ use crate::case::{Case, Role, Status};
 use crate::rules::permissions::{Act, check};
 use crate::store::{AccessEntry, LockHolder, StoreError};
 
+/// Cases of the cached listing shown on the first frame: more rows than
+/// any terminal has, and few enough to decode in well under a millisecond.
+const FIRST_SCREEN: usize = 500;
+
 pub enum Screen {
     Queue,
     Intake(Box<IntakeState>),
@@ -64,10 +68,13 @@ impl App {
         let holder = LockHolder::current(context.reviewer.clone());
         // The first frame comes from the index alone; the full listing,
         // which looks at every case file, follows once it is on screen.
-        let cached = context.store.list_cached();
+        let now = (context.now)();
+        let cached = context.store.list_cached(FIRST_SCREEN);
         let listing_is_cached = cached.is_some();
-        let listing = cached.unwrap_or_else(|| context.store.list());
-        let queue = QueueState::new(listing, (context.now)());
+        let queue = match cached {
+            Some(cached) => QueueState::from_cache(cached, now),
+            None => QueueState::new(context.store.list(), now),
+        };
         let mut app = App {
             context,
             theme,
@@ -283,8 +290,11 @@ impl App {
     }
 
     pub fn reload_queue(&mut self) {
+        // The old listing goes first: two listings of a large store at once
+        // would double the memory the app needs.
+        let selected = self.queue.clear_listing();
         let listing = self.context.store.list();
-        self.queue.replace_listing(listing, (self.context.now)());
+        self.queue.show_listing(listing, (self.context.now)(), selected);
     }
 
     // ---- Queue ----------------------------------------------------------

@@ -207,7 +207,7 @@ pub fn case_with_status(dir: &Path, status: Status) -> String {
         .cases
         .iter()
         .find(|c| c.status == status)
-        .map(|c| c.id.clone())
+        .map(|c| c.id.to_string())
         .unwrap_or_else(|| panic!("no generated case is {}", status.label()))
 }
 

@@ -8,19 +8,21 @@ use time::OffsetDateTime;
 
 use crate::case::Status;
 use crate::case::due::time_left;
-use crate::store::{CaseSummary, Listing};
+use crate::store::{CachedListing, CaseSummary, Listing};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text_field::TextField;
 
 pub struct QueueState {
     pub listing: Listing,
-    /// Lower-cased "id member member-id reviewer" per case, built once so
-    /// filtering 100,000 cases per keystroke is one pass of substring tests.
-    haystacks: Vec<String>,
+    /// Cases counted but not in `listing` yet: the first frame over a large
+    /// store shows the head of the store's cached listing, and the full
+    /// listing follows it.
+    pub not_listed: usize,
+    haystacks: Haystacks,
     pub filter: TextField,
     pub filtering: bool,
     pub status_filter: Option<Status>,
-    /// Indices into `listing.cases` that pass the filters, by due time.
+    /// Indices into `listing.cases` that pass the filters, in queue order.
     pub visible: Vec<usize>,
     pub selected: usize,
     pub now: OffsetDateTime,
@@ -30,7 +32,8 @@ impl QueueState {
     pub fn new(listing: Listing, now: OffsetDateTime) -> QueueState {
         let mut queue = QueueState {
             listing: Listing::default(),
-            haystacks: Vec::new(),
+            not_listed: 0,
+            haystacks: Haystacks::default(),
             filter: TextField::default(),
             filtering: false,
             status_filter: None,
@@ -42,21 +45,50 @@ impl QueueState {
         queue
     }
 
-    pub fn replace_listing(&mut self, mut listing: Listing, now: OffsetDateTime) {
-        // Open work first, soonest due first; decided cases after it.
-        listing.cases.sort_by(|a, b| {
-            (a.status.is_final(), a.due_at, &a.id).cmp(&(b.status.is_final(), b.due_at, &b.id))
-        });
-        self.haystacks = listing.cases.iter().map(haystack).collect();
+    /// The queue from the head of the store's cached listing, for a first
+    /// frame; [`QueueState::replace_listing`] brings the rest.
+    pub fn from_cache(cached: CachedListing, now: OffsetDateTime) -> QueueState {
+        let mut queue = QueueState::new(cached.listing, now);
+        queue.not_listed = cached.more;
+        queue
+    }
+
+    pub fn replace_listing(&mut self, listing: Listing, now: OffsetDateTime) {
         let selected_id = self.selected_id();
+        self.show_listing(listing, now, selected_id);
+    }
+
+    /// Forgets the listing (a reload is about to bring a new one) and
+    /// returns the id of the selected case, to select it again.
+    pub fn clear_listing(&mut self) -> Option<String> {
+        let selected_id = self.selected_id();
+        self.listing = Listing::default();
+        self.haystacks = Haystacks::default();
+        self.visible = Vec::new();
+        selected_id
+    }
+
+    /// Shows `listing`, keeping `selected_id` selected if it is still there.
+    pub fn show_listing(
+        &mut self,
+        mut listing: Listing,
+        now: OffsetDateTime,
+        selected_id: Option<String>,
+    ) {
+        // Stores list in queue order already; checking is one cheap pass.
+        if !listing.cases.is_sorted_by(|a, b| a.queue_order(b).is_le()) {
+            listing.cases.sort_by(CaseSummary::queue_order);
+        }
+        self.haystacks = Haystacks::of(&listing.cases);
         self.listing = listing;
+        self.not_listed = 0;
         self.now = now;
         self.refilter();
         if let Some(id) = selected_id {
             if let Some(at) = self
                 .visible
                 .iter()
-                .position(|&i| self.listing.cases[i].id == id)
+                .position(|&i| *self.listing.cases[i].id == *id)
             {
                 self.selected = at;
             }
@@ -66,16 +98,13 @@ impl QueueState {
     pub fn refilter(&mut self) {
         let needle = self.filter.text.trim().to_lowercase();
         let status = self.status_filter;
-        self.visible = self
-            .haystacks
-            .iter()
-            .enumerate()
-            .filter(|(i, hay)| {
-                status.is_none_or(|s| self.listing.cases[*i].status == s)
-                    && (needle.is_empty() || hay.contains(&needle))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let cases = &self.listing.cases;
+        let passes = |i: &usize| status.is_none_or(|s| cases[*i].status == s);
+        self.visible = if needle.is_empty() {
+            (0..cases.len()).filter(passes).collect()
+        } else {
+            self.haystacks.matching(&needle, passes)
+        };
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
@@ -111,19 +140,75 @@ impl QueueState {
     }
 
     pub fn selected_id(&self) -> Option<String> {
-        self.selected_summary().map(|s| s.id.clone())
+        self.selected_summary().map(|s| s.id.to_string())
     }
 }
 
-fn haystack(summary: &CaseSummary) -> String {
-    format!(
-        "{} {} {} {}",
-        summary.id,
-        summary.member,
-        summary.member_id,
-        summary.reviewer.as_deref().unwrap_or("")
-    )
-    .to_lowercase()
+/// Lower-cased "id member member-id reviewer" of every case, one after
+/// the other, each ended by a NUL: built once, so filtering 100,000 cases
+/// per keystroke is a pass of substring tests over one string (one
+/// allocation, not 100,000).
+#[derive(Default)]
+struct Haystacks {
+    text: String,
+    /// Where each case's NUL is.
+    ends: Vec<usize>,
+}
+
+impl Haystacks {
+    fn of(cases: &[CaseSummary]) -> Haystacks {
+        let len: usize = cases
+            .iter()
+            .map(|c| {
+                c.id.len()
+                    + c.member().len()
+                    + c.member_id().len()
+                    + c.reviewer().map_or(0, str::len)
+                    + 4
+            })
+            .sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(cases.len());
+        for case in cases {
+            push_lowercase(&mut text, &case.id);
+            text.push(' ');
+            push_lowercase(&mut text, case.member());
+            text.push(' ');
+            push_lowercase(&mut text, case.member_id());
+            text.push(' ');
+            push_lowercase(&mut text, case.reviewer().unwrap_or(""));
+            ends.push(text.len());
+            text.push('\0');
+        }
+        Haystacks { text, ends }
+    }
+
+    /// The cases, in order, whose haystack holds `needle` (lower-cased,
+    /// not empty) and that `keep` keeps. One `contains` per case: std's
+    /// substring test is vectorised there, a `find` over the whole text is
+    /// not, and is several times slower for a one-letter filter.
+    fn matching(&self, needle: &str, keep: impl Fn(&usize) -> bool) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut start = 0;
+        for (case, &end) in self.ends.iter().enumerate() {
+            let hay = self.text.get(start..end).unwrap_or("");
+            if hay.contains(needle) && keep(&case) {
+                found.push(case);
+            }
+            start = end + 1;
+        }
+        found
+    }
+}
+
+fn push_lowercase(text: &mut String, part: &str) {
+    if part.is_ascii() {
+        let start = text.len();
+        text.push_str(part);
+        text[start..].make_ascii_lowercase();
+    } else {
+        text.push_str(&part.to_lowercase());
+    }
 }
 
 pub fn render(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -185,8 +270,8 @@ fn filter_line<'a>(queue: &'a QueueState, theme: &Theme) -> Line<'a> {
         Span::styled(
             format!(
                 "   {} of {} cases",
-                queue.visible.len(),
-                queue.listing.cases.len()
+                queue.visible.len() + queue.not_listed,
+                queue.listing.cases.len() + queue.not_listed
             ),
             theme.dim,
         ),
@@ -254,12 +339,12 @@ fn row<'a>(
     let style = if selected { theme.selected } else { theme.text };
     Row::new(vec![
         Span::styled(marker, theme.selected),
-        Span::styled(summary.id.as_str(), style),
+        Span::styled(&*summary.id, style),
         Span::styled(short_status(summary.status), style),
         Span::styled(outcome, style),
-        Span::styled(summary.member.as_str(), style),
+        Span::styled(summary.member(), style),
         Span::styled(due, if overdue { theme.error } else { style }),
-        Span::styled(summary.reviewer.as_deref().unwrap_or("-"), theme.dim),
+        Span::styled(summary.reviewer().unwrap_or("-"), theme.dim),
     ])
 }
 
