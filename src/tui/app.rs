@@ -294,7 +294,8 @@ impl App {
         // would double the memory the app needs.
         let selected = self.queue.clear_listing();
         let listing = self.context.store.list();
-        self.queue.show_listing(listing, (self.context.now)(), selected);
+        self.queue
+            .show_listing(listing, (self.context.now)(), selected);
     }
 
     // ---- Queue ----------------------------------------------------------
