@@ -48,14 +48,45 @@ impl Pen {
 }
 
 /// What the terminal shows in one cell, as far as the encoder knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shown {
-    /// Nothing reliable (the tail of a wide character, or never written).
+    /// Nothing reliable (the tail of a wide character, a symbol too long
+    /// to keep, or never written).
     Unknown,
     Cell {
-        symbol: String,
+        symbol: Symbol,
         pen: Pen,
     },
+}
+
+/// A cell's symbol kept inline: the screen is remembered without an
+/// allocation per cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Symbol {
+    bytes: [u8; 8],
+    len: u8,
+}
+
+impl Symbol {
+    const BLANK: Symbol = Symbol {
+        bytes: [b' ', 0, 0, 0, 0, 0, 0, 0],
+        len: 1,
+    };
+
+    fn new(text: &str) -> Option<Symbol> {
+        let mut bytes = [0u8; 8];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(Symbol {
+            bytes,
+            len: text.len() as u8,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
 }
 
 /// Turns ratatui's changed cells into terminal bytes, remembering the
@@ -96,7 +127,7 @@ impl Encoder {
     fn cleared(&mut self, size: Size) {
         self.size = size;
         let blank = Shown::Cell {
-            symbol: " ".to_string(),
+            symbol: Symbol::BLANK,
             pen: Pen::DEFAULT,
         };
         self.screen = vec![blank; usize::from(size.width) * usize::from(size.height)];
@@ -170,7 +201,7 @@ impl Encoder {
                     is_blank(changed.symbol(), Pen::of(changed))
                 }
                 _ => match self.index(column, y).map(|i| &self.screen[i]) {
-                    Some(Shown::Cell { symbol, pen }) => is_blank(symbol, *pen),
+                    Some(Shown::Cell { symbol, pen }) => is_blank(symbol.as_str(), *pen),
                     _ => false,
                 },
             };
@@ -186,7 +217,7 @@ impl Encoder {
         for column in x..end.min(self.size.width) {
             if let Some(i) = self.index(column, y) {
                 self.screen[i] = Shown::Cell {
-                    symbol: " ".to_string(),
+                    symbol: Symbol::BLANK,
                     pen: Pen::DEFAULT,
                 };
             }
@@ -198,11 +229,8 @@ impl Encoder {
         out.extend_from_slice(symbol.as_bytes());
         let width = symbol.width() as u16;
         if let Some(i) = self.index(x, y) {
-            self.screen[i] = match (width, self.pen) {
-                (1, Some(pen)) => Shown::Cell {
-                    symbol: symbol.to_string(),
-                    pen,
-                },
+            self.screen[i] = match (width, self.pen, Symbol::new(symbol)) {
+                (1, Some(pen), Some(symbol)) => Shown::Cell { symbol, pen },
                 _ => Shown::Unknown,
             };
             // The cells a wide character covers are not what they were.
@@ -277,9 +305,10 @@ impl Encoder {
         for x in from.x..to.x {
             match &self.screen[self.index(x, from.y)?] {
                 Shown::Cell { symbol, pen: shown }
-                    if *shown == pen || (is_blank(symbol, *shown) && is_blank(" ", pen)) =>
+                    if *shown == pen
+                        || (is_blank(symbol.as_str(), *shown) && is_blank(" ", pen)) =>
                 {
-                    text.push_str(symbol)
+                    text.push_str(symbol.as_str())
                 }
                 _ => return None,
             }
