@@ -103,7 +103,16 @@ pub fn read(path: &Path, first: Option<usize>) -> Option<Stored> {
 
 /// [`read`] over any reader of `len` bytes.
 fn decode(source: impl Read, len: u64, first: Option<usize>) -> Option<Stored> {
-    let mut stream = Stream::new(source, len)?;
+    decode_in_chunks(source, len, first, CHUNK)
+}
+
+fn decode_in_chunks(
+    source: impl Read,
+    len: u64,
+    first: Option<usize>,
+    chunk: usize,
+) -> Option<Stored> {
+    let mut stream = Stream::new(source, len, chunk)?;
     let header = stream.next(|r| {
         if r.take(MAGIC.len())? != MAGIC || r.varint()? != u64::from(VERSION) {
             return None;
@@ -114,9 +123,12 @@ fn decode(source: impl Read, len: u64, first: Option<usize>) -> Option<Stored> {
         Some((taken_at, cases, unreadable))
     })?;
     let (taken_at, count, bad_count) = header;
-    // Every record takes more than a byte: a count beyond that is damage,
-    // and must not size an allocation.
-    if count.saturating_add(bad_count) as u64 > len {
+    // A case record takes at least 19 bytes and an unreadable one 8: a
+    // count beyond that is damage, and must not size an allocation.
+    let least = (count as u64)
+        .saturating_mul(19)
+        .saturating_add((bad_count as u64).saturating_mul(8));
+    if least > len {
         return None;
     }
     let mut unreadable = Vec::with_capacity(bad_count);
@@ -216,18 +228,21 @@ struct Stream<R> {
     sum: Checksum,
     /// The source ended early or failed.
     broken: bool,
+    chunk: usize,
 }
 
 impl<R: Read> Stream<R> {
-    fn new(source: R, len: u64) -> Option<Stream<R>> {
+    fn new(source: R, len: u64, chunk: usize) -> Option<Stream<R>> {
         let body = len.checked_sub(8)?;
+        let chunk = chunk.max(1);
         Some(Stream {
             source,
             left: body,
-            buf: Vec::with_capacity(CHUNK.min(body as usize)),
+            buf: Vec::with_capacity(usize::try_from(body).map_or(chunk, |b| b.min(chunk))),
             at: 0,
             sum: Checksum::new(body),
             broken: false,
+            chunk,
         })
     }
 
@@ -239,7 +254,7 @@ impl<R: Read> Stream<R> {
         self.buf.drain(..self.at);
         self.at = 0;
         let start = self.buf.len();
-        let want = usize::try_from(self.left).map_or(CHUNK, |left| left.min(CHUNK));
+        let want = usize::try_from(self.left).map_or(self.chunk, |left| left.min(self.chunk));
         self.buf.resize(start + want, 0);
         if self.source.read_exact(&mut self.buf[start..]).is_err() {
             self.broken = true;
@@ -258,12 +273,14 @@ impl<R: Read> Stream<R> {
             let mut r = Reader {
                 bytes: &self.buf[self.at..],
                 at: 0,
+                short: false,
             };
             if let Some(item) = parse(&mut r) {
                 self.at += r.at;
                 return Some(item);
             }
-            if !self.more() {
+            // Bytes that do not decode are damage; more of them would not help.
+            if !r.short || !self.more() {
                 return None;
             }
         }
@@ -331,18 +348,27 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// A read ran past the end of `bytes`: the item may go on in the part
+    /// of the file not read yet.
+    short: bool,
 }
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.at.checked_add(n)?;
-        let slice = self.bytes.get(self.at..end)?;
+        let end = self.at.saturating_add(n);
+        let Some(slice) = self.bytes.get(self.at..end) else {
+            self.short = true;
+            return None;
+        };
         self.at = end;
         Some(slice)
     }
 
     fn u8(&mut self) -> Option<u8> {
-        let b = *self.bytes.get(self.at)?;
+        let Some(&b) = self.bytes.get(self.at) else {
+            self.short = true;
+            return None;
+        };
         self.at += 1;
         Some(b)
     }
@@ -594,6 +620,22 @@ mod tests {
         );
         let all = decode(&bytes[..], bytes.len() as u64, Some(99)).unwrap();
         assert_eq!((all.cases.len(), all.more), (5, 0));
+    }
+
+    #[test]
+    fn records_that_straddle_the_chunks_read_the_same() {
+        let bytes = sample();
+        for chunk in [1, 2, 3, 7, 31, 64] {
+            let all = decode_in_chunks(&bytes[..], bytes.len() as u64, None, chunk).unwrap();
+            assert_eq!(all.cases, cases(), "chunks of {chunk}");
+            assert_eq!(all.unreadable.len(), 1);
+            let head = decode_in_chunks(&bytes[..], bytes.len() as u64, Some(1), chunk).unwrap();
+            assert_eq!((head.cases.len(), head.more), (1, 4));
+            let mut bad = bytes.clone();
+            let last = bad.len() - 9;
+            bad[last] ^= 1;
+            assert!(decode_in_chunks(&bad[..], bad.len() as u64, Some(1), chunk).is_none());
+        }
     }
 
     #[test]
