@@ -1,7 +1,7 @@
 //! State to frame: the chrome, the screen, then any overlay on top.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -18,12 +18,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         chrome::too_small(frame, &app.theme);
         return;
     }
-    let [title, body, message, footer] = area.layout(&Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ]));
+    let [title, body, message, footer] = chrome_rows(area);
     let reviewer = &app.context.reviewer;
     let who = format!("{} ({})", reviewer.name, reviewer.role.label());
     chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
@@ -45,6 +40,20 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Some(overlay) = &app.overlay {
         render_overlay(app, overlay, frame);
     }
+}
+
+/// The title row, the screen, the message row and the footer row. Plain
+/// arithmetic: ratatui's constraint solver was a sixth of the work before
+/// the first frame, for a split this simple.
+fn chrome_rows(area: Rect) -> [Rect; 4] {
+    let row = |y: u16, height: u16| Rect { y, height, ..area };
+    let bottom = area.y + area.height;
+    [
+        row(area.y, 1),
+        row(area.y + 1, area.height.saturating_sub(3)),
+        row(bottom.saturating_sub(2), 1),
+        row(bottom.saturating_sub(1), 1),
+    ]
 }
 
 fn screen_title(app: &App) -> &'static str {

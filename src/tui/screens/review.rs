@@ -3,7 +3,7 @@
 
 use crate::tui::widgets::wrap::wrap_lines;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -15,15 +15,26 @@ use crate::tui::widgets::policy_pane;
 use crate::tui::workspace::Workspace;
 
 pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [body, live] = area.layout(&Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ]));
-    let left_width = (body.width / 2).clamp(38, 70);
-    let [left, right] = body.layout(&Layout::horizontal([
-        Constraint::Length(left_width),
-        Constraint::Min(1),
-    ]));
+    // Fixed splits by arithmetic, not the constraint solver.
+    let body = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let live = Rect {
+        y: area.y + body.height,
+        height: area.height.min(1),
+        ..area
+    };
+    let left_width = (body.width / 2).clamp(38, 70).min(body.width);
+    let left = Rect {
+        width: left_width,
+        ..body
+    };
+    let right = Rect {
+        x: body.x + left_width,
+        width: body.width - left_width,
+        ..body
+    };
     render_checklist(ws, policy, theme, frame, left);
     policy_pane::render(ws, policy, theme, frame, right);
     render_live(ws, theme, frame, live);
