@@ -255,8 +255,13 @@ impl<R: Read> Stream<R> {
         self.at = 0;
         let start = self.buf.len();
         let want = usize::try_from(self.left).map_or(self.chunk, |left| left.min(self.chunk));
-        self.buf.resize(start + want, 0);
-        if self.source.read_exact(&mut self.buf[start..]).is_err() {
+        self.buf.reserve_exact(want);
+        // Read into the spare capacity: zeroing a buffer first would cost
+        // as much as the checksum.
+        let read = (&mut self.source)
+            .take(want as u64)
+            .read_to_end(&mut self.buf);
+        if read.ok() != Some(want) {
             self.broken = true;
             self.buf.truncate(start);
             return false;
