@@ -906,7 +906,8 @@ fn open_first_in_review(s: &mut Session) -> String {
 }
 
 /// The policy pane's cells: from its top-left corner `┌` to the right
-/// edge, over the rows its left border spans.
+/// edge, over the rows its left border spans (`│`, or `┃` beside the
+/// focused criterion's lines).
 fn pane_cells(s: &Session) -> Option<f64> {
     let log = s.log.lock().expect("log");
     let screen = log.parser.screen();
@@ -918,7 +919,8 @@ fn pane_cells(s: &Session) -> Option<f64> {
         .take_while(|&r| {
             screen
                 .cell(r, left)
-                .is_some_and(|cell| matches!(cell.contents(), "┌" | "│" | "└"))
+                // `┃` bars the focused criterion's lines in that border.
+                .is_some_and(|cell| matches!(cell.contents(), "┌" | "│" | "┃" | "└"))
         })
         .count();
     Some(f64::from(cols - left) * height as f64)
