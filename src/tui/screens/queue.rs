@@ -1,9 +1,9 @@
 //! The queue: every case with its status, due time and reviewer.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 use time::OffsetDateTime;
 
 use crate::case::Status;
@@ -215,16 +215,26 @@ pub fn render(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) 
     let filter_line = filter_line(queue, theme);
     let unreadable = queue.listing.unreadable.len() as u16;
     let unreadable_height = unreadable.min(4).min(area.height.saturating_sub(4) / 2);
-    let [filter_area, table_area, unreadable_area] =
-        area.layout(&ratatui::layout::Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-            Constraint::Length(if unreadable_height > 0 {
-                unreadable_height + 1
-            } else {
-                0
-            }),
-        ]));
+    // The filter row on top, the unreadable files (if any) at the bottom.
+    let bottom_height = if unreadable_height > 0 {
+        (unreadable_height + 1).min(area.height.saturating_sub(1))
+    } else {
+        0
+    };
+    let filter_area = Rect {
+        height: area.height.min(1),
+        ..area
+    };
+    let table_area = Rect {
+        y: area.y + filter_area.height,
+        height: area.height - filter_area.height - bottom_height,
+        ..area
+    };
+    let unreadable_area = Rect {
+        y: table_area.y + table_area.height,
+        height: bottom_height,
+        ..area
+    };
     frame.render_widget(Paragraph::new(filter_line), filter_area);
     render_table(queue, theme, frame, table_area);
     if unreadable_height > 0 {
@@ -289,31 +299,47 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim)), area);
         return;
     }
+    let columns = columns(area);
+    let header = ["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"];
+    let header_cells = header.map(|title| Span::styled(title, theme.title));
+    draw_row(frame, &columns, area.y, &header_cells);
     // Only the rows on screen are built, however long the queue.
     let first = queue.selected.saturating_sub(height.saturating_sub(1));
-    let rows: Vec<Row> = queue.visible[first..]
-        .iter()
-        .take(height)
-        .enumerate()
-        .map(|(offset, &index)| {
-            let summary = &queue.listing.cases[index];
-            let selected = first + offset == queue.selected;
-            row(summary, selected, queue.now, theme)
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(16),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Fill(3),
-        Constraint::Length(18),
-        Constraint::Fill(2),
-    ];
-    let header =
-        Row::new(["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"]).style(theme.title);
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
-    frame.render_widget(table, area);
+    for (offset, &index) in queue.visible[first..].iter().take(height).enumerate() {
+        let summary = &queue.listing.cases[index];
+        let selected = first + offset == queue.selected;
+        let cells = row(summary, selected, queue.now, theme);
+        draw_row(frame, &columns, area.y + 1 + offset as u16, &cells);
+    }
+}
+
+/// Where each column starts and how wide it is: the case, status, outcome
+/// and due columns fixed, member and reviewer sharing the rest 3:2, one
+/// blank cell between columns. By arithmetic rather than a `Table`: its
+/// constraint solver was most of the work of the first frame.
+fn columns(area: Rect) -> [(u16, u16); 7] {
+    const FIXED: [u16; 5] = [1, 16, 10, 7, 18];
+    const SPACING: u16 = 6;
+    let fixed: u16 = FIXED.iter().sum::<u16>() + SPACING;
+    let rest = area.width.saturating_sub(fixed);
+    let member = rest * 3 / 5;
+    let reviewer = rest - member;
+    let widths = [1, 16, 10, 7, member, 18, reviewer];
+    let mut x = area.x;
+    widths.map(|width| {
+        let column = (x, width);
+        x = x.saturating_add(width + 1);
+        column
+    })
+}
+
+fn draw_row(frame: &mut Frame, columns: &[(u16, u16); 7], y: u16, cells: &[Span<'_>; 7]) {
+    let buffer = frame.buffer_mut();
+    for (&(x, width), cell) in columns.iter().zip(cells) {
+        if width > 0 {
+            buffer.set_stringn(x, y, &cell.content, usize::from(width), cell.style);
+        }
+    }
 }
 
 fn row<'a>(
@@ -321,7 +347,7 @@ fn row<'a>(
     selected: bool,
     now: OffsetDateTime,
     theme: &Theme,
-) -> Row<'a> {
+) -> [Span<'a>; 7] {
     let marker = if selected { theme.symbols.focus } else { " " };
     let overdue = !summary.status.is_final() && summary.due_at < now;
     let due = if summary.status.is_final() {
@@ -337,7 +363,7 @@ fn row<'a>(
     };
     let outcome = summary.outcome.map(short_outcome).unwrap_or("");
     let style = if selected { theme.selected } else { theme.text };
-    Row::new(vec![
+    [
         Span::styled(marker, theme.selected),
         Span::styled(&*summary.id, style),
         Span::styled(short_status(summary.status), style),
@@ -345,7 +371,7 @@ fn row<'a>(
         Span::styled(summary.member(), style),
         Span::styled(due, if overdue { theme.error } else { style }),
         Span::styled(summary.reviewer().unwrap_or("-"), theme.dim),
-    ])
+    ]
 }
 
 /// Statuses in ten cells; the case view spells them out.
