@@ -1,7 +1,7 @@
 //! Review: the checklist on the left, the policy pane on the right, the
 //! live determination along the bottom.
 
-use crate::tui::widgets::wrap::wrap_lines;
+use crate::tui::widgets::wrap::{draw_lines, wrap_lines};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,7 +58,7 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
     }
     lines.push(Line::default());
     lines.extend(focused_detail(ws, policy, theme, area.width));
-    frame.render_widget(Paragraph::new(lines), area);
+    draw_lines(frame.buffer_mut(), area, &lines);
 }
 
 /// One row of the checklist. Focus is the marker alone: moving it

@@ -4,9 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 
-use super::wrap::{Mark, wrap};
+use super::wrap::{Mark, draw_lines, wrap};
 use crate::policy::Policy;
 use crate::tui::theme::Theme;
 use crate::tui::workspace::Workspace;
@@ -56,7 +56,7 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
         .take(inner.height as usize)
         .collect();
     let shown = visible.len();
-    frame.render_widget(Paragraph::new(visible), inner);
+    draw_lines(frame.buffer_mut(), inner, &visible);
     if let Some(range) = criterion_range(ws, policy) {
         bar_criterion_lines(
             frame,

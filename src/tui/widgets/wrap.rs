@@ -165,6 +165,19 @@ pub fn wrap_lines(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'static>> {
     out
 }
 
+/// Draws lines already wrapped to `area`'s width, one per row, clipped to
+/// its height. A `Paragraph` would truncate and restyle every cell of the
+/// area again; on the wide policy pane that was half of a frame's work.
+pub fn draw_lines(
+    buffer: &mut ratatui::buffer::Buffer,
+    area: ratatui::layout::Rect,
+    lines: &[Line<'_>],
+) {
+    for (line, y) in lines.iter().zip(area.top()..area.bottom()) {
+        buffer.set_line(area.x, y, line, area.width);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
