@@ -90,6 +90,18 @@ fn normalize(text: &str) -> String {
         .join(" ")
 }
 
+/// The app loads the built-in pack without the checker (it is checked
+/// here); what it gets must be exactly the pack the checker passes.
+#[test]
+fn the_app_loads_the_same_pack_the_checker_passes() {
+    let checked = LoadedPolicy::from_json(EMBEDDED_MP_1_121, "embedded mp-1.121.json")
+        .expect("the embedded pack passes the checker");
+    let loaded = LoadedPolicy::embedded();
+    assert_eq!(loaded.policy, checked.policy);
+    assert_eq!(loaded.digest, checked.digest);
+    assert_eq!(loaded.origin, checked.origin);
+}
+
 #[test]
 fn embedded_pack_loads_without_problems() {
     let (parsed, problems) = check_json(EMBEDDED_MP_1_121);

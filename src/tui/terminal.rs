@@ -3,6 +3,7 @@
 //! review is kept as a draft.
 
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -111,7 +112,13 @@ pub fn run(mut app: App) -> io::Result<()> {
         restore();
         return Err(err);
     }
-    let result = LeanBackend::new(io::stdout(), backend::terminal_size)
+    // Frames go straight to the terminal's descriptor: stdout's line
+    // buffering would split each frame at its last line feed into two
+    // writes, and the frame's end would arrive a write later.
+    let result = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| LeanBackend::new(std::fs::File::from(fd), backend::terminal_size))
         .and_then(|backend| {
             Terminal::with_options(
                 backend,
