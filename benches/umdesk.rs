@@ -1204,7 +1204,8 @@ struct Breakdown {
     sgr: usize,
     sgr_bytes: usize,
     other_bytes: usize,
-    /// Rows (1-based) that absolute cursor moves went to.
+    /// Rows (1-based) that absolute cursor moves went to (relative moves
+    /// are counted as moves, but their rows are not worked out).
     rows: Vec<u16>,
 }
 
@@ -1241,6 +1242,11 @@ fn breakdown(bytes: &[u8]) -> Breakdown {
                     b.sgr += 1;
                     b.sgr_bytes += len;
                 }
+                // Relative moves: up, down, right, left, to a column.
+                Some(b'A' | b'B' | b'C' | b'D' | b'G') => {
+                    b.moves += 1;
+                    b.move_bytes += len;
+                }
                 _ => b.other_bytes += len,
             }
             i += 1;
@@ -1253,6 +1259,11 @@ fn breakdown(bytes: &[u8]) -> Breakdown {
             };
             b.other_bytes += len.min(bytes.len() - i);
             i += len;
+        } else if matches!(c, b'\r' | b'\n' | 0x08) {
+            // Carriage return, line feed and backspace move the cursor.
+            b.moves += 1;
+            b.move_bytes += 1;
+            i += 1;
         } else if c < 0x20 || c == 0x7f {
             b.other_bytes += 1;
             i += 1;
