@@ -365,6 +365,13 @@ fn overriding_a_derived_answer_needs_a_reason() {
         );
         assert_eq!(ws.evaluation.criteria[0].answer, Answer::NotMet);
     }
+    // The reviewer's reason shows under the criterion, before anything else
+    // that could push it out of its rows at 80 columns.
+    let screen = screen_text(&draw(&app, 80, 24));
+    assert!(
+        screen.contains("Override: Surgeon's note: resectable"),
+        "{screen}"
+    );
     // Saved, the override and its reason are in the file.
     ctrl(&mut app, 's');
     let json = load_json(dir, &id);

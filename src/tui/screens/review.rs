@@ -98,6 +98,9 @@ fn criterion_row<'a>(
 /// Rows each part of the focused criterion's detail always takes, so the
 /// parts (and their labels) stay put as the focus moves and only what
 /// differs is sent to the terminal.
+/// Two, so the criterion's whole name shows at 80 columns, where the
+/// checklist row cuts it.
+const TITLE_ROWS: usize = 2;
 const INPUT_ROWS: usize = 3;
 const WHY_ROWS: usize = 2;
 const SUGGESTION_ROWS: usize = 2;
@@ -121,18 +124,28 @@ fn focused_detail(
         format!("{}. {}", result.number, criterion.name),
         theme.title,
     );
-    let mut lines = slot(vec![title], width, 1);
+    let mut lines = slot(vec![title], width, TITLE_ROWS);
     lines.extend(slot(input_lines(ws, criterion, theme), width, INPUT_ROWS));
     // Why the answer is what it is, when the record or an override made
     // it; a reviewer's own mark needs no explaining.
     let why = match result.origin {
-        Some(Origin::Auto | Origin::Override) => vec![Line::from(vec![
+        Some(Origin::Auto) => vec![Line::from(vec![
             Span::styled("Why: ", theme.dim),
             Span::styled(
                 result.reason.clone(),
                 theme.answer_style(Some(result.answer)),
             ),
         ])],
+        // The reviewer's own words first: the row already says `override`.
+        Some(Origin::Override) => {
+            let reason = record
+                .and_then(|r| r.override_reason.as_deref())
+                .unwrap_or("");
+            vec![Line::from(vec![
+                Span::styled("Override: ", theme.dim),
+                Span::styled(reason.to_string(), theme.answer_style(Some(result.answer))),
+            ])]
+        }
         _ => Vec::new(),
     };
     lines.extend(slot(why, width, WHY_ROWS));
