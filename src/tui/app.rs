@@ -637,16 +637,15 @@ impl App {
         }
     }
 
-    /// Writes the draft when the open case changed since the last one.
     /// Is there a change not yet written as a draft?
     pub fn draft_pending(&self) -> bool {
         matches!(&self.screen, Screen::Case(ws) if ws.draft_pending())
     }
 
-    /// Returns where the draft went, when one was written.
+    /// Writes the draft when the open case changed since the last one;
+    /// returns where it went, when one was written.
     pub fn autosave(&mut self) -> Option<std::path::PathBuf> {
-        let pending = matches!(&self.screen, Screen::Case(ws) if ws.draft_pending());
-        if !pending {
+        if !self.draft_pending() {
             return None;
         }
         self.write_draft()

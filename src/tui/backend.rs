@@ -131,6 +131,16 @@ impl Encoder {
             pen: Pen::DEFAULT,
         };
         self.screen = vec![blank; usize::from(size.width) * usize::from(size.height)];
+        // A resize may have moved the cursor where we cannot see.
+        self.cursor = None;
+    }
+
+    /// Which cells a partial clear blanked depends on the cursor: forget
+    /// the screen (at its size now) rather than guess.
+    fn forget(&mut self, size: Size) {
+        self.size = size;
+        self.screen = vec![Shown::Unknown; usize::from(size.width) * usize::from(size.height)];
+        self.cursor = None;
     }
 
     fn index(&self, x: u16, y: u16) -> Option<usize> {
@@ -616,7 +626,8 @@ impl<W: Write> LeanBackend<W> {
     }
 
     /// What was written (tests drain it).
-    pub fn writer_mut(&mut self) -> &mut W {
+    #[cfg(test)]
+    fn writer_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 }
@@ -671,10 +682,7 @@ impl<W: Write> Backend for LeanBackend<W> {
         if clear_type == ClearType::All {
             self.encoder.cleared(size);
         } else {
-            // Which cells a partial clear blanked depends on the cursor;
-            // forget the screen rather than guess.
-            self.encoder.screen.fill(Shown::Unknown);
-            self.encoder.size = size;
+            self.encoder.forget(size);
         }
         Ok(())
     }
@@ -998,6 +1006,26 @@ mod tests {
         );
         // Seventeen blanks: erased in place, then stepped over.
         assert_eq!(taken(&mut terminal), b"\x1b[2G\x1b[17X\x1b[17Ct");
+    }
+
+    #[test]
+    fn after_a_partial_clear_nothing_is_assumed_about_the_screen() {
+        let mut terminal = terminal();
+        let plain = Style::new();
+        draw(&mut terminal, &[at(0, 0, "abcdef", plain)]);
+        terminal
+            .backend_mut()
+            .clear_region(ClearType::AfterCursor)
+            .unwrap();
+        taken(&mut terminal);
+        draw(
+            &mut terminal,
+            &[at(0, 0, "Xbcdef", plain), at(3, 0, "Y", plain)],
+        );
+        // The erase, then no carriage return from a remembered cursor and no
+        // gap reprinted from a remembered screen ("bc" would be shorter
+        // than the move over it): an absolute move, then a relative one.
+        assert_eq!(taken(&mut terminal), b"\x1b[J\x1b[HX\x1b[2CY");
     }
 
     #[test]
