@@ -36,7 +36,11 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
     }
     chrome::message_line(frame, message, app.message.as_ref(), &app.theme);
-    chrome::footer(frame, footer, app.key_context(), &app.theme);
+    // An overlay takes the keys and names its own in its box; the screen's
+    // footer under it would offer keys that do something else there.
+    if app.overlay.is_none() {
+        chrome::footer(frame, footer, app.key_context(), &app.theme);
+    }
     if let Some(overlay) = &app.overlay {
         render_overlay(app, overlay, frame);
     }
