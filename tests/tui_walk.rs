@@ -99,6 +99,12 @@ fn full_walk_from_new_to_a_saved_sealed_case() {
     assert!(message(&app).contains(&id), "{}", message(&app));
     assert!(lock_path(dir, &id).exists(), "an open case is locked");
 
+    // The message answered ^S; the next key takes it away, so it does not
+    // stand over the whole review.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Up);
+    assert!(app.message.is_none(), "{:?}", app.message);
+
     // 1: Right until "Unresectable".
     let label = |app: &App| {
         let Screen::Case(ws) = &app.screen else {

@@ -158,6 +158,9 @@ impl App {
             return;
         }
         self.needs_redraw = true;
+        // A message answers the key before; left up, "Created ..." stayed on
+        // screen through the whole review that followed it.
+        self.message = None;
         if self.fault_panic_key.is_some()
             && key.code == KeyCode::Char(self.fault_panic_key.unwrap_or_default())
         {
