@@ -55,35 +55,14 @@ pub fn case_id_for(date: Date, sequence: u32) -> String {
     )
 }
 
-/// A case file that could not be read as a case: where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseParseError {
-    /// JSON path of the offending field, `$` for the whole document.
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for CaseParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}: {}",
-            self.line, self.column, self.path, self.message
-        )
-    }
-}
+/// A case file that could not be read as a case: where and why (the
+/// JSON reader's error, also used for what parses but is not a case).
+pub type CaseParseError = crate::json::JsonError;
 
 /// Reads a case file, naming the line and field of the first problem.
 /// Unknown fields are errors: a field we do not know would be lost on save.
 pub fn parse_case(text: &str) -> Result<Case, CaseParseError> {
-    let case: Case = crate::json::parse(text).map_err(|err| CaseParseError {
-        path: err.path,
-        line: err.line,
-        column: err.column,
-        message: err.message,
-    })?;
+    let case: Case = crate::json::parse(text)?;
     if case.schema_version != SCHEMA_VERSION {
         return Err(CaseParseError {
             path: "$.schema_version".to_string(),
