@@ -619,12 +619,6 @@ impl<W: Write> LeanBackend<W> {
         })
     }
 
-    /// Leaves the terminal with its default pen (before giving it back).
-    pub fn reset_pen(&mut self) -> io::Result<()> {
-        self.encoder.reset_pen(&mut self.pending);
-        self.flush()
-    }
-
     /// What was written (tests drain it).
     #[cfg(test)]
     fn writer_mut(&mut self) -> &mut W {
@@ -1042,14 +1036,23 @@ mod tests {
     }
 
     #[test]
-    fn the_pen_is_reset_before_the_terminal_is_given_back() {
+    fn the_pen_is_reset_before_a_clear_so_it_fills_with_the_default() {
         let mut terminal = terminal();
-        draw(&mut terminal, &[at(0, 0, "a", Style::new().fg(Color::Red))]);
+        let red_on_blue = Style::new().fg(Color::Red).bg(Color::Blue);
+        draw(&mut terminal, &[at(0, 0, "a", red_on_blue)]);
         taken(&mut terminal);
-        terminal.backend_mut().reset_pen().unwrap();
-        assert_eq!(taken(&mut terminal), b"\x1b[m");
-        terminal.backend_mut().reset_pen().unwrap();
-        assert_eq!(taken(&mut terminal), b"", "already at the default pen");
+        let backend = terminal.backend_mut();
+        backend.clear().unwrap();
+        Backend::flush(backend).unwrap();
+        assert_eq!(taken(&mut terminal), b"\x1b[m\x1b[2J");
+        let backend = terminal.backend_mut();
+        backend.clear().unwrap();
+        Backend::flush(backend).unwrap();
+        assert_eq!(
+            taken(&mut terminal),
+            b"\x1b[2J",
+            "already at the default pen"
+        );
     }
 
     /// Bytes written, readable while a backend owns the writer.

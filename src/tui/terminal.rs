@@ -130,7 +130,6 @@ pub fn run(mut app: App) -> io::Result<()> {
         .and_then(|mut terminal| {
             let wakeup = Wakeup::new()?;
             let result = event_loop(&mut app, &mut terminal, &stopped, &wakeup);
-            let _ = terminal.backend_mut().reset_pen();
             // ratatui's Drop shows the cursor and, if the terminal is gone,
             // eprintln!s the failure, which panics on a dead stderr. `restore`
             // below shows the cursor; the Terminal is not dropped.
