@@ -68,7 +68,7 @@ fn open_store() -> (tempfile::TempDir, FileStore) {
 
 fn created(store: &FileStore, member: &str) -> Case {
     let mut case = new_case(member, at());
-    store.create(&mut case, RECEIVED).unwrap();
+    store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     case
 }
 
@@ -111,7 +111,7 @@ fn status_in(store: &FileStore, id: &str) -> Option<Status> {
 fn create_then_load_gives_the_same_case() {
     let (_dir, store) = open_store();
     let mut case = new_case("Ana Example", at());
-    let id = store.create(&mut case, RECEIVED).unwrap();
+    let id = store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     assert_eq!(id, "UM-20261201-0001");
     assert_eq!(case.id, id);
     assert_eq!(store.load(&id).unwrap(), case);
@@ -124,7 +124,9 @@ fn create_then_load_gives_the_same_case() {
     assert_eq!(second.id, "UM-20261201-0002");
     let other_day = {
         let mut c = new_case("Cy Example", at());
-        store.create(&mut c, date!(2026 - 12 - 02)).unwrap()
+        store
+            .create(&mut c, date!(2026 - 12 - 02), &mut |_| {})
+            .unwrap()
     };
     assert_eq!(other_day, "UM-20261202-0001");
 }
@@ -155,8 +157,11 @@ fn everything_the_store_writes_is_owner_only() {
     assert_eq!(mode(&store.path_of(&case.id)), 0o600);
     store.lock(&case.id, &LockHolder::current(nurse())).unwrap();
     assert_eq!(mode(&store.lock_path(&case.id)), 0o600);
-    let draft = store.save_draft(&case.id, "{}").unwrap();
-    assert_eq!(mode(&draft), 0o600);
+    store.save_draft(&draft_key(&case.id), "{}").unwrap();
+    assert_eq!(
+        mode(std::path::Path::new(&store.drafts()[0].location)),
+        0o600
+    );
     assert_eq!(mode(&store.drafts_dir()), 0o700);
     store
         .log_access(&AccessEntry::new(&nurse(), &case.id, "view"))
@@ -178,7 +183,7 @@ fn loose_permissions_are_reported_by_path() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains(&store.describe()) && w.contains("written")),
+            .any(|w| w.contains(&store.location()) && w.contains("written")),
         "{warnings:?}"
     );
     assert!(
@@ -247,7 +252,7 @@ fn a_garbage_file_is_listed_as_unreadable_and_never_touched() {
         assert!(ids.contains(&good.id.as_str()) && ids.contains(&other.id.as_str()));
         assert_eq!(listing.unreadable.len(), 1);
         let bad = &listing.unreadable[0];
-        assert_eq!(bad.path, garbage_path);
+        assert_eq!(bad.location, garbage_path.display().to_string());
         assert!(bad.reason.contains("line 4"), "{}", bad.reason);
     }
 
@@ -257,7 +262,7 @@ fn a_garbage_file_is_listed_as_unreadable_and_never_touched() {
     store.list();
     match store.load("UM-20261201-0099") {
         Err(StoreError::Unreadable(u)) => {
-            assert_eq!(u.path, garbage_path);
+            assert_eq!(u.location, garbage_path.display().to_string());
             assert!(u.reason.contains("line 4"), "{}", u.reason);
         }
         other => panic!("expected unreadable, got {other:?}"),
@@ -293,7 +298,7 @@ fn files_that_are_not_cases_are_reported_not_followed() {
     let reasons: Vec<String> = listing
         .unreadable
         .iter()
-        .map(|u| format!("{}: {}", u.path.display(), u.reason))
+        .map(|u| format!("{}: {}", u.location, u.reason))
         .collect();
     assert_eq!(listing.unreadable.len(), 4, "{reasons:?}");
     assert!(
@@ -337,15 +342,11 @@ fn ids_that_could_leave_the_store_are_refused() {
             Err(StoreError::InvalidId(_))
         ));
         assert!(matches!(
-            store.save_draft(bad, "{}"),
+            store.save_draft(&draft_key(bad), "{}"),
             Err(StoreError::InvalidId(_))
         ));
         assert!(matches!(
-            store.load_draft(bad),
-            Err(StoreError::InvalidId(_))
-        ));
-        assert!(matches!(
-            store.break_lock(bad),
+            store.load_draft(&draft_key(bad)),
             Err(StoreError::InvalidId(_))
         ));
         let mut case = new_case("Mallory", at());
@@ -404,7 +405,7 @@ fn a_missing_or_damaged_index_is_rebuilt() {
     let (_dir, store) = open_store();
     for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
         let mut case = new_case(name, at() - Duration::days(i as i64));
-        store.create(&mut case, RECEIVED).unwrap();
+        store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     }
     let expected = store.list().cases;
     assert_eq!(expected.len(), 3);
@@ -440,7 +441,7 @@ fn the_cached_listing_is_the_last_listing() {
     assert!(store.list_cached(10).is_none(), "nothing listed yet");
     for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
         let mut case = new_case(name, at() - Duration::days(i as i64));
-        store.create(&mut case, RECEIVED).unwrap();
+        store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     }
     fs::write(store.dir().join("UM-20261201-0099.json"), "{").unwrap();
     let listing = store.list();
@@ -473,7 +474,7 @@ fn a_damaged_index_is_not_shown_even_in_part() {
     let (_dir, store) = open_store();
     for (i, name) in ["Cy", "Ana", "Ben"].into_iter().enumerate() {
         let mut case = new_case(name, at() - Duration::days(i as i64));
-        store.create(&mut case, RECEIVED).unwrap();
+        store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     }
     let expected = store.list().cases;
     let good = fs::read(store.index_path()).unwrap();
@@ -494,7 +495,7 @@ fn the_listing_is_in_queue_order() {
     let (_dir, store) = open_store();
     for (i, name) in ["Cy", "Ana", "Ben", "Dee"].into_iter().enumerate() {
         let mut case = new_case(name, at() - Duration::days(i as i64));
-        store.create(&mut case, RECEIVED).unwrap();
+        store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
     }
     // Decide the soonest due, so it moves behind the open ones.
     let listing = store.list();
@@ -579,6 +580,7 @@ fn other_holder(pid: u32) -> LockHolder {
         host: hostname(),
         pid,
         connection: Some("10.0.0.5 51234 10.0.0.1 22".into()),
+        session: format!("{pid}-other-1"),
     }
 }
 
@@ -620,9 +622,9 @@ fn a_lock_names_its_holder_and_keeps_others_out() {
 
     let theirs = store.lock(&case.id, &other).unwrap();
     assert!(theirs.describe().contains("via ssh 10.0.0.5"));
-    assert_eq!(store.break_lock(&case.id).unwrap(), theirs);
+    assert_eq!(store.break_lock(&case.id, &theirs).unwrap(), theirs);
     assert!(store.lock_info(&case.id).is_none());
-    assert!(store.break_lock(&case.id).is_err());
+    assert!(store.break_lock(&case.id, &theirs).is_err());
     // Locks never show up as cases.
     assert_eq!(store.list().cases.len(), 1);
     assert!(store.list().unreadable.is_empty());
@@ -635,7 +637,7 @@ fn an_unreadable_lock_is_reported_not_ignored() {
     let path = store.lock_path(&case.id);
     fs::write(&path, "{half").unwrap();
     match store.lock(&case.id, &LockHolder::current(nurse())) {
-        Err(StoreError::Unreadable(u)) => assert_eq!(u.path, path),
+        Err(StoreError::Unreadable(u)) => assert_eq!(u.location, path.display().to_string()),
         other => panic!("expected Unreadable, got {other:?}"),
     }
     assert_eq!(fs::read_to_string(&path).unwrap(), "{half");
@@ -780,7 +782,9 @@ fn an_access_that_cannot_be_written_is_an_error_not_a_panic() {
     let mut entry = AccessEntry::new(&nurse(), "UM-20261201-0001", "view");
     entry.at = datetime!(-0001-01-01 0:00 UTC);
     match store.log_access(&entry) {
-        Err(StoreError::Io { path, .. }) => assert_eq!(path, store.access_log_path()),
+        Err(StoreError::Io { location, .. }) => {
+            assert_eq!(location, store.access_log_path().display().to_string())
+        }
         other => panic!("expected an error, got {other:?}"),
     }
     assert_eq!(
@@ -795,16 +799,23 @@ fn drafts_round_trip() {
     assert!(store.drafts().is_empty());
     let case = created(&store, "Ana Example");
     let draft = r#"{"note":"half a review, 半分, 👩‍⚕️"}"#;
-    let path = store.save_draft(&case.id, draft).unwrap();
-    assert_eq!(path.parent(), Some(store.drafts_dir().as_path()));
-    store.save_draft("new-20261201-091403", "{}").unwrap();
-    store.save_draft(&case.id, draft).unwrap();
-    let keys: Vec<String> = store.drafts().into_iter().map(|(k, _)| k).collect();
+    let key = draft_key(&case.id);
+    store.save_draft(&key, draft).unwrap();
+    let location = store.drafts()[0].location.clone();
+    assert_eq!(
+        std::path::Path::new(&location).parent(),
+        Some(store.drafts_dir().as_path())
+    );
+    store
+        .save_draft(&draft_key("new-20261201-091403"), "{}")
+        .unwrap();
+    store.save_draft(&key, draft).unwrap();
+    let keys: Vec<String> = store.drafts().into_iter().map(|d| d.key.subject).collect();
     assert_eq!(keys, [case.id.clone(), "new-20261201-091403".to_string()]);
-    assert_eq!(store.load_draft(&case.id).unwrap(), draft);
-    store.discard_draft(&case.id).unwrap();
-    store.discard_draft(&case.id).unwrap();
-    assert!(store.load_draft(&case.id).is_err());
+    assert_eq!(store.load_draft(&key).unwrap(), draft);
+    store.discard_draft(&key).unwrap();
+    store.discard_draft(&key).unwrap();
+    assert!(store.load_draft(&key).is_err());
     assert_eq!(store.drafts().len(), 1);
     // Drafts are not cases.
     assert_eq!(store.list().cases.len(), 1);
@@ -849,7 +860,15 @@ fn opening_a_store_that_is_a_file_fails_with_its_path() {
     let path = dir.path().join("cases");
     fs::write(&path, "").unwrap();
     match FileStore::open(&path) {
-        Err(StoreError::Io { path: p, .. }) => assert_eq!(p, path),
+        Err(StoreError::Io { location, .. }) => assert_eq!(location, path.display().to_string()),
         other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+fn draft_key(subject: &str) -> umdesk::store::DraftKey {
+    umdesk::store::DraftKey {
+        subject: subject.to_string(),
+        author: nurse().name,
+        session: "4242-test-1".to_string(),
     }
 }

@@ -94,7 +94,9 @@ fn one_case(store: &FileStore) -> String {
         "Case created",
         datetime!(2026-12-01 09:14:03 -5),
     );
-    store.create(&mut case, date!(2026 - 12 - 01)).unwrap()
+    store
+        .create(&mut case, date!(2026 - 12 - 01), &mut |_| {})
+        .unwrap()
 }
 
 #[test]
@@ -176,9 +178,9 @@ fn two_processes_racing_for_a_lock_one_wins() {
             "{}",
             loser.1
         );
-        let holder = store.lock_info(&id).unwrap().holder;
-        assert!(holder.reviewer.name.starts_with("Probe "));
-        store.break_lock(&id).unwrap();
+        let lock = store.lock_info(&id).unwrap();
+        assert!(lock.holder.reviewer.name.starts_with("Probe "));
+        store.break_lock(&id, &lock).unwrap();
     }
 }
 

@@ -588,6 +588,7 @@ fn a_second_opener_gets_the_read_only_view_naming_the_holder() {
         host: hostname(),
         pid: std::os::unix::process::parent_id(),
         connection: None,
+        session: "other-editor-1".to_string(),
     };
     other
         .lock(&id, &holder)
@@ -762,7 +763,9 @@ fn a_draft_is_offered_and_recovered_by_the_next_app() {
     let drafts = draft_files(dir);
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     assert!(
-        drafts[0].ends_with(format!("drafts/{id}.json")),
+        drafts[0]
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{id}--"))),
         "{drafts:?}"
     );
     // The process "dies" here: no save, no unlock.
@@ -773,7 +776,7 @@ fn a_draft_is_offered_and_recovered_by_the_next_app() {
         panic!("the next start offers the draft");
     };
     assert_eq!(drafts.len(), 1);
-    assert_eq!(drafts[0].0, id);
+    assert_eq!(drafts[0].key.subject, id);
     assert_eq!(*selected, 0);
     press(&mut app, KeyCode::Enter);
     assert!(app.overlay.is_none());
@@ -974,14 +977,14 @@ fn a_lesion_answer_records_its_author() {
 fn text_still_in_the_editor_is_in_the_draft() {
     let store = empty_store();
     let dir = store.path();
-    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let _id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
     let mut app = app_with(dir, nurse());
     press(&mut app, KeyCode::Enter);
     assert_screen(&app, "review");
     press(&mut app, KeyCode::Char('e'));
     type_text(&mut app, "Surgical oncology: not a candidate");
     app.autosave();
-    let draft = std::fs::read_to_string(dir.join("drafts").join(format!("{id}.json")))
+    let draft = std::fs::read_to_string(&draft_files(dir)[0])
         .expect("a draft while the editor is still open");
     assert!(
         draft.contains("Surgical oncology: not a candidate"),

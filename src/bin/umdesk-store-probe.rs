@@ -53,7 +53,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             for _ in 0..n {
                 let mut case = fictional_case(&policy);
                 let id = store
-                    .create(&mut case, clock::now().date())
+                    .create(&mut case, clock::now().date(), &mut |_| {})
                     .map_err(|e| e.to_string())?;
                 println!("{id}");
             }

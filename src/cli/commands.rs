@@ -85,7 +85,9 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
     let mut listing = store.list();
     listing.cases.sort_by(|a, b| a.id.cmp(&b.id));
-    listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    listing
+        .unreadable
+        .sort_by(|a, b| a.location.cmp(&b.location));
     let now = clock::now();
     let wanted_reviewer = args.reviewer_name.as_ref().map(|n| n.trim().to_lowercase());
     let shown: Vec<&CaseSummary> = listing
@@ -120,12 +122,12 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
         emit(&format!("{}\n", to_pretty(&rows)))?;
     } else if shown.is_empty() {
         let what = if listing.cases.is_empty() {
-            format!("No cases in {}.\n", store.describe())
+            format!("No cases in {}.\n", store.location())
         } else {
             format!(
                 "No case matches ({} in {}).\n",
                 listing.cases.len(),
-                store.describe()
+                store.location()
             )
         };
         emit(&what)?;
@@ -151,7 +153,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     for unreadable in &listing.unreadable {
         warn(&format!(
             "{}: unreadable: {}",
-            unreadable.path.display(),
+            unreadable.location,
             clean(&unreadable.reason, false)
         ));
     }
@@ -210,19 +212,20 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                     line(ok, text);
                 }
                 Err(StoreError::NotFound(_)) => line(false, format!("{id}: not found")),
-                Err(StoreError::Unreadable(u)) => line(
-                    false,
-                    format!("{}: unreadable: {}", u.path.display(), u.reason),
-                ),
+                Err(StoreError::Unreadable(u)) => {
+                    line(false, format!("{}: unreadable: {}", u.location, u.reason))
+                }
                 Err(err) => return Err(Failure::from_store(&err)),
             }
         }
         None => {
             let mut listing = store.list();
             listing.cases.sort_by(|a, b| a.id.cmp(&b.id));
-            listing.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+            listing
+                .unreadable
+                .sort_by(|a, b| a.location.cmp(&b.location));
             if listing.cases.is_empty() && listing.unreadable.is_empty() {
-                line(true, format!("No cases in {}.", store.describe()));
+                line(true, format!("No cases in {}.", store.location()));
             }
             for summary in &listing.cases {
                 match store.load(&summary.id) {
@@ -230,10 +233,9 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                         let (ok, text) = verdict(&case);
                         line(ok, text);
                     }
-                    Err(StoreError::Unreadable(u)) => line(
-                        false,
-                        format!("{}: unreadable: {}", u.path.display(), u.reason),
-                    ),
+                    Err(StoreError::Unreadable(u)) => {
+                        line(false, format!("{}: unreadable: {}", u.location, u.reason))
+                    }
                     Err(err) => line(
                         false,
                         format!(
@@ -244,10 +246,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                 }
             }
             for u in &listing.unreadable {
-                line(
-                    false,
-                    format!("{}: unreadable: {}", u.path.display(), u.reason),
-                );
+                line(false, format!("{}: unreadable: {}", u.location, u.reason));
             }
         }
     }
@@ -335,7 +334,7 @@ pub(crate) fn load_all(store: &dyn CaseStore) -> Vec<Case> {
     for u in &listing.unreadable {
         warn(&format!(
             "{}: unreadable: {}",
-            u.path.display(),
+            u.location,
             clean(&u.reason, false)
         ));
     }

@@ -26,16 +26,17 @@ pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
         Some(first) => emit(&format!(
             "Wrote {} fictional cases to {} ({first} .. {last}).\n",
             args.count,
-            store.describe()
+            store.location()
         ))?,
         None => warn("No case was generated."),
     }
     Ok(())
 }
 
-/// Creates the case under a free id. When the store had to give it another
+/// Creates the case under a free id. When the store has to give it another
 /// id than the generator did, the change is recorded in its history (and
-/// a sealed case sealed anew), so the case still verifies.
+/// a sealed case sealed anew) in the same write, so the case still verifies
+/// and is never on disk half renumbered.
 fn store_case(
     store: &dyn CaseStore,
     case: &mut Case,
@@ -44,35 +45,31 @@ fn store_case(
 ) -> Result<String, Failure> {
     let generated_id = case.id.clone();
     let received = case.request.received_at.date();
-    let id = store
-        .create(case, received)
-        .map_err(|err| Failure::from_store(&err))?;
-    if id == generated_id || case.history.is_empty() {
-        return Ok(id);
-    }
-    let expected_last = case
-        .history
-        .last()
-        .map(|e| e.digest.clone())
-        .unwrap_or_default();
-    let was_sealed = case.seal.take().is_some();
-    record_changes(
-        case,
-        vec![Change {
-            field: "id".to_string(),
-            from: generated_id.clone(),
-            to: id.clone(),
-        }],
-        by,
-        "renumbered",
-        &format!("Generated as {generated_id}; that id was taken in this store, stored as {id}"),
-        now,
-    );
-    if was_sealed {
-        seal(case, now);
-    }
+    let mut renumber = |case: &mut Case| {
+        if case.id == generated_id || case.history.is_empty() {
+            return;
+        }
+        let was_sealed = case.seal.take().is_some();
+        let id = case.id.clone();
+        record_changes(
+            case,
+            vec![Change {
+                field: "id".to_string(),
+                from: generated_id.clone(),
+                to: id.clone(),
+            }],
+            by,
+            "renumbered",
+            &format!(
+                "Generated as {generated_id}; that id was taken in this store, stored as {id}"
+            ),
+            now,
+        );
+        if was_sealed {
+            seal(case, now);
+        }
+    };
     store
-        .save(case, &expected_last)
-        .map_err(|err| Failure::from_store(&err))?;
-    Ok(id)
+        .create(case, received, &mut renumber)
+        .map_err(|err| Failure::from_store(&err))
 }

@@ -92,7 +92,7 @@ pub enum AccessLogIntegrity {
 /// Appends `entry` chained to the last line, and returns it as written.
 pub(crate) fn append(path: &Path, entry: &AccessEntry) -> Result<AccessEntry, StoreError> {
     let io_err = |error| StoreError::Io {
-        path: path.to_path_buf(),
+        location: path.display().to_string(),
         error,
     };
     let file = OpenOptions::new()
@@ -186,7 +186,7 @@ fn read_log(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(bytes) => Ok(Some(bytes)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(StoreError::Io {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
             error,
         }),
     }

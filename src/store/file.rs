@@ -14,8 +14,8 @@ use super::fsutil::{self, FILE_MODE};
 use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
 use super::{
-    CachedListing, CaseStore, CaseSummary, Listing, StoreError, StoreWarning, Unreadable, actor,
-    clock,
+    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, StoreError, StoreWarning,
+    Unreadable, actor, clock,
 };
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
 
@@ -47,7 +47,7 @@ impl FileStore {
     pub fn open(dir: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         fsutil::ensure_private_dir(&dir).map_err(|error| StoreError::Io {
-            path: dir.clone(),
+            location: dir.display().to_string(),
             error,
         })?;
         Ok(FileStore {
@@ -76,13 +76,34 @@ impl FileStore {
         self.dir.join(INDEX_NAME)
     }
 
-    fn draft_path(&self, key: &str) -> PathBuf {
-        self.drafts_dir().join(format!("{}.json", file_safe(key)))
+    /// `drafts/<subject>--<session>.json`; the author is inside the file.
+    fn draft_path(&self, key: &DraftKey) -> Result<PathBuf, StoreError> {
+        check_id(&key.subject)?;
+        let session_is_safe = !key.session.is_empty()
+            && key.session.len() <= 64
+            && key
+                .session
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !session_is_safe {
+            return Err(StoreError::InvalidId(format!(
+                "draft session '{}' is not a session id",
+                key.session.escape_default()
+            )));
+        }
+        Ok(self
+            .drafts_dir()
+            .join(format!("{}--{}.json", key.subject, key.session)))
     }
 
     fn io(&self, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
-        let path = path.to_path_buf();
-        move |error| StoreError::Io { path, error }
+        let location = path.display().to_string();
+        move |error| StoreError::Io { location, error }
+    }
+
+    /// Where case `id` is kept.
+    pub fn path_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{}.json", file_safe(id)))
     }
 
     /// The highest sequence number in use for ids starting with `prefix`.
@@ -164,7 +185,10 @@ impl FileStore {
                 Ok(temp) => temps.push((temp, path)),
                 Err(error) => {
                     cleanup(&temps);
-                    return Err(StoreError::Io { path, error });
+                    return Err(StoreError::Io {
+                        location: path.display().to_string(),
+                        error,
+                    });
                 }
             }
         }
@@ -172,7 +196,7 @@ impl FileStore {
         if let Err(error) = fsutil::sync_filesystem(&self.dir, &files) {
             cleanup(&temps);
             return Err(StoreError::Io {
-                path: self.dir.clone(),
+                location: self.dir.display().to_string(),
                 error,
             });
         }
@@ -187,14 +211,14 @@ impl FileStore {
                 // Another process took the number meanwhile: this one case
                 // goes the ordinary way.
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                    ids.push(self.create(case, *received).inspect_err(|_| {
+                    ids.push(self.create(case, *received, &mut |_| {}).inspect_err(|_| {
                         cleanup(&temps[i + 1..]);
                     })?);
                 }
                 Err(error) => {
                     cleanup(&temps[i + 1..]);
                     return Err(StoreError::Io {
-                        path: path.clone(),
+                        location: path.display().to_string(),
                         error,
                     });
                 }
@@ -221,7 +245,10 @@ impl FileStore {
             }
             let err = io::Error::last_os_error();
             if err.kind() != io::ErrorKind::Interrupted {
-                return Err(StoreError::Io { path, error: err });
+                return Err(StoreError::Io {
+                    location: path.display().to_string(),
+                    error: err,
+                });
             }
         }
     }
@@ -232,7 +259,7 @@ impl FileStore {
             Err(ReadError::Missing) => return Ok(None),
             Err(ReadError::Io(error)) => {
                 return Err(StoreError::Io {
-                    path: path.to_path_buf(),
+                    location: path.display().to_string(),
                     error,
                 });
             }
@@ -368,7 +395,7 @@ fn check_id(id: &str) -> Result<(), StoreError> {
 
 fn unreadable(path: &Path, reason: String) -> StoreError {
     StoreError::Unreadable(Unreadable {
-        path: path.to_path_buf(),
+        location: path.display().to_string(),
         reason,
     })
 }
@@ -431,7 +458,7 @@ fn read_case(path: &Path, id: &str) -> Result<Case, StoreError> {
         Err(ReadError::Missing) => return Err(StoreError::NotFound(id.to_string())),
         Err(ReadError::Io(error)) => {
             return Err(StoreError::Io {
-                path: path.to_path_buf(),
+                location: path.display().to_string(),
                 error,
             });
         }
@@ -447,6 +474,38 @@ fn read_case(path: &Path, id: &str) -> Result<Case, StoreError> {
         ));
     }
     Ok(case)
+}
+
+/// A draft as the file store writes it: the key beside the draft's text.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftFile {
+    subject: String,
+    author: String,
+    session: String,
+    #[serde(with = "time::serde::rfc3339")]
+    saved_at: time::OffsetDateTime,
+    draft: String,
+}
+
+fn read_draft_file(path: &Path) -> Result<DraftFile, StoreError> {
+    let text = match read_capped(path, MAX_CASE_BYTES) {
+        Ok(text) => text,
+        Err(ReadError::Missing) => {
+            return Err(StoreError::Io {
+                location: path.display().to_string(),
+                error: io::Error::new(io::ErrorKind::NotFound, "there is no such draft"),
+            });
+        }
+        Err(ReadError::Io(error)) => {
+            return Err(StoreError::Io {
+                location: path.display().to_string(),
+                error,
+            });
+        }
+        Err(ReadError::Bad(reason)) => return Err(unreadable(path, reason)),
+    };
+    serde_json::from_str(&text).map_err(|err| unreadable(path, format!("not a draft: {err}")))
 }
 
 /// What reading one case file for the listing found.
@@ -529,7 +588,7 @@ impl CaseStore for FileStore {
                 return Listing {
                     cases: Vec::new(),
                     unreadable: vec![Unreadable {
-                        path: self.dir.clone(),
+                        location: self.dir.display().to_string(),
                         reason: format!("the store cannot be read: {err}"),
                     }],
                 };
@@ -560,7 +619,10 @@ impl CaseStore for FileStore {
                 .map(|(i, b)| (b.name.as_str(), i))
                 .collect();
             let mut bad = |path: PathBuf, reason: String| {
-                unreadable.push(Unreadable { path, reason });
+                unreadable.push(Unreadable {
+                    location: path.display().to_string(),
+                    reason,
+                });
                 bad_keys.push(None);
             };
             for entry in entries {
@@ -637,7 +699,7 @@ impl CaseStore for FileStore {
             .filter(|(_, confirmed)| *confirmed)
         {
             unreadable.push(Unreadable {
-                path: self.dir.join(&bad.name),
+                location: self.dir.join(&bad.name).display().to_string(),
                 reason: bad.reason,
             });
             bad_keys.push(Some(bad.key));
@@ -655,7 +717,7 @@ impl CaseStore for FileStore {
                 }
                 Found::Bad(reason, cacheable) => {
                     unreadable.push(Unreadable {
-                        path: self.dir.join(name),
+                        location: self.dir.join(name).display().to_string(),
                         reason,
                     });
                     bad_keys.push(cacheable.then_some(*key));
@@ -670,13 +732,21 @@ impl CaseStore for FileStore {
         if changed {
             sort_together(&mut cases, &mut case_keys, CaseSummary::queue_order);
         }
-        sort_together(&mut unreadable, &mut bad_keys, |a, b| a.path.cmp(&b.path));
+        sort_together(&mut unreadable, &mut bad_keys, |a, b| {
+            a.location.cmp(&b.location)
+        });
 
         if changed {
             let remembered: Vec<(&str, &str, &FileKey)> = unreadable
                 .iter()
                 .zip(&bad_keys)
-                .filter_map(|(u, k)| Some((u.path.file_name()?.to_str()?, &*u.reason, k.as_ref()?)))
+                .filter_map(|(u, k)| {
+                    Some((
+                        Path::new(&u.location).file_name()?.to_str()?,
+                        &*u.reason,
+                        k.as_ref()?,
+                    ))
+                })
                 .collect();
             let bytes = index::encode(taken_at, cases.iter().zip(&case_keys), &remembered);
             // A cache: failing to write it only costs time on the next listing.
@@ -692,7 +762,7 @@ impl CaseStore for FileStore {
             .unreadable
             .into_iter()
             .map(|bad| Unreadable {
-                path: self.dir.join(bad.name),
+                location: self.dir.join(bad.name).display().to_string(),
                 reason: bad.reason,
             })
             .collect();
@@ -710,29 +780,30 @@ impl CaseStore for FileStore {
         read_case(&self.path_of(id), id)
     }
 
-    fn create(&self, case: &mut Case, received: time::Date) -> Result<String, StoreError> {
+    fn create(
+        &self,
+        case: &mut Case,
+        received: time::Date,
+        complete: &mut dyn FnMut(&mut Case),
+    ) -> Result<String, StoreError> {
         let prefix = id_prefix(received);
-        let original_id = std::mem::take(&mut case.id);
-        let mut sequence = match self.first_guess(&prefix) {
-            Ok(n) => n,
-            Err(err) => {
-                case.id = original_id;
-                return Err(err);
-            }
-        };
+        let mut sequence = self.first_guess(&prefix)?;
         // Each failed attempt means another process just took that number;
         // the bound only stops a loop on a store that cannot be written.
         for _ in 0..10_000 {
             let id = case_id_for(received, sequence);
             if let Some(problem) = case_id_problem(&id) {
-                case.id = original_id;
                 return Err(StoreError::InvalidId(problem));
             }
-            case.id = id.clone();
+            // Completed afresh for each id tried: its history names the id.
+            let mut attempt = case.clone();
+            attempt.id = id.clone();
+            complete(&mut attempt);
             let path = self.path_of(&id);
-            match fsutil::create_exclusive_atomic(&path, to_json(case).as_bytes()) {
+            match fsutil::create_exclusive_atomic(&path, to_json(&attempt).as_bytes()) {
                 Ok(()) => {
                     self.remember(&prefix, sequence);
+                    *case = attempt;
                     return Ok(id);
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
@@ -741,14 +812,15 @@ impl CaseStore for FileStore {
                     sequence = sequence.max(highest).saturating_add(1);
                 }
                 Err(error) => {
-                    case.id = original_id;
-                    return Err(StoreError::Io { path, error });
+                    return Err(StoreError::Io {
+                        location: path.display().to_string(),
+                        error,
+                    });
                 }
             }
         }
-        case.id = original_id;
         Err(StoreError::Io {
-            path: self.dir.clone(),
+            location: self.dir.display().to_string(),
             error: io::Error::other(format!("no free case id for {prefix}")),
         })
     }
@@ -793,7 +865,7 @@ impl CaseStore for FileStore {
                 since: clock::now(),
             };
             let json = serde_json::to_vec_pretty(&info).map_err(|err| StoreError::Io {
-                path: path.clone(),
+                location: path.display().to_string(),
                 error: io::Error::new(io::ErrorKind::InvalidInput, err),
             })?;
             match fsutil::create_exclusive_atomic(&path, &json) {
@@ -801,15 +873,20 @@ impl CaseStore for FileStore {
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
                     match self.read_lock(&path)? {
                         Some(existing) if existing.holder.same_as(holder) => return Ok(existing),
-                        Some(existing) => return Err(StoreError::Locked(existing)),
+                        Some(existing) => return Err(StoreError::Locked(Box::new(existing))),
                         None => continue,
                     }
                 }
-                Err(error) => return Err(StoreError::Io { path, error }),
+                Err(error) => {
+                    return Err(StoreError::Io {
+                        location: path.display().to_string(),
+                        error,
+                    });
+                }
             }
         }
         Err(StoreError::Io {
-            path,
+            location: path.display().to_string(),
             error: io::Error::other("the lock kept changing hands; try again"),
         })
     }
@@ -820,12 +897,13 @@ impl CaseStore for FileStore {
         match self.read_lock(&path)? {
             None => Ok(()),
             Some(existing) if existing.holder.same_as(holder) => match fs::remove_file(&path) {
-                Err(err) if err.kind() != io::ErrorKind::NotFound => {
-                    Err(StoreError::Io { path, error: err })
-                }
+                Err(err) if err.kind() != io::ErrorKind::NotFound => Err(StoreError::Io {
+                    location: path.display().to_string(),
+                    error: err,
+                }),
                 _ => Ok(()),
             },
-            Some(existing) => Err(StoreError::Locked(existing)),
+            Some(existing) => Err(StoreError::Locked(Box::new(existing))),
         }
     }
 
@@ -834,68 +912,91 @@ impl CaseStore for FileStore {
         self.read_lock(&self.lock_path(id)).ok().flatten()
     }
 
-    fn break_lock(&self, id: &str) -> Result<LockInfo, StoreError> {
+    fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError> {
         check_id(id)?;
         let path = self.lock_path(id);
+        let _guard = self.write_lock()?;
         let Some(info) = self.read_lock(&path)? else {
             return Err(StoreError::Io {
-                path,
+                location: path.display().to_string(),
                 error: io::Error::new(io::ErrorKind::NotFound, "there is no lock to break"),
             });
         };
+        if &info != expected {
+            return Err(StoreError::Locked(Box::new(info)));
+        }
         fs::remove_file(&path).map_err(self.io(&path))?;
         Ok(info)
     }
 
-    fn save_draft(&self, key: &str, draft_json: &str) -> Result<PathBuf, StoreError> {
-        check_id(key)?;
+    fn save_draft(&self, key: &DraftKey, draft_json: &str) -> Result<String, StoreError> {
+        let path = self.draft_path(key)?;
         let dir = self.drafts_dir();
         fsutil::ensure_private_dir(&dir).map_err(self.io(&dir))?;
-        let path = self.draft_path(key);
-        fsutil::write_atomic(&path, draft_json.as_bytes()).map_err(self.io(&path))?;
-        Ok(path)
+        let envelope = DraftFile {
+            subject: key.subject.clone(),
+            author: key.author.clone(),
+            session: key.session.clone(),
+            saved_at: clock::now(),
+            draft: draft_json.to_string(),
+        };
+        let json = serde_json::to_vec(&envelope).map_err(|err| StoreError::Io {
+            location: path.display().to_string(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, err),
+        })?;
+        fsutil::write_atomic(&path, &json).map_err(self.io(&path))?;
+        Ok(path.display().to_string())
     }
 
-    fn drafts(&self) -> Vec<(String, PathBuf)> {
+    fn drafts(&self) -> Vec<DraftInfo> {
         let Ok(entries) = fs::read_dir(self.drafts_dir()) else {
             return Vec::new();
         };
-        let mut drafts: Vec<(String, PathBuf)> = entries
+        let mut drafts: Vec<DraftInfo> = entries
             .flatten()
             .filter_map(|entry| {
-                let name = entry.file_name().into_string().ok()?;
-                let key = name.strip_suffix(".json")?;
-                if case_id_problem(key).is_some() || !entry.file_type().ok()?.is_file() {
+                if !entry.file_type().ok()?.is_file() {
                     return None;
                 }
-                Some((key.to_string(), entry.path()))
+                let path = entry.path();
+                let file = read_draft_file(&path).ok()?;
+                let key = DraftKey {
+                    subject: file.subject,
+                    author: file.author,
+                    session: file.session,
+                };
+                // A file whose name does not follow from its key was not
+                // written here; it is not offered.
+                if self.draft_path(&key).ok()? != path {
+                    return None;
+                }
+                Some(DraftInfo {
+                    key,
+                    saved_at: file.saved_at,
+                    location: path.display().to_string(),
+                })
             })
             .collect();
-        drafts.sort();
+        drafts.sort_by(|a, b| a.key.cmp(&b.key));
         drafts
     }
 
-    fn load_draft(&self, key: &str) -> Result<String, StoreError> {
-        check_id(key)?;
-        let path = self.draft_path(key);
-        match read_capped(&path, MAX_CASE_BYTES) {
-            Ok(text) => Ok(text),
-            Err(ReadError::Missing) => Err(StoreError::Io {
-                path,
-                error: io::Error::new(io::ErrorKind::NotFound, "there is no such draft"),
-            }),
-            Err(ReadError::Io(error)) => Err(StoreError::Io { path, error }),
-            Err(ReadError::Bad(reason)) => Err(unreadable(&path, reason)),
+    fn load_draft(&self, key: &DraftKey) -> Result<String, StoreError> {
+        let path = self.draft_path(key)?;
+        let file = read_draft_file(&path)?;
+        if file.subject != key.subject || file.author != key.author || file.session != key.session {
+            return Err(unreadable(&path, "holds another draft".to_string()));
         }
+        Ok(file.draft)
     }
 
-    fn discard_draft(&self, key: &str) -> Result<(), StoreError> {
-        check_id(key)?;
-        let path = self.draft_path(key);
+    fn discard_draft(&self, key: &DraftKey) -> Result<(), StoreError> {
+        let path = self.draft_path(key)?;
         match fs::remove_file(&path) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => {
-                Err(StoreError::Io { path, error: err })
-            }
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(StoreError::Io {
+                location: path.display().to_string(),
+                error: err,
+            }),
             _ => Ok(()),
         }
     }
@@ -969,12 +1070,12 @@ impl CaseStore for FileStore {
         warnings
     }
 
-    fn describe(&self) -> String {
+    fn location(&self) -> String {
         self.dir.display().to_string()
     }
 
-    fn path_of(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{}.json", file_safe(id)))
+    fn case_location(&self, id: &str) -> String {
+        self.path_of(id).display().to_string()
     }
 }
 

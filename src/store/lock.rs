@@ -18,22 +18,28 @@ pub struct LockHolder {
     /// `SSH_CONNECTION` of the holder's session, when it came over SSH.
     #[serde(default)]
     pub connection: Option<String>,
+    /// The app session within the process: one process may serve many
+    /// reviewers (the SSH server), each its own session.
+    #[serde(default)]
+    pub session: String,
 }
 
 impl LockHolder {
-    /// This process, working as `reviewer`.
+    /// A new session of this process, working as `reviewer`.
     pub fn current(reviewer: Reviewer) -> LockHolder {
+        let pid = std::process::id();
         LockHolder {
             reviewer,
             host: hostname(),
-            pid: std::process::id(),
+            pid,
             connection: ssh_connection(),
+            session: new_session_id(pid),
         }
     }
 
-    /// Whether `other` is this very editor (same host, same process).
+    /// Whether `other` is this very editor (same host, process and session).
     pub fn same_as(&self, other: &LockHolder) -> bool {
-        self.host == other.host && self.pid == other.pid
+        self.host == other.host && self.pid == other.pid && self.session == other.session
     }
 }
 
@@ -120,4 +126,18 @@ pub fn ssh_connection() -> Option<String> {
         .ok()
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
+}
+
+/// A session id unique on this host: the process, its start time and a
+/// counter, so two sessions of one process (or a reused process id) never
+/// share one.
+fn new_session_id(pid: u32) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{pid}-{started:x}-{n}")
 }

@@ -13,8 +13,6 @@ pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 
-use std::path::PathBuf;
-
 use time::OffsetDateTime;
 
 use crate::case::{Case, Outcome, Reviewer, Status};
@@ -144,10 +142,12 @@ impl CaseSummary {
     }
 }
 
-/// A file in the store that is not a readable case: listed, never touched.
+/// Something in the store that is not a readable case: listed, never
+/// touched. `location` is what a person needs to find it (a file's path
+/// in the file store, a row's key in a database).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
-    pub path: PathBuf,
+    pub location: String,
     pub reason: String,
 }
 
@@ -177,10 +177,11 @@ pub enum StoreError {
         detail: String,
     },
     /// Another editor holds the case.
-    Locked(LockInfo),
+    Locked(Box<LockInfo>),
     InvalidId(String),
+    /// The store could not be read or written at `location`.
     Io {
-        path: PathBuf,
+        location: String,
         error: std::io::Error,
     },
 }
@@ -189,13 +190,13 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::NotFound(id) => write!(f, "no case {id} in the store"),
-            StoreError::Unreadable(u) => write!(f, "{}: {}", u.path.display(), u.reason),
+            StoreError::Unreadable(u) => write!(f, "{}: {}", u.location, u.reason),
             StoreError::Conflict { id, detail } => {
                 write!(f, "case {id} was changed by someone else: {detail}")
             }
             StoreError::Locked(info) => write!(f, "{}", info.describe()),
             StoreError::InvalidId(problem) => write!(f, "{problem}"),
-            StoreError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            StoreError::Io { location, error } => write!(f, "{location}: {error}"),
         }
     }
 }
@@ -206,16 +207,40 @@ impl std::error::Error for StoreError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreWarning(pub String);
 
-/// The case store. Every write is atomic: after a crash a file holds
-/// either its old or its new content, never part of each.
-pub trait CaseStore {
+/// Whose draft it is: the case (or intake) it belongs to, its author, and
+/// the session that writes it. Only the author is offered a draft, and a
+/// draft of a session that is still alive is never offered or deleted by
+/// anyone else.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DraftKey {
+    /// The case id, or "new-..." for an intake not yet saved.
+    pub subject: String,
+    /// The reviewer's name, as [`crate::case::Reviewer::name`].
+    pub author: String,
+    /// The session ([`LockHolder::session`]) that wrote it.
+    pub session: String,
+}
+
+/// A draft as the store lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftInfo {
+    pub key: DraftKey,
+    pub saved_at: OffsetDateTime,
+    /// Where it is, for messages.
+    pub location: String,
+}
+
+/// The case store. Every write is atomic: after a crash a record holds
+/// either its old or its new content, never part of each. Shared between
+/// sessions and worker threads, so `Send + Sync`.
+pub trait CaseStore: Send + Sync {
     /// Every case, in the queue's order ([`CaseSummary::queue_order`]),
-    /// and every file that is not a readable case.
+    /// and everything that is not a readable case.
     fn list(&self) -> Listing;
 
     /// The first `first` cases of the queue as the store last saw it, and
-    /// how many more it saw, without looking at the case files: cheap
-    /// enough for a first frame over a very large store, to be followed by
+    /// how many more it saw, without looking at every case: cheap enough
+    /// for a first frame over a very large store, to be followed by
     /// [`CaseStore::list`]. None when there is nothing cached.
     fn list_cached(&self, first: usize) -> Option<CachedListing> {
         let _ = first;
@@ -225,27 +250,37 @@ pub trait CaseStore {
     fn load(&self, id: &str) -> Result<Case, StoreError>;
 
     /// Gives `case` a new unique id (even against another process creating
-    /// at the same moment) and writes it. Returns the id.
-    fn create(&self, case: &mut Case, received: time::Date) -> Result<String, StoreError>;
+    /// at the same moment), lets `complete` finish it under that id (the
+    /// creation's history entry names the id), and writes it in one atomic
+    /// step. Returns the id; on an error nothing is left behind.
+    fn create(
+        &self,
+        case: &mut Case,
+        received: time::Date,
+        complete: &mut dyn FnMut(&mut Case),
+    ) -> Result<String, StoreError>;
 
     /// Writes `case` over its saved version. `expected_last` is the digest of
-    /// the last history entry of the version it was loaded from; if the file
-    /// on disk has moved on, nothing is written and `Conflict` comes back.
+    /// the last history entry of the version it was loaded from; if the
+    /// stored case has moved on, nothing is written and `Conflict` comes back.
     fn save(&self, case: &Case, expected_last: &str) -> Result<(), StoreError>;
 
     /// Takes the edit lock on a case, or says who holds it.
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError>;
     fn unlock(&self, id: &str, holder: &LockHolder) -> Result<(), StoreError>;
     fn lock_info(&self, id: &str) -> Option<LockInfo>;
-    /// Removes a lock that `LockInfo::is_stale` says is stale.
-    fn break_lock(&self, id: &str) -> Result<LockInfo, StoreError>;
+    /// Removes the lock `expected`, and only that one: if the case's lock is
+    /// now another (its holder came back and took it over), nothing is
+    /// removed and `Locked` names the lock as it is.
+    fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError>;
 
-    /// Drafts: the unsaved state of an open review, under a draft key
-    /// (the case id, or "new-..." for an intake not yet saved).
-    fn save_draft(&self, key: &str, draft_json: &str) -> Result<PathBuf, StoreError>;
-    fn drafts(&self) -> Vec<(String, PathBuf)>;
-    fn load_draft(&self, key: &str) -> Result<String, StoreError>;
-    fn discard_draft(&self, key: &str) -> Result<(), StoreError>;
+    /// Drafts: the unsaved work of an open review or intake. Returns where
+    /// the draft went, for messages.
+    fn save_draft(&self, key: &DraftKey, draft_json: &str) -> Result<String, StoreError>;
+    /// Every draft in the store, whoever wrote it.
+    fn drafts(&self) -> Vec<DraftInfo>;
+    fn load_draft(&self, key: &DraftKey) -> Result<String, StoreError>;
+    fn discard_draft(&self, key: &DraftKey) -> Result<(), StoreError>;
 
     /// Appends to the append-only, hash-chained access log.
     fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
@@ -255,9 +290,11 @@ pub trait CaseStore {
     /// Permission problems of the store itself.
     fn warnings(&self) -> Vec<StoreWarning>;
 
-    /// Where the store is, for messages ("saved to ...").
-    fn describe(&self) -> String;
-    fn path_of(&self, id: &str) -> PathBuf;
+    /// Where the store is, for messages ("saved to ..."): a directory, or a
+    /// database URL with its password masked.
+    fn location(&self) -> String;
+    /// Where one case is kept, for messages.
+    fn case_location(&self, id: &str) -> String;
 }
 
 /// Who did something, for locks and the access log.

@@ -18,7 +18,7 @@ use super::widgets::text_area::TextArea;
 use super::workspace::{WorkView, Workspace};
 use crate::case::{Case, Role, Status};
 use crate::rules::permissions::{Act, check};
-use crate::store::{AccessEntry, LockHolder, StoreError};
+use crate::store::{AccessEntry, DraftInfo, DraftKey, LockHolder, StoreError};
 
 /// Cases of the cached listing shown on the first frame: more rows than
 /// any terminal has, and few enough to decode in well under a millisecond.
@@ -58,6 +58,8 @@ pub struct App {
     pub needs_redraw: bool,
     /// The queue came from the index; the full listing is still to do.
     pub listing_is_cached: bool,
+    /// The session whose draft is being recovered: its lock is ours to take.
+    recovering: Option<String>,
     /// `UMDESK_FAULT_PANIC_KEY`: a key that panics, so tests can prove a
     /// panic restores the terminal and keeps the draft.
     fault_panic_key: Option<char>,
@@ -86,6 +88,7 @@ impl App {
             should_quit: false,
             needs_redraw: true,
             listing_is_cached,
+            recovering: None,
             fault_panic_key: std::env::var("UMDESK_FAULT_PANIC_KEY")
                 .ok()
                 .and_then(|k| k.chars().next()),
@@ -105,7 +108,14 @@ impl App {
     }
 
     fn offer_recovery(&mut self) {
-        let drafts = self.context.store.drafts();
+        let author = self.context.reviewer.name.clone();
+        let drafts: Vec<DraftInfo> = self
+            .context
+            .store
+            .drafts()
+            .into_iter()
+            .filter(|d| d.key.author == author && d.key.session != self.holder.session)
+            .collect();
         if !drafts.is_empty() {
             self.overlay = Some(Overlay::Recover {
                 drafts,
@@ -270,7 +280,7 @@ impl App {
         if let Screen::Case(ws) = &self.screen {
             let id = ws.case.id.clone();
             if !ws.is_unsaved() {
-                let _ = self.context.store.discard_draft(&id);
+                let _ = self.context.store.discard_draft(&self.draft_key(&id));
             }
             let _ = self.context.store.unlock(&id, &self.holder);
         }
@@ -401,13 +411,14 @@ impl App {
             Err(StoreError::Locked(info))
                 if info.holder.reviewer == self.holder.reviewer
                     && info.holder.host == self.holder.host
-                    && info.is_stale(
-                        (self.context.now)(),
-                        self.context.stale_lock_after,
-                        &self.holder.host,
-                    ) =>
+                    && (self.recovering.as_deref() == Some(info.holder.session.as_str())
+                        || info.is_stale(
+                            (self.context.now)(),
+                            self.context.stale_lock_after,
+                            &self.holder.host,
+                        )) =>
             {
-                self.context.store.break_lock(id)?;
+                self.context.store.break_lock(id, &info)?;
                 self.context.store.lock(id, &self.holder)
             }
             other => other,
@@ -487,25 +498,20 @@ impl App {
         );
         crate::rules::answers::sync_all(&self.context.policy.policy, &mut case);
         // The id is the store's to give; the first history entry covers it.
-        let created = self
-            .context
-            .store
-            .create(&mut case, received)
-            .and_then(|id| {
-                crate::case::history::record(
-                    &mut case,
-                    None,
-                    &self.context.reviewer,
-                    "created",
-                    "Case created at intake",
-                    now,
-                );
-                self.context.store.save(&case, "").map(|()| id)
-            });
+        let created = self.context.store.create(&mut case, received, &mut |case| {
+            crate::case::history::record(
+                case,
+                None,
+                &self.context.reviewer,
+                "created",
+                "Case created at intake",
+                now,
+            );
+        });
         match created {
             Ok(id) => {
-                let path = self.context.store.path_of(&id);
-                self.info(format!("Created {id} ({})", path.display()));
+                let path = self.context.store.case_location(&id);
+                self.info(format!("Created {id} ({})", path));
                 self.open_case(&id);
             }
             Err(err) => self.error(format!("Could not create the case: {err}")),
@@ -561,9 +567,9 @@ impl App {
                 ws.case = case.clone();
                 ws.saved = case;
                 let id = ws.case.id.clone();
-                let _ = self.context.store.discard_draft(&id);
-                let path = self.context.store.path_of(&id);
-                self.info(format!("Saved {id} to {}", path.display()));
+                let _ = self.context.store.discard_draft(&self.draft_key(&id));
+                let path = self.context.store.case_location(&id);
+                self.info(format!("Saved {id} to {}", path));
             }
             Err(err) => self.error(format!("Not saved: {err} (your work is kept as a draft)")),
         }
@@ -597,11 +603,11 @@ impl App {
                 let id = case.id.clone();
                 ws.saved = case.clone();
                 ws.case = case;
-                let path = self.context.store.path_of(&id);
+                let path = self.context.store.case_location(&id);
                 let status = ws.case.status.label().to_string();
-                let _ = self.context.store.discard_draft(&id);
+                let _ = self.context.store.discard_draft(&self.draft_key(&id));
                 self.to_queue();
-                self.info(format!("{id} {status}; saved to {}", path.display()));
+                self.info(format!("{id} {status}; saved to {}", path));
             }
             Err(err) => self.error(format!("Not saved: {err} (your work is kept as a draft)")),
         }
@@ -622,12 +628,22 @@ impl App {
         Some((ws.case.id.clone(), ws.draft_json(editing)))
     }
 
+    /// This session's draft of `subject`.
+    pub fn draft_key(&self, subject: &str) -> DraftKey {
+        DraftKey {
+            subject: subject.to_string(),
+            author: self.context.reviewer.name.clone(),
+            session: self.holder.session.clone(),
+        }
+    }
+
     /// Writes the open case's draft now (autosave, signals, panics).
-    pub fn write_draft(&mut self) -> Option<std::path::PathBuf> {
-        let (key, json) = self.draft()?;
+    pub fn write_draft(&mut self) -> Option<String> {
+        let (subject, json) = self.draft()?;
+        let key = self.draft_key(&subject);
         match self.context.store.save_draft(&key, &json) {
             Ok(path) => {
-                super::terminal::note_draft(&path);
+                super::terminal::note_draft(std::path::Path::new(&path));
                 if let Screen::Case(ws) = &mut self.screen {
                     ws.draft_written();
                 }
@@ -647,7 +663,7 @@ impl App {
 
     /// Writes the draft when the open case changed since the last one;
     /// returns where it went, when one was written.
-    pub fn autosave(&mut self) -> Option<std::path::PathBuf> {
+    pub fn autosave(&mut self) -> Option<String> {
         if !self.draft_pending() {
             return None;
         }
@@ -663,21 +679,31 @@ impl App {
         }
     }
 
-    fn recover_draft(&mut self, key: &str) {
-        let json = match self.context.store.load_draft(key) {
+    fn recover_draft(&mut self, draft: &DraftKey) {
+        let key = draft.subject.as_str();
+        let json = match self.context.store.load_draft(draft) {
             Ok(json) => json,
             Err(err) => {
                 self.error(format!("Draft {key}: {err}"));
                 return;
             }
         };
+        self.recovering = Some(draft.session.clone());
         self.open_case(key);
+        self.recovering = None;
         let policy = self.context.policy.policy.clone();
         let Screen::Case(ws) = &mut self.screen else {
             return;
         };
         match ws.restore_draft(&json, &policy) {
-            Ok(()) => self.info(format!("Recovered the draft of {key}; save with ^S")),
+            Ok(()) => {
+                // The work is this session's now: drafted under its key,
+                // and the dead session's draft goes once that is written.
+                if self.write_draft().is_some() {
+                    let _ = self.context.store.discard_draft(draft);
+                }
+                self.info(format!("Recovered the draft of {key}; save with ^S"))
+            }
             Err(err) => self.error(format!("Draft {key} could not be read: {err}")),
         }
     }
@@ -753,10 +779,11 @@ impl App {
                 crate::rules::decision::reassign(&mut case, &reviewer, &values[0], now)?
             }
             PromptPurpose::BreakLockReason => {
-                let description = view.lock.as_ref().map(|l| l.describe()).unwrap_or_default();
+                let lock = view.lock.clone().ok_or("This case is not locked")?;
+                let description = lock.describe();
                 self.context
                     .store
-                    .break_lock(&case.id)
+                    .break_lock(&case.id, &lock)
                     .map_err(|e| e.to_string())?;
                 crate::rules::decision::record_lock_broken(
                     &mut case,
@@ -852,13 +879,13 @@ impl App {
             },
             Overlay::Recover { drafts, selected } => match key.code {
                 KeyCode::Enter => {
-                    if let Some((key, _)) = drafts.get(selected).cloned() {
-                        self.recover_draft(&key);
+                    if let Some(draft) = drafts.get(selected).cloned() {
+                        self.recover_draft(&draft.key);
                     }
                 }
                 KeyCode::Char('d') => {
-                    if let Some((key, _)) = drafts.get(selected) {
-                        let _ = self.context.store.discard_draft(key);
+                    if let Some(draft) = drafts.get(selected) {
+                        let _ = self.context.store.discard_draft(&draft.key);
                     }
                     let rest: Vec<_> = drafts
                         .into_iter()
@@ -906,7 +933,7 @@ impl App {
     fn discard_open_work(&mut self) {
         if let Screen::Case(ws) = &self.screen {
             let id = ws.case.id.clone();
-            let _ = self.context.store.discard_draft(&id);
+            let _ = self.context.store.discard_draft(&self.draft_key(&id));
             let _ = self.context.store.unlock(&id, &self.holder);
             self.screen = Screen::Queue;
         }

@@ -1,7 +1,5 @@
 //! Modal layers over a screen: help, confirmations, prompts, editors.
 
-use std::path::PathBuf;
-
 use super::widgets::text_area::TextArea;
 use super::widgets::text_field::TextField;
 use crate::policy::Answer;
@@ -14,7 +12,7 @@ pub enum Overlay {
     ConfirmLeave,
     /// Drafts left by a crash or a dropped connection, offered at start.
     Recover {
-        drafts: Vec<(String, PathBuf)>,
+        drafts: Vec<crate::store::DraftInfo>,
         selected: usize,
     },
     Prompt(Prompt),

@@ -101,14 +101,18 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             let mut lines = vec![Line::raw(
                 "Reviews interrupted by a crash or a dropped connection:",
             )];
-            for (i, (key, path)) in drafts.iter().enumerate() {
+            for (i, draft) in drafts.iter().enumerate() {
                 let marker = if i == *selected {
                     theme.symbols.focus
                 } else {
                     " "
                 };
                 lines.push(Line::styled(
-                    format!("{marker} {key}  ({})", path.display()),
+                    format!(
+                        "{marker} {}  (saved {})",
+                        draft.key.subject,
+                        crate::case::rfc3339(draft.saved_at)
+                    ),
                     if i == *selected {
                         theme.selected
                     } else {

@@ -170,7 +170,9 @@ pub fn seed_case(dir: &Path, facts: RequestFacts) -> String {
         "Case created at intake",
         NOW,
     );
-    store.create(&mut case, received).expect("case created")
+    store
+        .create(&mut case, received, &mut |_| {})
+        .expect("case created")
 }
 
 pub fn case_path(dir: &Path, id: &str) -> PathBuf {

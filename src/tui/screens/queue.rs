@@ -252,7 +252,7 @@ pub fn render(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) 
             .take(unreadable_height as usize)
         {
             lines.push(Line::styled(
-                format!("  {}: {}", item.path.display(), item.reason),
+                format!("  {}: {}", item.location, item.reason),
                 theme.error,
             ));
         }
