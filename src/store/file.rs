@@ -14,8 +14,8 @@ use super::fsutil::{self, FILE_MODE};
 use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
 use super::{
-    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, StoreError, StoreWarning,
-    Unreadable, actor, clock,
+    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, SessionLease, StoreError,
+    StoreWarning, Unreadable, actor, clock,
 };
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
 
@@ -852,6 +852,15 @@ impl CaseStore for FileStore {
             });
         }
         fsutil::write_atomic(&path, to_json(case).as_bytes()).map_err(self.io(&path))
+    }
+
+    fn begin_session(&self, _holder: &LockHolder) -> Result<SessionLease, StoreError> {
+        // Liveness by process id until sessions hold an OS lock here.
+        Ok(SessionLease::new(()))
+    }
+
+    fn session_alive(&self, holder: &LockHolder) -> Option<bool> {
+        (holder.host == super::hostname()).then(|| super::process_alive(holder.pid))
     }
 
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError> {

@@ -230,6 +230,21 @@ pub struct DraftInfo {
     pub location: String,
 }
 
+/// A session's hold on the store: while it is held, the store reports the
+/// session alive to everyone ([`CaseStore::session_alive`]); dropping it, or
+/// the process ending in any way, ends the session.
+pub struct SessionLease {
+    _hold: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl SessionLease {
+    pub fn new(hold: impl std::any::Any + Send + Sync) -> SessionLease {
+        SessionLease {
+            _hold: Box::new(hold),
+        }
+    }
+}
+
 /// The case store. Every write is atomic: after a crash a record holds
 /// either its old or its new content, never part of each. Shared between
 /// sessions and worker threads, so `Send + Sync`.
@@ -264,6 +279,13 @@ pub trait CaseStore: Send + Sync {
     /// the last history entry of the version it was loaded from; if the
     /// stored case has moved on, nothing is written and `Conflict` comes back.
     fn save(&self, case: &Case, expected_last: &str) -> Result<(), StoreError>;
+
+    /// Starts `holder`'s session: its locks and drafts are proved live by the
+    /// lease, not guessed from process ids.
+    fn begin_session(&self, holder: &LockHolder) -> Result<SessionLease, StoreError>;
+    /// Whether the session of `holder` is still alive: None when the store
+    /// cannot tell (then only a lock's age speaks).
+    fn session_alive(&self, holder: &LockHolder) -> Option<bool>;
 
     /// Takes the edit lock on a case, or says who holds it.
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError>;
