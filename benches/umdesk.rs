@@ -47,8 +47,8 @@ use umdesk::case::due::DueTable;
 use umdesk::case::{Reviewer, Role};
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{FileStore, clock};
-use umdesk::tui::Context;
-use umdesk::tui::app::{App, Screen};
+use umdesk::tui::Settings;
+use umdesk::tui::app::Screen;
 use umdesk::tui::theme::{Symbols, Theme};
 
 const REVIEWER: &str = "Bench Reviewer, RN";
@@ -1142,8 +1142,7 @@ fn idle_runs(
 /// time of `runs` batches of `DRAWS_PER_BATCH` draws, per size.
 fn render_times(paths: &Paths, runs: usize) -> Vec<Sample> {
     let store = sample_store(paths);
-    let context = Context {
-        store: Box::new(FileStore::open(store.path()).expect("store")),
+    let settings = Settings {
         policy: LoadedPolicy::embedded(),
         reviewer: Reviewer {
             name: REVIEWER.to_string(),
@@ -1153,7 +1152,10 @@ fn render_times(paths: &Paths, runs: usize) -> Vec<Sample> {
         stale_lock_after: time::Duration::hours(8),
         now: clock::now,
     };
-    let mut app = App::new(context, Theme::colour(Symbols::UNICODE));
+    let files = std::sync::Arc::new(FileStore::open(store.path()).expect("store"));
+    let mut app =
+        umdesk::tui::runner::Inline::start(settings, Theme::colour(Symbols::UNICODE), files);
+    app.finish_listing();
     let id = app
         .queue
         .visible

@@ -245,7 +245,7 @@ fn assert_policy_pane_intact(terminal: &Terminal<TestBackend>) {
 
 /// A review with the megabyte note pasted into the evidence editor of
 /// criterion 1, the editor still open.
-fn app_with_pasted_note() -> (tempfile::TempDir, umdesk::tui::app::App, String) {
+fn app_with_pasted_note() -> (tempfile::TempDir, common::App, String) {
     let store = empty_store();
     let id = seed_case(store.path(), facts("Casey Fictional", "FIC200000042"));
     let mut app = app_with(store.path(), nurse());

@@ -12,7 +12,6 @@ use common::*;
 use ratatui::crossterm::event::KeyCode;
 use umdesk::case::Status;
 use umdesk::store::{CaseStore, FileStore};
-use umdesk::tui::app::App;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 

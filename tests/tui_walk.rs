@@ -12,7 +12,7 @@ use umdesk::case::history::{self, Integrity};
 use umdesk::case::{Decision, Origin, Outcome, Role, Status};
 use umdesk::policy::Answer;
 use umdesk::store::{CaseStore, FileStore, LockHolder, hostname};
-use umdesk::tui::app::{App, MessageKind, Screen};
+use umdesk::tui::app::{MessageKind, Screen};
 use umdesk::tui::overlay::{Overlay, PromptPurpose};
 use umdesk::tui::screens::queue::QueueState;
 use umdesk::tui::workspace::WorkView;
@@ -769,7 +769,7 @@ fn a_draft_is_offered_and_recovered_by_the_next_app() {
         "{drafts:?}"
     );
     // The process "dies" here: no save, no unlock.
-    std::mem::forget(app);
+    app.crash();
 
     let mut app = app_with(dir, nurse());
     let Some(Overlay::Recover { drafts, selected }) = &app.overlay else {
@@ -802,7 +802,7 @@ fn a_draft_is_offered_and_recovered_by_the_next_app() {
     press(&mut app, KeyCode::Right);
     app.autosave();
     assert_eq!(draft_files(dir).len(), 1);
-    std::mem::forget(app);
+    app.crash();
     let mut app = app_with(dir, nurse());
     assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
     press(&mut app, KeyCode::Char('d'));
@@ -991,7 +991,7 @@ fn text_still_in_the_editor_is_in_the_draft() {
         "{draft}"
     );
     // The process "dies" with the editor open; the next start recovers it.
-    std::mem::forget(app);
+    app.crash();
     let mut app = app_with(dir, nurse());
     press(&mut app, KeyCode::Enter);
     assert_screen(&app, "review");

@@ -217,13 +217,13 @@ pub(crate) fn open_app(
     policy: LoadedPolicy,
     settings: Settings,
 ) -> Result<(), Failure> {
-    let context = crate::tui::Context {
-        store: Box::new(store) as Box<dyn CaseStore>,
+    let app_settings = crate::tui::Settings {
         policy,
         reviewer: settings.reviewer,
         due_table: settings.due_table,
         stale_lock_after: time::Duration::hours(i64::from(settings.stale_lock_hours)),
         now: crate::store::clock::now,
     };
-    crate::tui::run(context).map_err(|err| Failure::new(exit::PROBLEMS, err))
+    let store: std::sync::Arc<dyn CaseStore> = std::sync::Arc::new(store);
+    crate::tui::run(store, app_settings).map_err(|err| Failure::new(exit::PROBLEMS, err))
 }

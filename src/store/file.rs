@@ -859,8 +859,13 @@ impl CaseStore for FileStore {
         Ok(SessionLease::new(()))
     }
 
-    fn session_alive(&self, holder: &LockHolder) -> Option<bool> {
-        (holder.host == super::hostname()).then(|| super::process_alive(holder.pid))
+    fn session_alive(&self, session: &str) -> Option<bool> {
+        // Session ids begin with their process id.
+        let pid = session.split('-').next()?.parse::<u32>().ok()?;
+        if pid == std::process::id() {
+            return None;
+        }
+        Some(super::process_alive(pid))
     }
 
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError> {

@@ -283,9 +283,9 @@ pub trait CaseStore: Send + Sync {
     /// Starts `holder`'s session: its locks and drafts are proved live by the
     /// lease, not guessed from process ids.
     fn begin_session(&self, holder: &LockHolder) -> Result<SessionLease, StoreError>;
-    /// Whether the session of `holder` is still alive: None when the store
-    /// cannot tell (then only a lock's age speaks).
-    fn session_alive(&self, holder: &LockHolder) -> Option<bool>;
+    /// Whether session `session` ([`LockHolder::session`]) is still alive:
+    /// None when the store cannot tell (then only a lock's age speaks).
+    fn session_alive(&self, session: &str) -> Option<bool>;
 
     /// Takes the edit lock on a case, or says who holds it.
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError>;

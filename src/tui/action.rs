@@ -53,4 +53,19 @@ pub enum Action {
     Reopen,
     Reassign,
     BreakLock,
+    // Dialogs and text fields
+    /// Enter in a dialog or the filter: take what was typed.
+    Submit,
+    /// Esc in a dialog or the filter: leave it, taking nothing.
+    Cancel,
+    /// Close a read-only popup or finish an editor, keeping its text.
+    Close,
+    /// Unsaved work: save it, then go on.
+    SaveWork,
+    /// Unsaved work: throw it away, then go on.
+    DiscardWork,
+    /// Recover the selected draft.
+    RecoverDraft,
+    /// Throw away the selected draft.
+    DiscardDraft,
 }

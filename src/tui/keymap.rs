@@ -15,9 +15,38 @@ pub enum Context {
     Determination,
     CaseView,
     Dashboard,
+    /// Typing the queue's filter.
+    QueueFilter,
+    /// The help overlay.
+    Help,
+    /// Asked whether to save, discard or keep unsaved work.
+    Unsaved,
+    /// Drafts offered at start.
+    Recover,
+    /// A dialog of one or more text fields.
+    Prompt,
+    /// The multi-line editor of a note or rationale.
+    Editor,
+    /// A popup to read and close (definitions, problems).
+    Popup,
 }
 
 impl Context {
+    /// Dialogs take every key: nothing falls through to the global keys,
+    /// so `q` types a q in a dialog.
+    pub fn is_dialog(self) -> bool {
+        matches!(
+            self,
+            Context::QueueFilter
+                | Context::Help
+                | Context::Unsaved
+                | Context::Recover
+                | Context::Prompt
+                | Context::Editor
+                | Context::Popup
+        )
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -27,6 +56,13 @@ impl Context {
             Context::Determination => "Determination",
             Context::CaseView => "Case view",
             Context::Dashboard => "Dashboard",
+            Context::QueueFilter => "Queue filter (typing)",
+            Context::Help => "Help",
+            Context::Unsaved => "Unsaved work",
+            Context::Recover => "Recover unsaved work",
+            Context::Prompt => "Dialogs",
+            Context::Editor => "Note editor",
+            Context::Popup => "Definitions and problems",
         }
     }
 }
@@ -655,6 +691,247 @@ pub const BINDINGS: &[Binding] = &[
         "recount",
         "",
     ),
+    // Queue filter, while typing
+    bind(
+        C::QueueFilter,
+        K::Enter,
+        NONE,
+        Action::Submit,
+        "Enter",
+        "keep the filter and go back to the list",
+        "keep",
+    ),
+    bind(
+        C::QueueFilter,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "clear the filter",
+        "clear",
+    ),
+    bind(
+        C::QueueFilter,
+        K::Down,
+        NONE,
+        Action::Down,
+        "Down",
+        "keep the filter and move down the list",
+        "",
+    ),
+    bind(
+        C::QueueFilter,
+        K::Up,
+        NONE,
+        Action::Up,
+        "Up",
+        "keep the filter and move up the list",
+        "",
+    ),
+    // Help
+    bind(
+        C::Help,
+        K::Down,
+        NONE,
+        Action::ScrollDown,
+        "Down",
+        "scroll down",
+        "scroll",
+    ),
+    bind(
+        C::Help,
+        K::Char('j'),
+        NONE,
+        Action::ScrollDown,
+        "j",
+        "scroll down",
+        "",
+    ),
+    bind(
+        C::Help,
+        K::Up,
+        NONE,
+        Action::ScrollUp,
+        "Up",
+        "scroll up",
+        "",
+    ),
+    bind(
+        C::Help,
+        K::Char('k'),
+        NONE,
+        Action::ScrollUp,
+        "k",
+        "scroll up",
+        "",
+    ),
+    bind(
+        C::Help,
+        K::Esc,
+        NONE,
+        Action::Close,
+        "Esc",
+        "close (any other key too)",
+        "close",
+    ),
+    // Unsaved work
+    bind(
+        C::Unsaved,
+        K::Char('s'),
+        NONE,
+        Action::SaveWork,
+        "s",
+        "save it, then go on",
+        "save",
+    ),
+    bind(
+        C::Unsaved,
+        K::Char('d'),
+        NONE,
+        Action::DiscardWork,
+        "d",
+        "discard it, then go on",
+        "discard",
+    ),
+    bind(
+        C::Unsaved,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "stay with the work",
+        "stay",
+    ),
+    // Recover
+    bind(
+        C::Recover,
+        K::Enter,
+        NONE,
+        Action::RecoverDraft,
+        "Enter",
+        "recover the selected draft",
+        "recover",
+    ),
+    bind(
+        C::Recover,
+        K::Char('d'),
+        NONE,
+        Action::DiscardDraft,
+        "d",
+        "discard the selected draft",
+        "discard",
+    ),
+    bind(
+        C::Recover,
+        K::Down,
+        NONE,
+        Action::Down,
+        "Down",
+        "next draft",
+        "",
+    ),
+    bind(
+        C::Recover,
+        K::Up,
+        NONE,
+        Action::Up,
+        "Up",
+        "previous draft",
+        "",
+    ),
+    bind(
+        C::Recover,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "later (the drafts are kept)",
+        "later",
+    ),
+    // Dialogs
+    bind(
+        C::Prompt,
+        K::Enter,
+        NONE,
+        Action::Submit,
+        "Enter",
+        "confirm",
+        "confirm",
+    ),
+    bind(
+        C::Prompt,
+        K::Tab,
+        NONE,
+        Action::NextField,
+        "Tab",
+        "next field (dialogs of several fields)",
+        "next field",
+    ),
+    bind(
+        C::Prompt,
+        K::BackTab,
+        SHIFT,
+        Action::PrevField,
+        "S-Tab",
+        "previous field",
+        "",
+    ),
+    bind(
+        C::Prompt,
+        K::Down,
+        NONE,
+        Action::NextField,
+        "Down",
+        "next field",
+        "",
+    ),
+    bind(
+        C::Prompt,
+        K::Up,
+        NONE,
+        Action::PrevField,
+        "Up",
+        "previous field",
+        "",
+    ),
+    bind(
+        C::Prompt,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "cancel",
+        "cancel",
+    ),
+    // Editor
+    bind(
+        C::Editor,
+        K::Esc,
+        NONE,
+        Action::Close,
+        "Esc",
+        "done: keep the text",
+        "done",
+    ),
+    bind(
+        C::Editor,
+        K::Char('s'),
+        CTRL,
+        Action::Close,
+        "^S",
+        "done: keep the text",
+        "",
+    ),
+    // Popups
+    bind(
+        C::Popup,
+        K::Esc,
+        NONE,
+        Action::Close,
+        "Esc",
+        "close (any other key too)",
+        "close",
+    ),
     // Everywhere
     bind(
         C::Global,
@@ -703,6 +980,9 @@ pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
         .filter(|b| b.context == context)
         .find(matches)
         .or_else(|| {
+            if context.is_dialog() {
+                return None;
+            }
             BINDINGS
                 .iter()
                 .filter(|b| b.context == Context::Global)
@@ -726,7 +1006,8 @@ pub fn bindings_for(context: Context) -> impl Iterator<Item = &'static Binding> 
 pub fn footer(context: Context) -> Vec<&'static Binding> {
     let mut seen: Vec<Action> = Vec::new();
     let mut hints = Vec::new();
-    for binding in bindings_for(context).chain(bindings_for(Context::Global)) {
+    let global = bindings_for(Context::Global).filter(|_| !context.is_dialog());
+    for binding in bindings_for(context).chain(global) {
         if !binding.hint.is_empty() && !seen.contains(&binding.action) {
             if context == Context::Intake
                 && matches!(binding.code, KeyCode::Char(_))
@@ -752,6 +1033,13 @@ pub fn markdown() -> String {
         Context::Determination,
         Context::CaseView,
         Context::Dashboard,
+        Context::QueueFilter,
+        Context::Help,
+        Context::Unsaved,
+        Context::Recover,
+        Context::Prompt,
+        Context::Editor,
+        Context::Popup,
     ] {
         out.push_str(&format!(
             "\n**{}**\n\n| key | does |\n|---|---|\n",

@@ -1,18 +1,30 @@
 //! The interactive workstation: keys become actions, actions change the
-//! app's state, state is drawn as a frame. Nothing here decides a case;
-//! it asks `rules` and saves through `store`.
+//! app's state and ask for effects, state is drawn as a frame. Nothing
+//! here decides a case; it asks `rules`, and the runner saves through
+//! `store`.
+//!
+//! A key's way: the session's input ([`event::Event`]) → [`app::App::handle`]
+//! (via [`keymap`] to an [`action::Action`]) → new state and
+//! [`effect::Effect`]s → [`runner`] performs them against the store →
+//! their results come back as events → [`view::render`] draws the state.
 
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod effect;
+pub mod event;
 pub mod keymap;
 pub mod overlay;
+pub mod runner;
 pub mod screens;
+pub mod session;
 mod terminal;
 pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod workspace;
+
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -21,20 +33,27 @@ use crate::case::due::DueTable;
 use crate::policy::LoadedPolicy;
 use crate::store::CaseStore;
 
-/// Everything a session of the app works with.
-pub struct Context {
-    pub store: Box<dyn CaseStore>,
+/// Cases of the cached listing shown on the first frame: more rows than
+/// any terminal has, and few enough to decode in well under a millisecond.
+pub const FIRST_SCREEN: usize = 500;
+
+/// What a session of the app works with, besides the store.
+pub struct Settings {
     pub policy: LoadedPolicy,
     pub reviewer: Reviewer,
     pub due_table: DueTable,
-    /// A lock older than this may be broken by a supervisor.
+    /// A lock older than this, whose holder cannot be checked, may be
+    /// broken by a supervisor.
     pub stale_lock_after: time::Duration,
     /// The clock; tests pass a fixed one.
     pub now: fn() -> OffsetDateTime,
 }
 
-/// Runs the app in the terminal until the reviewer quits.
-pub fn run(context: Context) -> Result<(), String> {
-    let app = app::App::new(context, theme::Theme::from_env());
-    terminal::run(app).map_err(|e| format!("terminal: {e}"))
+/// Runs the app in this process's terminal until the reviewer quits.
+pub fn run(store: Arc<dyn CaseStore>, settings: Settings) -> Result<(), String> {
+    // The first frame comes from the store's cached head of the queue; the
+    // full listing follows once it is on screen.
+    let head = store.list_cached(FIRST_SCREEN);
+    let app = app::App::new(settings, theme::Theme::from_env(), head);
+    terminal::run(app, store).map_err(|e| format!("terminal: {e}"))
 }

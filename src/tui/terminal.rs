@@ -1,38 +1,26 @@
-//! The thin shell around the app: the terminal, the event loop, signals
-//! and panics. Whatever happens, the terminal is restored and the open
-//! review is kept as a draft.
+//! The local terminal as one session: raw mode and the alternate screen,
+//! an input thread turning the terminal's bytes and the process's signals
+//! into events, and, whatever happens, the terminal restored and the open
+//! work kept as a draft.
 
-use std::io::{self, Write};
-use std::os::fd::AsFd;
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::app::App;
 use super::backend::{self, LeanBackend};
-use super::view;
-
-/// The longest a change waits to be written as a draft. Drafts are not
-/// written on every keystroke (each is an fsync), but well within a second.
-const AUTOSAVE_AFTER: Duration = Duration::from_millis(500);
-
-/// The draft path of the open review, for the panic message.
-static LAST_DRAFT: Mutex<Option<PathBuf>> = Mutex::new(None);
-
-/// Remembers where the last draft was written, so a panic can say.
-pub(crate) fn note_draft(path: &std::path::Path) {
-    if let Ok(mut last) = LAST_DRAFT.lock() {
-        *last = Some(path.to_path_buf());
-    }
-}
+use super::event::Event;
+use super::session::{self, Channel, SessionEnd};
+use crate::store::CaseStore;
 
 fn restore() {
     let _ = disable_raw_mode();
@@ -46,167 +34,149 @@ fn restore() {
     );
 }
 
+/// A panic is written to the log, never onto the screen in raw mode; the
+/// session that panicked restores the terminal and says where the log is
+/// (see [`SessionEnd::Panicked`]).
 fn install_panic_hook() {
-    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        let draft = LAST_DRAFT.lock().ok().and_then(|d| d.clone());
-        match write_panic_log(&info.to_string(), draft.as_ref()) {
-            // writeln!, not eprintln!: after a hang-up stderr is gone, and
-            // a panic inside the hook would abort.
-            Some(log) => drop(writeln!(
-                io::stderr(),
-                "umdesk stopped on an internal error; your terminal is restored.\nDetails are in {}{}",
-                log.display(),
-                draft
-                    .map(|d| format!(
-                        "\nYour last draft is {}; it is offered when umdesk starts.",
-                        d.display()
-                    ))
-                    .unwrap_or_default()
-            )),
-            None => previous(info),
-        }
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        write_panic_log(&format!("{info}\n{backtrace}"));
     }));
 }
 
-fn write_panic_log(message: &str, draft: Option<&PathBuf>) -> Option<PathBuf> {
+/// Appends to the owner-only `panic.log` in the state directory: panic
+/// messages can hold case text.
+fn write_panic_log(text: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = crate::store::location::state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("panic.log");
+    let at = crate::case::rfc3339(crate::store::clock::now());
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
         .ok()?;
-    let at = crate::case::rfc3339(crate::store::clock::now());
-    let draft = draft
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "none".to_string());
-    let backtrace = std::backtrace::Backtrace::force_capture();
-    writeln!(file, "{at} panic: {message}\n  draft: {draft}\n{backtrace}").ok()?;
+    writeln!(file, "{at} panic: {text}").ok()?;
     Some(path)
 }
 
-/// SIGHUP (a dropped SSH connection), SIGTERM and SIGINT set a flag the
-/// loop checks; raw mode turns Ctrl-C into a key, so SIGINT only comes
-/// from outside.
-fn install_signal_flag() -> io::Result<Arc<AtomicBool>> {
-    let flag = Arc::new(AtomicBool::new(false));
+/// Runs `app` in this process's terminal until the reviewer quits or a
+/// signal or hang-up ends it.
+pub fn run(app: App, store: Arc<dyn CaseStore>) -> io::Result<()> {
+    let channel = Channel::new();
+    let stopped = Arc::new(AtomicBool::new(false));
     for signal in [
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
     ] {
-        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+        signal_hook::flag::register(signal, Arc::clone(&stopped))?;
     }
-    Ok(flag)
-}
-
-pub fn run(mut app: App) -> io::Result<()> {
-    let stopped = install_signal_flag()?;
+    let wakeup = Wakeup::new()?;
     install_panic_hook();
     enable_raw_mode()?;
-    let mut stdout = io::stdout();
-    if let Err(err) = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste) {
+    if let Err(err) = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste) {
         restore();
         return Err(err);
     }
+    let input = channel.sender.clone();
+    std::thread::Builder::new()
+        .name("umdesk-input".to_string())
+        .spawn(move || read_input(&wakeup, &stopped, &input))?;
     // Frames go straight to the terminal's descriptor: stdout's line
     // buffering would split each frame at its last line feed into two
     // writes, and the frame's end would arrive a write later.
-    let result = io::stdout()
+    let end = io::stdout()
         .as_fd()
         .try_clone_to_owned()
         .and_then(|fd| LeanBackend::new(std::fs::File::from(fd), backend::terminal_size))
-        .and_then(|backend| {
-            Terminal::with_options(
-                backend,
-                TerminalOptions {
-                    viewport: Viewport::Fullscreen,
-                },
-            )
-        })
-        .and_then(|mut terminal| {
-            let wakeup = Wakeup::new()?;
-            let result = event_loop(&mut app, &mut terminal, &stopped, &wakeup);
-            // ratatui's Drop shows the cursor and, if the terminal is gone,
-            // eprintln!s the failure, which panics on a dead stderr. `restore`
-            // below shows the cursor; the Terminal is not dropped.
-            std::mem::forget(terminal);
-            result
-        });
-    // Every way out of the loop (quit, signal, hang-up, error) ends here.
-    app.shutdown();
+        .and_then(|backend| session::run(app, store, channel, backend));
+    // Every way out (quit, signal, hang-up, error, panic) ends here.
     restore();
-    result
+    match end? {
+        SessionEnd::Panicked { message, draft } => {
+            report_panic(&message, draft.as_deref());
+            Err(io::Error::other("stopped on an internal error"))
+        }
+        SessionEnd::Quit | SessionEnd::Stopped(_) => Ok(()),
+    }
 }
 
-fn event_loop<W: Write>(
-    app: &mut App,
-    terminal: &mut Terminal<LeanBackend<W>>,
-    stopped: &AtomicBool,
-    wakeup: &Wakeup,
-) -> io::Result<()> {
-    let mut last_autosave = std::time::Instant::now();
+fn report_panic(message: &str, draft: Option<&str>) {
+    let log = crate::store::location::state_dir().map(|d| d.join("panic.log"));
+    // writeln!, not eprintln!: after a hang-up stderr is gone.
+    let _ = writeln!(
+        io::stderr(),
+        "umdesk stopped on an internal error ({message}); your terminal is restored.{}{}",
+        log.map(|l| format!("\nDetails are in {}", l.display()))
+            .unwrap_or_default(),
+        draft
+            .map(|d| format!("\nYour last draft is {d}; it is offered when umdesk starts."))
+            .unwrap_or_default()
+    );
+    if let Some(draft) = draft {
+        write_panic_log(&format!("draft: {draft}"));
+    }
+}
+
+/// Reads the terminal until it goes away or a signal says stop, sending
+/// what it reads as events.
+fn read_input(wakeup: &Wakeup, stopped: &AtomicBool, events: &Sender<Event>) {
     loop {
-        if app.needs_redraw {
-            terminal.draw(|frame| view::render(app, frame))?;
-            app.needs_redraw = false;
+        let woken = wakeup.wait();
+        if stopped.load(Ordering::Relaxed) {
+            let _ = events.send(Event::Stop("signal".to_string()));
+            return;
         }
-        if app.should_quit || stopped.load(Ordering::Relaxed) {
-            return Ok(());
+        if woken == Woken::HangUp {
+            let _ = events.send(Event::Stop("the terminal went away".to_string()));
+            return;
         }
-        if app.listing_is_cached {
-            app.finish_listing();
-            continue;
-        }
-        // A hang-up (a dropped SSH connection) ends the loop; the caller
-        // keeps the draft. crossterm is asked only when input is waiting:
-        // on a hung-up terminal its poll reads end-of-file forever.
-        // Idle, the loop sleeps until input or a signal: no timer at all.
-        let timeout = app
-            .draft_pending()
-            .then(|| AUTOSAVE_AFTER.saturating_sub(last_autosave.elapsed()));
-        if wakeup.wait(timeout) == Woken::HangUp || stopped.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        while event::poll(Duration::ZERO)? {
-            match event::read()? {
-                Event::Key(key) => app.handle_key(key),
-                Event::Paste(text) => app.paste(&text),
-                Event::Resize(_, _) => {
-                    terminal.autoresize()?;
-                    app.needs_redraw = true;
+        // crossterm is asked only when input is waiting: on a hung-up
+        // terminal its poll reads end-of-file forever.
+        loop {
+            match event::poll(Duration::ZERO) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => {
+                    let _ = events.send(Event::Stop("the terminal went away".to_string()));
+                    return;
                 }
-                _ => {}
             }
-        }
-        if app.draft_pending() && last_autosave.elapsed() >= AUTOSAVE_AFTER {
-            last_autosave = std::time::Instant::now();
-            app.autosave();
+            let event = match event::read() {
+                Ok(event::Event::Key(key)) => Event::Key(key),
+                Ok(event::Event::Paste(text)) => Event::Paste(text),
+                Ok(event::Event::Resize(_, _)) => Event::Resize,
+                Ok(_) => continue,
+                Err(_) => Event::Stop("the terminal went away".to_string()),
+            };
+            let stop = matches!(event, Event::Stop(_));
+            if events.send(event).is_err() || stop {
+                return;
+            }
         }
     }
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum Woken {
-    /// Input, a signal, or the time ran out: look at everything again.
+    /// Input or a signal: look at everything again.
     Look,
     /// The terminal is gone.
     HangUp,
 }
 
 /// Waits on the terminal and on a self-pipe that signals write to, so a
-/// signal or a resize wakes the loop at once rather than at the next tick.
+/// signal or a resize wakes the reader at once.
 struct Wakeup {
-    tty: Option<std::os::fd::RawFd>,
+    tty: bool,
     signals: std::os::unix::net::UnixStream,
 }
 
 impl Wakeup {
     fn new() -> io::Result<Wakeup> {
-        use std::os::fd::AsRawFd;
         let (reader, writer) = std::os::unix::net::UnixStream::pair()?;
         reader.set_nonblocking(true)?;
         for signal in [
@@ -217,44 +187,32 @@ impl Wakeup {
         ] {
             signal_hook::low_level::pipe::register(signal, writer.try_clone()?)?;
         }
-        // crossterm reads the terminal from stdin when it is one.
-        let stdin = io::stdin().as_raw_fd();
-        let tty = (unsafe { libc::isatty(stdin) } == 1).then_some(stdin);
         Ok(Wakeup {
-            tty,
+            // crossterm reads the terminal from stdin when it is one.
+            tty: io::stdin().is_terminal(),
             signals: reader,
         })
     }
 
-    /// Waits for input or a signal, or until `timeout` (None: no limit).
-    fn wait(&self, timeout: Option<Duration>) -> Woken {
+    fn wait(&self) -> Woken {
+        use rustix::event::{PollFd, PollFlags, poll};
         use std::io::Read;
-        use std::os::fd::AsRawFd;
-        let mut fds = vec![libc::pollfd {
-            fd: self.signals.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        if let Some(tty) = self.tty {
-            fds.push(libc::pollfd {
-                fd: tty,
-                events: libc::POLLIN,
-                revents: 0,
-            });
+        let stdin = io::stdin();
+        let tty: BorrowedFd<'_> = stdin.as_fd();
+        let mut fds = vec![PollFd::new(&self.signals, PollFlags::IN)];
+        if self.tty {
+            fds.push(PollFd::from_borrowed_fd(tty, PollFlags::IN));
         }
-        let millis = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
-        // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
-        if ready <= 0 {
+        if poll(&mut fds, None).is_err() {
             return Woken::Look;
         }
-        if fds[0].revents & libc::POLLIN != 0 {
+        if fds[0].revents().contains(PollFlags::IN) {
             let mut drain = [0u8; 64];
             while matches!((&self.signals).read(&mut drain), Ok(n) if n > 0) {}
         }
-        let gone = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
+        let gone = PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL;
         match fds.get(1) {
-            Some(tty) if tty.revents & gone != 0 => Woken::HangUp,
+            Some(tty) if tty.revents().intersects(gone) => Woken::HangUp,
             _ => Woken::Look,
         }
     }

@@ -2,10 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+use super::action::Action;
 use super::app::{App, Screen};
+use super::keymap::Context as KeyContext;
 use super::overlay::Overlay;
 use super::screens;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH, popup};
@@ -19,10 +21,10 @@ pub fn render(app: &App, frame: &mut Frame) {
         return;
     }
     let [title, body, message, footer] = chrome_rows(area);
-    let reviewer = &app.context.reviewer;
+    let reviewer = &app.settings.reviewer;
     let who = format!("{} ({})", reviewer.name, reviewer.role.label());
     chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
-    let policy = &app.context.policy.policy;
+    let policy = &app.settings.policy.policy;
     match &app.screen {
         Screen::Queue => screens::queue::render(&app.queue, &app.theme, frame, body),
         Screen::Intake(intake) => screens::intake::render(intake, policy, &app.theme, frame, body),
@@ -35,7 +37,13 @@ pub fn render(app: &App, frame: &mut Frame) {
             screens::dashboard::render(dashboard, &app.theme, frame, body)
         }
     }
-    chrome::message_line(frame, message, app.message.as_ref(), &app.theme);
+    chrome::message_line(
+        frame,
+        message,
+        app.message.as_ref(),
+        app.working.as_deref(),
+        &app.theme,
+    );
     // An overlay takes the keys and names its own in its box; the screen's
     // footer under it would offer keys that do something else there.
     if app.overlay.is_none() {
@@ -74,21 +82,22 @@ fn screen_title(app: &App) -> &'static str {
 fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
     let theme = &app.theme;
     match overlay {
-        Overlay::Help { scroll } => screens::help::render(app.key_context(), *scroll, theme, frame),
+        Overlay::Help { scroll } => {
+            screens::help::render(app.screen_key_context(), *scroll, theme, frame)
+        }
         Overlay::ConfirmQuit | Overlay::ConfirmLeave => {
-            let inner = popup(frame, 60, 5, "Unsaved work", theme);
+            let inner = popup(frame, 64, 5, "Unsaved work", theme);
+            let kept = if app.draft.failed.is_some() {
+                "No draft could be written: the work is only in memory."
+            } else {
+                "A draft is kept until you save or discard."
+            };
             let text = vec![
-                Line::raw("This case has changes that are not saved (a draft is kept)."),
-                Line::from(vec![
-                    Span::styled("s", theme.key),
-                    Span::raw(" save   "),
-                    Span::styled("d", theme.key),
-                    Span::raw(" discard   "),
-                    Span::styled("Esc", theme.key),
-                    Span::raw(" stay"),
-                ]),
+                Line::raw("This work has changes that are not saved."),
+                Line::raw(kept),
+                chrome::hint_line(KeyContext::Unsaved, &[], theme),
             ];
-            frame.render_widget(Paragraph::new(text), inner);
+            frame.render_widget(Paragraph::new(wrap_lines(text, inner.width)), inner);
         }
         Overlay::Recover { drafts, selected } => {
             let inner = popup(
@@ -120,15 +129,8 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                     },
                 ));
             }
-            lines.push(Line::from(vec![
-                Span::styled("Enter", theme.key),
-                Span::raw(" recover   "),
-                Span::styled("d", theme.key),
-                Span::raw(" discard   "),
-                Span::styled("Esc", theme.key),
-                Span::raw(" later"),
-            ]));
-            frame.render_widget(Paragraph::new(lines), inner);
+            lines.push(chrome::hint_line(KeyContext::Recover, &[], theme));
+            frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
         Overlay::Prompt(prompt) => {
             let height = prompt.fields.len() as u16 * 2 + 4;
@@ -148,29 +150,32 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                     format!("{} {error}", theme.symbols.not_met),
                     theme.error,
                 )),
-                None => lines.push(Line::styled(
-                    "Enter confirms · Tab next field · Esc cancels",
-                    theme.dim,
-                )),
+                None => {
+                    let skip: &[Action] = if prompt.fields.len() > 1 {
+                        &[]
+                    } else {
+                        &[Action::NextField, Action::PrevField]
+                    };
+                    lines.push(chrome::hint_line(KeyContext::Prompt, skip, theme));
+                }
             }
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
         Overlay::Editor { title, area, .. } => {
             let height = frame.area().height.saturating_sub(4);
-            let inner = popup(
-                frame,
-                76,
-                height,
-                &format!("{title} · Esc or ^S done"),
-                theme,
+            let inner = popup(frame, 76, height, title, theme);
+            let [text, hints] = split_last_row(inner);
+            render_editor(area, text, frame);
+            frame.render_widget(
+                Paragraph::new(chrome::hint_line(KeyContext::Editor, &[], theme)),
+                hints,
             );
-            render_editor(area, inner, frame);
         }
         Overlay::Definitions { criterion, terms } => {
             let inner = popup(
                 frame,
                 72,
-                terms.len() as u16 * 3 + 3,
+                terms.len() as u16 * 3 + 4,
                 &format!("Definitions: {criterion}"),
                 theme,
             );
@@ -184,17 +189,33 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                 lines.push(Line::styled(term.clone(), theme.title));
                 lines.push(Line::raw(text.clone()));
             }
+            lines.push(chrome::hint_line(KeyContext::Popup, &[], theme));
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
         Overlay::Problems { title, problems } => {
-            let inner = popup(frame, 72, problems.len() as u16 * 2 + 3, title, theme);
-            let lines: Vec<Line> = problems
+            let inner = popup(frame, 72, problems.len() as u16 * 2 + 4, title, theme);
+            let mut lines: Vec<Line> = problems
                 .iter()
                 .map(|p| Line::styled(format!("{} {p}", theme.symbols.not_met), theme.error))
                 .collect();
+            lines.push(chrome::hint_line(KeyContext::Popup, &[], theme));
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
     }
+}
+
+/// `area` less its last row, and that row.
+fn split_last_row(area: Rect) -> [Rect; 2] {
+    let body = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let last = Rect {
+        y: area.y + body.height,
+        height: area.height.min(1),
+        ..area
+    };
+    [body, last]
 }
 
 /// Only the lines around the cursor are laid out, so a huge note is cheap.

@@ -20,8 +20,10 @@ use umdesk::case::{
 };
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, FileStore};
-use umdesk::tui::Context;
-use umdesk::tui::app::{App, Screen};
+use umdesk::tui::Settings;
+use umdesk::tui::app::Screen;
+/// The app with its effects performed as they are asked for.
+pub use umdesk::tui::runner::Inline as App;
 use umdesk::tui::theme::{Symbols, Theme};
 
 /// The time every test app lives at.
@@ -83,15 +85,15 @@ pub fn write_case(dir: &Path, case: &Case) {
 }
 
 pub fn app_with(dir: &Path, reviewer: Reviewer) -> App {
-    let context = Context {
-        store: Box::new(FileStore::open(dir).expect("store opens")),
+    let settings = Settings {
         policy: policy(),
         reviewer,
         due_table: DueTable::default(),
         stale_lock_after: time::Duration::hours(8),
         now: fixed_now,
     };
-    let app = App::new(context, Theme::monochrome(Symbols::UNICODE));
+    let store = std::sync::Arc::new(FileStore::open(dir).expect("store opens"));
+    let app = App::start(settings, Theme::monochrome(Symbols::UNICODE), store);
     if let Some(message) = &app.message {
         assert!(
             !message.text.contains("Store warning"),

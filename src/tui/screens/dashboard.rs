@@ -11,6 +11,7 @@ use crate::case::Case;
 use crate::cli::stats::{Stats, compute};
 use crate::tui::theme::Theme;
 
+#[derive(Debug)]
 pub struct DashboardState {
     pub stats: Stats,
 }

@@ -76,6 +76,18 @@ pub struct IntakeState {
     pub urgency: Urgency,
     touched: bool,
     due_preview: Option<OffsetDateTime>,
+    /// When the intake began: its draft is named after it.
+    started: OffsetDateTime,
+}
+
+/// What an intake's draft holds: every field as typed.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeDraft {
+    fields: Vec<String>,
+    product: usize,
+    urgency: Urgency,
+    focus: usize,
 }
 
 impl IntakeState {
@@ -92,9 +104,59 @@ impl IntakeState {
             urgency: Urgency::Standard,
             touched: false,
             due_preview: None,
+            started: now,
         };
         intake.update_due(due_table);
         intake
+    }
+
+    /// The draft's subject: "new-" and when the intake began.
+    pub fn draft_subject(&self) -> String {
+        let at = self.started;
+        format!(
+            "new-{:04}{:02}{:02}-{:02}{:02}{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
+    }
+
+    pub fn draft_json(&self) -> String {
+        let draft = IntakeDraft {
+            fields: self.inputs.iter().map(|f| f.value().to_string()).collect(),
+            product: self.product,
+            urgency: self.urgency,
+            focus: self.focus,
+        };
+        serde_json::to_string(&draft).expect("intake drafts always serialize")
+    }
+
+    /// Puts back what an intake's draft held, validated as if typed.
+    pub fn restore_draft(
+        &mut self,
+        json: &str,
+        due: &DueTable,
+        now: OffsetDateTime,
+    ) -> Result<(), String> {
+        let draft: IntakeDraft = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        if draft.fields.len() != self.inputs.len() || draft.product >= Product::ALL.len() {
+            return Err("the draft is of another intake form".to_string());
+        }
+        for (at, text) in draft.fields.iter().enumerate() {
+            self.inputs[at] = TextField::new(text);
+            if !text.is_empty() {
+                self.validate(at, now);
+            }
+        }
+        self.product = draft.product;
+        self.urgency = draft.urgency;
+        self.focus = draft.focus.min(self.inputs.len() - 1);
+        self.touched = true;
+        self.update_due(due);
+        Ok(())
     }
 
     pub fn is_touched(&self) -> bool {

@@ -26,8 +26,18 @@ pub fn title_bar(frame: &mut Frame, area: Rect, screen: &str, who: &str, theme: 
     frame.render_widget(Paragraph::new(line), area);
 }
 
-pub fn message_line(frame: &mut Frame, area: Rect, message: Option<&Message>, theme: &Theme) {
+pub fn message_line(
+    frame: &mut Frame,
+    area: Rect,
+    message: Option<&Message>,
+    working: Option<&str>,
+    theme: &Theme,
+) {
     let Some(message) = message else {
+        if let Some(working) = working {
+            let line = Line::from(Span::styled(format!(" {working}"), theme.dim));
+            frame.render_widget(Paragraph::new(line), area);
+        }
         return;
     };
     let (symbol, style) = match message.kind {
@@ -53,6 +63,24 @@ pub fn footer(frame: &mut Frame, area: Rect, context: Context, theme: &Theme) {
         spans.push(Span::styled(format!(" {label} "), theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Every footer hint of a key table on one line, for a dialog's box;
+/// `skip` leaves out actions that do not apply to this dialog.
+pub fn hint_line(
+    context: Context,
+    skip: &[crate::tui::action::Action],
+    theme: &Theme,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    for binding in keymap::footer(context) {
+        if skip.contains(&binding.action) {
+            continue;
+        }
+        spans.push(Span::styled(binding.key.to_string(), theme.key));
+        spans.push(Span::styled(format!(" {}   ", binding.hint), theme.dim));
+    }
+    Line::from(spans)
 }
 
 pub fn too_small(frame: &mut Frame, theme: &Theme) {

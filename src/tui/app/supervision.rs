@@ -1,0 +1,206 @@
+//! The case view's acts: QA review, reopening for amendment, reassigning,
+//! breaking a stale lock. Each is recorded in the case's history.
+
+use super::{App, Screen};
+use crate::case::{Case, Status};
+use crate::rules::permissions::{Act, check};
+use crate::store::LockInfo;
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, SavePurpose};
+use crate::tui::overlay::{Overlay, Prompt, PromptPurpose};
+
+use super::review::last_digest;
+
+impl App {
+    pub(super) fn update_case_view(&mut self, action: Action) {
+        let role = self.role();
+        let now = self.now();
+        let stale_after = self.settings.stale_lock_after;
+        let Screen::CaseView(view) = &mut self.screen else {
+            return;
+        };
+        let act = match action {
+            Action::ScrollUp => return view.scroll_by(-1),
+            Action::ScrollDown => return view.scroll_by(1),
+            Action::PageUp => return view.scroll_by(-10),
+            Action::PageDown => return view.scroll_by(10),
+            Action::QaReview => Act::QaReview,
+            Action::Reopen => Act::ReopenForAmendment,
+            Action::Reassign => Act::Reassign,
+            Action::BreakLock => Act::BreakStaleLock,
+            _ => return,
+        };
+        let lock = view.lock.clone();
+        if let Err(reason) = check(role, act) {
+            self.error(reason);
+            return;
+        }
+        let prompt = match act {
+            Act::QaReview => Prompt::qa_review(),
+            Act::ReopenForAmendment => Prompt::single(
+                PromptPurpose::ReopenReason,
+                "Reopen for amendment",
+                "Reason",
+            ),
+            Act::Reassign => Prompt::single(
+                PromptPurpose::ReassignTo,
+                "Reassign",
+                "Reviewer (name, credentials)",
+            ),
+            _ => {
+                let Some(lock) = &lock else {
+                    self.error("This case is not locked");
+                    return;
+                };
+                if !lock.is_stale(now, stale_after, &self.holder.host) {
+                    self.error(format!("The lock is not stale: {}", lock.describe()));
+                    return;
+                }
+                Prompt::single(PromptPurpose::BreakLockReason, "Break stale lock", "Reason")
+            }
+        };
+        self.overlay = Some(Overlay::Prompt(prompt));
+    }
+
+    /// Applies a supervisor's act to the viewed case and asks to save it.
+    /// Breaking a lock asks the store first, and records it once broken.
+    pub(super) fn supervise(
+        &mut self,
+        purpose: PromptPurpose,
+        values: &[String],
+    ) -> Result<(), String> {
+        let now = self.now();
+        let reviewer = self.settings.reviewer.clone();
+        let policy = self.settings.policy.policy.clone();
+        let Screen::CaseView(view) = &mut self.screen else {
+            return Ok(());
+        };
+        let mut case = view.case.clone();
+        let value = |i: usize| values.get(i).map(String::as_str).unwrap_or("");
+        match purpose {
+            PromptPurpose::ReopenReason => {
+                crate::rules::decision::reopen(&mut case, &reviewer, value(0), now)?
+            }
+            PromptPurpose::ReassignTo => {
+                crate::rules::decision::reassign(&mut case, &reviewer, value(0), now)?
+            }
+            PromptPurpose::BreakLockReason => {
+                let lock = view.lock.clone().ok_or("This case is not locked")?;
+                if value(0).trim().is_empty() {
+                    return Err("Write the reason for breaking the lock".to_string());
+                }
+                self.pending_break = Some(value(0).to_string());
+                self.working = Some(format!("Breaking the lock of {}…", case.id));
+                self.effects.push(Effect::BreakLock {
+                    id: case.id.clone(),
+                    expected: lock,
+                });
+                return Ok(());
+            }
+            PromptPurpose::QaReview => {
+                let (outcome_agrees, disagreements) = parse_qa(value(0), value(1), &policy)?;
+                crate::rules::decision::qa_review(
+                    &policy,
+                    &mut case,
+                    &reviewer,
+                    &disagreements,
+                    outcome_agrees,
+                    value(2),
+                    now,
+                )?
+            }
+            _ => return Ok(()),
+        }
+        let expected = last_digest(&view.case);
+        self.save_supervised(case, expected);
+        Ok(())
+    }
+
+    fn save_supervised(&mut self, case: Case, expected: String) {
+        self.working = Some(format!("Saving {}…", case.id));
+        self.effects.push(Effect::Save {
+            case: Box::new(case),
+            expected,
+            purpose: SavePurpose::Supervise,
+            draft: None,
+        });
+    }
+
+    /// The store broke the lock: the break goes into the case's history.
+    pub(super) fn lock_broken(&mut self, result: Result<LockInfo, String>) {
+        self.working = None;
+        let reason = self.pending_break.take().unwrap_or_default();
+        let broken = match result {
+            Ok(broken) => broken,
+            Err(err) => {
+                self.error(format!("The lock was not broken: {err}"));
+                return;
+            }
+        };
+        let now = self.now();
+        let reviewer = self.settings.reviewer.clone();
+        let Screen::CaseView(view) = &mut self.screen else {
+            return;
+        };
+        view.lock = None;
+        let mut case = view.case.clone();
+        let expected = last_digest(&view.case);
+        if let Err(err) = crate::rules::decision::record_lock_broken(
+            &mut case,
+            &reviewer,
+            &broken.describe(),
+            &reason,
+            now,
+        ) {
+            self.error(err);
+            return;
+        }
+        self.save_supervised(case, expected);
+    }
+
+    /// A supervisor's act was saved: the view shows the case as saved.
+    pub(super) fn supervision_saved(&mut self, case: Case) {
+        let Screen::CaseView(view) = &mut self.screen else {
+            return;
+        };
+        let id = case.id.clone();
+        let reopened = case.status == Status::Reopened;
+        let lock = view.lock.clone();
+        view.replace(case, lock);
+        if reopened {
+            self.info(format!(
+                "{id} reopened for amendment; a reviewer re-decides it from the queue"
+            ));
+        } else {
+            self.info(format!("{id}: saved"));
+        }
+    }
+}
+
+/// "y"/"n" for the outcome and "3, 5" for the criteria disagreed with.
+fn parse_qa(
+    outcome: &str,
+    disagreements: &str,
+    policy: &crate::policy::Policy,
+) -> Result<(bool, Vec<(String, bool)>), String> {
+    let outcome_agrees = match outcome.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" | "agree" => true,
+        "n" | "no" | "disagree" => false,
+        other => return Err(format!("outcome: answer y or n, not '{other}'")),
+    };
+    let mut criteria: Vec<(String, bool)> = policy
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), true))
+        .collect();
+    for part in disagreements.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let number: usize = part
+            .parse()
+            .map_err(|_| format!("criteria: '{part}' is not a criterion number"))?;
+        let Some(entry) = criteria.get_mut(number.wrapping_sub(1)) else {
+            return Err(format!("criteria: there is no criterion {number}"));
+        };
+        entry.1 = false;
+    }
+    Ok((outcome_agrees, criteria))
+}

@@ -1,0 +1,411 @@
+//! Performs the app's effects against the store and reports what came of
+//! them. [`perform`] does one effect; [`Workers`] runs them off the input
+//! thread for a terminal session, the slow ones on a worker of their own.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use crate::case::history;
+use crate::rules::decision::editable;
+use crate::store::{AccessEntry, CaseStore, LockHolder, LockInfo, StoreError};
+
+use super::effect::{Done, Effect, OpenMode, OpenRequest, Opened};
+use super::screens::dashboard::DashboardState;
+
+/// Performs one effect.
+pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
+    match effect {
+        Effect::LoadQueueHead { first } => Done::QueueHead(store.list_cached(first)),
+        Effect::ListQueue => Done::Queue(store.list()),
+        Effect::CheckStore => {
+            Done::StoreChecked(store.warnings().into_iter().map(|w| w.0).collect())
+        }
+        Effect::FindDrafts { author, session } => Done::Drafts(
+            store
+                .drafts()
+                .into_iter()
+                .filter(|d| d.key.author == author && d.key.session != session)
+                .filter(|d| !session_is_live(store, &d.key.session))
+                .collect(),
+        ),
+        Effect::Open(request) => Done::Opened(open(store, &request)),
+        Effect::View { id, holder, banner } => Done::Opened(view(store, &id, &holder, banner)),
+        Effect::Create {
+            mut case,
+            received,
+            reviewer,
+            at,
+            draft,
+            then,
+        } => {
+            let mut complete = |case: &mut crate::case::Case| {
+                history::record(
+                    case,
+                    None,
+                    &reviewer,
+                    "created",
+                    "Case created at intake",
+                    at,
+                );
+            };
+            let result = store
+                .create(&mut case, received, &mut complete)
+                .map(|id| {
+                    // The case holds everything the draft did.
+                    let _ = store.discard_draft(&draft);
+                    let location = store.case_location(&id);
+                    (id, location)
+                })
+                .map_err(|e| e.to_string());
+            Done::Created { then, result }
+        }
+        Effect::Save {
+            case,
+            expected,
+            purpose,
+            draft,
+        } => {
+            let result = store.save(&case, &expected).map_err(|e| e.to_string());
+            if result.is_ok() {
+                if let Some(draft) = draft {
+                    let _ = store.discard_draft(&draft);
+                }
+            }
+            let location = store.case_location(&case.id);
+            Done::Saved {
+                purpose,
+                result: result.map(|()| (*case, location)),
+            }
+        }
+        Effect::Unlock { id, holder } => match store.unlock(&id, &holder) {
+            Ok(()) => Done::Nothing,
+            Err(err) => Done::Failed(format!("Could not release the lock of {id}: {err}")),
+        },
+        Effect::WriteDraft { key, json } => Done::DraftWritten {
+            result: store.save_draft(&key, &json).map_err(|e| e.to_string()),
+            key,
+        },
+        Effect::DiscardDraft { key } => {
+            Done::DraftDiscarded(store.discard_draft(&key).map_err(|e| e.to_string()))
+        }
+        Effect::Recover {
+            draft,
+            open: request,
+        } => {
+            let is_intake = draft.subject.starts_with("new-");
+            let result = store
+                .load_draft(&draft)
+                .map_err(|e| format!("Draft of {}: {e}", draft.subject))
+                .and_then(|json| {
+                    if is_intake {
+                        return Ok((None, json));
+                    }
+                    open(store, &request).map(|opened| (Some(opened), json))
+                });
+            Done::Recovered { draft, result }
+        }
+        Effect::BreakLock { id, expected } => {
+            Done::LockBroken(store.break_lock(&id, &expected).map_err(|e| e.to_string()))
+        }
+        Effect::Dashboard { now } => Done::Dashboard(Box::new(dashboard(store, now))),
+    }
+}
+
+/// Whether a session may still be writing: alive, or impossible to tell.
+fn session_is_live(store: &dyn CaseStore, session: &str) -> bool {
+    store.session_alive(session) != Some(false)
+}
+
+/// Loads the case; locks it for editing when the role and status allow and
+/// nobody else holds it; logs the access. An access that cannot be logged
+/// is refused: nothing is shown that the log does not record.
+fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> {
+    let case = store.load(&request.id).map_err(|e| e.to_string())?;
+    if let Err(reason) = editable(&case, request.role) {
+        log(store, &request.holder, &case.id, "view")?;
+        let lock = store.lock_info(&case.id);
+        return Ok(Opened {
+            case,
+            mode: OpenMode::ReadOnly {
+                banner: Some(reason),
+                lock,
+            },
+        });
+    }
+    match take_lock(store, request) {
+        Ok(_) => {}
+        Err(StoreError::Locked(info)) => {
+            log(store, &request.holder, &case.id, "view")?;
+            return Ok(Opened {
+                case,
+                mode: OpenMode::ReadOnly {
+                    banner: Some(format!("Read-only: {}", info.describe())),
+                    lock: Some(*info),
+                },
+            });
+        }
+        Err(err) => return Err(err.to_string()),
+    }
+    if let Err(err) = log(store, &request.holder, &case.id, "open") {
+        let _ = store.unlock(&case.id, &request.holder);
+        return Err(err);
+    }
+    Ok(Opened {
+        case,
+        mode: OpenMode::Edit,
+    })
+}
+
+/// Takes the edit lock. A lock this reviewer left behind in a session that
+/// is gone (a crash, a dropped connection) is taken over, comparing the
+/// lock it broke with the lock it checked.
+fn take_lock(store: &dyn CaseStore, request: &OpenRequest) -> Result<LockInfo, StoreError> {
+    match store.lock(&request.id, &request.holder) {
+        Err(StoreError::Locked(info)) if may_take_over(store, request, &info) => {
+            store.break_lock(&request.id, &info)?;
+            store.lock(&request.id, &request.holder)
+        }
+        other => other,
+    }
+}
+
+fn may_take_over(store: &dyn CaseStore, request: &OpenRequest, lock: &LockInfo) -> bool {
+    if lock.holder.reviewer != request.holder.reviewer {
+        return false;
+    }
+    if request.recovering.as_deref() == Some(lock.holder.session.as_str()) {
+        return true;
+    }
+    match store.session_alive(&lock.holder.session) {
+        Some(alive) => !alive,
+        None => request.now - lock.since > request.stale_after,
+    }
+}
+
+fn view(
+    store: &dyn CaseStore,
+    id: &str,
+    holder: &LockHolder,
+    banner: Option<String>,
+) -> Result<Opened, String> {
+    let case = store.load(id).map_err(|e| e.to_string())?;
+    log(store, holder, id, "view")?;
+    let lock = store.lock_info(id);
+    let banner = banner.or_else(|| {
+        lock.as_ref()
+            .map(|lock| format!("Read-only: {}", lock.describe()))
+    });
+    Ok(Opened {
+        case,
+        mode: OpenMode::ReadOnly { banner, lock },
+    })
+}
+
+/// Records an access by `holder`'s session, from where that session is.
+fn log(
+    store: &dyn CaseStore,
+    holder: &LockHolder,
+    case_id: &str,
+    action: &str,
+) -> Result<(), String> {
+    let mut entry = AccessEntry::new(&holder.reviewer, case_id, action);
+    entry.from = match &holder.connection {
+        Some(connection) => format!("{} via ssh {connection}", holder.host),
+        None => holder.host.clone(),
+    };
+    store
+        .log_access(&entry)
+        .map_err(|err| format!("Could not write the access log, so {case_id} is not shown: {err}"))
+}
+
+fn dashboard(store: &dyn CaseStore, now: time::OffsetDateTime) -> DashboardState {
+    let listing = store.list();
+    let cases: Vec<crate::case::Case> = listing
+        .cases
+        .iter()
+        .filter_map(|s| store.load(&s.id).ok())
+        .collect();
+    DashboardState::new(&cases, now)
+}
+
+/// Worker threads performing effects for one session, reporting each
+/// result on `done`. Effects of one kind are performed in the order given.
+pub struct Workers {
+    fast: Option<Sender<Effect>>,
+    slow: Option<Sender<Effect>>,
+    fast_thread: Option<JoinHandle<()>>,
+}
+
+impl Workers {
+    pub fn start<T: From<Done> + Send + 'static>(
+        store: Arc<dyn CaseStore>,
+        done: Sender<T>,
+    ) -> std::io::Result<Workers> {
+        let (fast, fast_thread) = worker("umdesk-store", Arc::clone(&store), done.clone())?;
+        let (slow, _) = worker("umdesk-store-slow", store, done)?;
+        Ok(Workers {
+            fast: Some(fast),
+            slow: Some(slow),
+            fast_thread: Some(fast_thread),
+        })
+    }
+
+    pub fn submit(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            let worker = if effect.is_slow() {
+                &self.slow
+            } else {
+                &self.fast
+            };
+            if let Some(worker) = worker {
+                // A worker gone means the session is ending; the effect's
+                // caller learns nothing more either way.
+                let _ = worker.send(effect);
+            }
+        }
+    }
+
+    /// Waits until every effect given so far that writes (drafts, saves,
+    /// unlocks) is done. Slow reads still under way are abandoned.
+    pub fn finish(mut self) {
+        self.slow.take();
+        self.fast.take();
+        if let Some(thread) = self.fast_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn worker<T: From<Done> + Send + 'static>(
+    name: &str,
+    store: Arc<dyn CaseStore>,
+    done: Sender<T>,
+) -> std::io::Result<(Sender<Effect>, JoinHandle<()>)> {
+    let (sender, effects): (Sender<Effect>, Receiver<Effect>) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            for effect in effects {
+                if done.send(T::from(perform(&*store, effect))).is_err() {
+                    // Nobody is listening: the writes still happen.
+                    continue;
+                }
+            }
+        })?;
+    Ok((sender, thread))
+}
+
+/// The app with its effects performed at once, in the calling thread: for
+/// tests, benchmarks and anything else that drives the app without a
+/// terminal. Slow effects asked for at the start wait for the first event
+/// (or [`Inline::finish_listing`]), as they would behind a first frame.
+pub struct Inline {
+    pub app: super::app::App,
+    store: Arc<dyn CaseStore>,
+    deferred: Vec<Effect>,
+    lease: Option<crate::store::SessionLease>,
+}
+
+impl Inline {
+    /// The app as a session would start it over `store`.
+    pub fn start(
+        settings: super::Settings,
+        theme: super::theme::Theme,
+        store: Arc<dyn CaseStore>,
+    ) -> Inline {
+        let head = store.list_cached(super::FIRST_SCREEN);
+        let mut app = super::app::App::new(settings, theme, head);
+        let lease = store.begin_session(&app.holder).ok();
+        let effects = app.start();
+        let mut inline = Inline {
+            app,
+            store,
+            deferred: Vec::new(),
+            lease,
+        };
+        let (slow, fast): (Vec<Effect>, Vec<Effect>) = effects
+            .into_iter()
+            .partition(|e| e.is_slow() && inline.app.listing_is_cached);
+        inline.deferred = slow;
+        inline.perform_all(fast);
+        inline
+    }
+
+    /// Handles `event` and everything that follows from it.
+    pub fn handle(&mut self, event: super::event::Event) {
+        let mut effects = std::mem::take(&mut self.deferred);
+        effects.extend(self.app.handle(event));
+        self.perform_all(effects);
+    }
+
+    pub fn handle_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        self.handle(super::event::Event::Key(key));
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.handle(super::event::Event::Paste(text.to_string()));
+    }
+
+    /// Writes the draft of what changed, as the session's timer would.
+    pub fn autosave(&mut self) {
+        self.handle(super::event::Event::AutosaveDue);
+    }
+
+    /// The session ends as on a signal: the draft kept, the lock let go.
+    pub fn shutdown(&mut self) {
+        self.handle(super::event::Event::Stop("shutdown".to_string()));
+    }
+
+    /// Performs the slow effects still waiting (the full listing).
+    pub fn finish_listing(&mut self) {
+        let effects = std::mem::take(&mut self.deferred);
+        self.perform_all(effects);
+    }
+
+    pub fn open_case(&mut self, id: &str) {
+        self.app.open_case(id);
+        self.handle(super::event::Event::Resize);
+    }
+
+    pub fn view_case(&mut self, id: &str, banner: Option<String>) {
+        self.app.view_case(id, banner);
+        self.handle(super::event::Event::Resize);
+    }
+
+    /// The session dies as a killed process would: nothing more is
+    /// written, no lock let go; only its lease ends, as the system ends
+    /// a dead process's hold on its files.
+    pub fn crash(mut self) {
+        drop(self.lease.take());
+        std::mem::forget(self);
+    }
+
+    pub fn store(&self) -> &dyn CaseStore {
+        &*self.store
+    }
+
+    fn perform_all(&mut self, mut effects: Vec<Effect>) {
+        // Breadth first, in order: what one result asks for comes after
+        // what was already asked.
+        let mut queue: std::collections::VecDeque<Effect> = effects.drain(..).collect();
+        while let Some(effect) = queue.pop_front() {
+            let done = perform(&*self.store, effect);
+            queue.extend(self.app.handle(super::event::Event::from(done)));
+        }
+    }
+}
+
+impl std::ops::Deref for Inline {
+    type Target = super::app::App;
+
+    fn deref(&self) -> &super::app::App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for Inline {
+    fn deref_mut(&mut self) -> &mut super::app::App {
+        &mut self.app
+    }
+}
