@@ -2,7 +2,7 @@
 
 use super::widgets::text_area::TextArea;
 use super::widgets::text_field::TextField;
-use crate::policy::Answer;
+use crate::policy::{Answer, Policy};
 
 pub enum Overlay {
     Help {
@@ -89,4 +89,143 @@ impl Prompt {
             ],
         )
     }
+}
+
+/// What a dialog's fields say, read and checked: what its purpose needs,
+/// typed, instead of strings by position.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptAnswer {
+    OverrideReason {
+        criterion: String,
+        answer: Answer,
+        reason: String,
+    },
+    AddLesion {
+        site: String,
+        diameter_cm: Option<f64>,
+    },
+    SourceDocument {
+        criterion: String,
+        document: String,
+    },
+    Search {
+        query: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Reassign {
+        to: String,
+    },
+    BreakLock {
+        reason: String,
+    },
+    QaReview {
+        outcome_agrees: bool,
+        /// Every criterion, with whether QA agrees with its answer.
+        criteria: Vec<(String, bool)>,
+        note: String,
+    },
+    PeerToPeer {
+        provider_contact: String,
+        note: String,
+    },
+}
+
+impl Prompt {
+    /// The field at `at`, as typed.
+    fn field(&self, at: usize) -> &str {
+        self.fields.get(at).map(|(_, f)| f.value()).unwrap_or("")
+    }
+
+    /// The dialog's answer, or what is wrong with what was typed.
+    pub fn answer(&self, policy: &Policy) -> Result<PromptAnswer, String> {
+        let text = |at: usize| self.field(at).trim().to_string();
+        Ok(match &self.purpose {
+            PromptPurpose::OverrideReason { criterion, answer } => PromptAnswer::OverrideReason {
+                criterion: criterion.clone(),
+                answer: *answer,
+                reason: text(0),
+            },
+            PromptPurpose::AddLesion => {
+                let site = text(0);
+                if site.is_empty() {
+                    return Err("Name the site of the lesion".to_string());
+                }
+                PromptAnswer::AddLesion {
+                    site,
+                    diameter_cm: parse_diameter(self.field(1))?,
+                }
+            }
+            PromptPurpose::SourceDocument { criterion } => PromptAnswer::SourceDocument {
+                criterion: criterion.clone(),
+                document: text(0),
+            },
+            PromptPurpose::Search => PromptAnswer::Search { query: text(0) },
+            PromptPurpose::ReopenReason => PromptAnswer::Reopen { reason: text(0) },
+            PromptPurpose::ReassignTo => PromptAnswer::Reassign { to: text(0) },
+            PromptPurpose::BreakLockReason => {
+                let reason = text(0);
+                if reason.is_empty() {
+                    return Err("Write the reason for breaking the lock".to_string());
+                }
+                PromptAnswer::BreakLock { reason }
+            }
+            PromptPurpose::QaReview => {
+                let (outcome_agrees, criteria) = parse_qa(self.field(0), self.field(1), policy)?;
+                PromptAnswer::QaReview {
+                    outcome_agrees,
+                    criteria,
+                    note: text(2),
+                }
+            }
+            PromptPurpose::PeerToPeer => PromptAnswer::PeerToPeer {
+                provider_contact: text(0),
+                note: text(1),
+            },
+        })
+    }
+}
+
+/// "3.2", "3,2" or "3.2 cm"; empty when not measured yet.
+fn parse_diameter(text: &str) -> Result<Option<f64>, String> {
+    let cleaned = text.trim().trim_end_matches("cm").trim().replace(',', ".");
+    if cleaned.is_empty() {
+        return Ok(None);
+    }
+    match cleaned.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 && value < 100.0 => Ok(Some(value)),
+        _ => Err(format!(
+            "'{}' is not a diameter in cm (e.g. 3.2)",
+            text.trim()
+        )),
+    }
+}
+
+/// "y"/"n" for the outcome and "3, 5" for the criteria disagreed with.
+fn parse_qa(
+    outcome: &str,
+    disagreements: &str,
+    policy: &Policy,
+) -> Result<(bool, Vec<(String, bool)>), String> {
+    let outcome_agrees = match outcome.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" | "agree" => true,
+        "n" | "no" | "disagree" => false,
+        other => return Err(format!("outcome: answer y or n, not '{other}'")),
+    };
+    let mut criteria: Vec<(String, bool)> = policy
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), true))
+        .collect();
+    for part in disagreements.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let number: usize = part
+            .parse()
+            .map_err(|_| format!("criteria: '{part}' is not a criterion number"))?;
+        let Some(entry) = criteria.get_mut(number.wrapping_sub(1)) else {
+            return Err(format!("criteria: there is no criterion {number}"));
+        };
+        entry.1 = false;
+    }
+    Ok((outcome_agrees, criteria))
 }

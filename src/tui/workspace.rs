@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action::Action;
-use super::overlay::{EditorPurpose, Overlay, Prompt, PromptPurpose};
+use super::overlay::{EditorPurpose, Overlay, Prompt, PromptAnswer, PromptPurpose};
 use super::widgets::text_area::TextArea;
 use crate::case::{Case, Decision, Lesion, Role, Status};
 use crate::policy::{Answer, CriterionInput, Policy, SearchHit, search};
@@ -395,22 +395,25 @@ impl Workspace {
         Ok(())
     }
 
+    /// Applies a dialog's answer to the case under review.
     pub fn submit_prompt(
         &mut self,
         policy: &Policy,
-        purpose: PromptPurpose,
-        values: &[String],
+        answer: PromptAnswer,
         author: &str,
     ) -> Result<(), String> {
-        match purpose {
-            PromptPurpose::OverrideReason { criterion, answer } => {
-                let reason = values.first().map(String::as_str).unwrap_or("");
+        match answer {
+            PromptAnswer::OverrideReason {
+                criterion,
+                answer,
+                reason,
+            } => {
                 answers::mark(
                     policy,
                     &mut self.case,
                     &criterion,
                     answer,
-                    Some(reason),
+                    Some(&reason),
                     author,
                 )
                 .map_err(|e| match e {
@@ -420,23 +423,17 @@ impl Workspace {
                     other => other.to_string(),
                 })?;
             }
-            PromptPurpose::AddLesion => {
-                let site = values[0].trim();
-                if site.is_empty() {
-                    return Err("Name the site of the lesion".to_string());
-                }
-                let diameter = parse_diameter(&values[1])?;
-                self.case.lesions.push(Lesion {
-                    site: site.to_string(),
-                    diameter_cm: diameter,
-                });
+            PromptAnswer::AddLesion { site, diameter_cm } => {
+                self.case.lesions.push(Lesion { site, diameter_cm });
                 answers::lesions_changed(policy, &mut self.case, author);
             }
-            PromptPurpose::SourceDocument { criterion } => {
-                self.case.answer_mut(&criterion).source_document = values[0].trim().to_string();
+            PromptAnswer::SourceDocument {
+                criterion,
+                document,
+            } => {
+                self.case.answer_mut(&criterion).source_document = document;
             }
-            PromptPurpose::Search => {
-                let query = values[0].trim().to_string();
+            PromptAnswer::Search { query } => {
                 let hits = search(policy, &query);
                 if hits.is_empty() {
                     return Err(format!("No match for '{query}'"));
@@ -536,20 +533,5 @@ impl Workspace {
             coding_acknowledgement: Some(self.acknowledgement.clone())
                 .filter(|a| !a.trim().is_empty()),
         })
-    }
-}
-
-/// "3.2", "3,2 cm", "" (not documented).
-fn parse_diameter(text: &str) -> Result<Option<f64>, String> {
-    let cleaned = text.trim().trim_end_matches("cm").trim().replace(',', ".");
-    if cleaned.is_empty() {
-        return Ok(None);
-    }
-    match cleaned.parse::<f64>() {
-        Ok(value) if value.is_finite() && value > 0.0 && value < 100.0 => Ok(Some(value)),
-        _ => Err(format!(
-            "'{}' is not a diameter in cm (e.g. 3.2)",
-            text.trim()
-        )),
     }
 }

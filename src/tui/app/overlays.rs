@@ -8,7 +8,7 @@ use super::{App, Screen};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, SavePurpose};
 use crate::tui::keymap::{self, Context as KeyContext};
-use crate::tui::overlay::{EditorPurpose, Overlay, Prompt, PromptPurpose};
+use crate::tui::overlay::{EditorPurpose, Overlay, Prompt, PromptAnswer};
 use crate::tui::widgets::text_area::TextArea;
 
 /// The key table of an overlay.
@@ -124,12 +124,10 @@ impl App {
             Some(Action::NextField) => prompt.focus = (prompt.focus + 1) % count,
             Some(Action::PrevField) => prompt.focus = (prompt.focus + count - 1) % count,
             Some(Action::Submit) => {
-                let values: Vec<String> = prompt
-                    .fields
-                    .iter()
-                    .map(|(_, f)| f.value().to_string())
-                    .collect();
-                match self.submit_prompt(prompt.purpose.clone(), &values) {
+                let submitted = prompt
+                    .answer(&self.settings.policy.policy)
+                    .and_then(|answer| self.submit_prompt(answer));
+                match submitted {
                     Ok(()) => return,
                     Err(text) => prompt.error = Some(text),
                 }
@@ -145,26 +143,28 @@ impl App {
         self.overlay = Some(Overlay::Prompt(prompt));
     }
 
-    fn submit_prompt(&mut self, purpose: PromptPurpose, values: &[String]) -> Result<(), String> {
+    fn submit_prompt(&mut self, answer: PromptAnswer) -> Result<(), String> {
         let policy = self.settings.policy.policy.clone();
         let author = self.settings.reviewer.name.clone();
-        match purpose {
-            PromptPurpose::ReopenReason
-            | PromptPurpose::ReassignTo
-            | PromptPurpose::BreakLockReason
-            | PromptPurpose::QaReview => self.supervise(purpose, values),
-            PromptPurpose::PeerToPeer => {
+        match answer {
+            PromptAnswer::Reopen { .. }
+            | PromptAnswer::Reassign { .. }
+            | PromptAnswer::BreakLock { .. }
+            | PromptAnswer::QaReview { .. } => self.supervise(answer),
+            PromptAnswer::PeerToPeer {
+                provider_contact,
+                note,
+            } => {
                 let now = self.now();
                 let reviewer = self.settings.reviewer.clone();
                 let Screen::Case(ws) = &mut self.screen else {
                     return Err("no open case".to_string());
                 };
-                let value = |i: usize| values.get(i).map(String::as_str).unwrap_or("");
                 crate::rules::decision::record_peer_to_peer(
                     &mut ws.case,
                     &reviewer,
-                    value(0),
-                    value(1),
+                    &provider_contact,
+                    &note,
                     now,
                 )?;
                 self.work_changed();
@@ -175,7 +175,7 @@ impl App {
                 let Screen::Case(ws) = &mut self.screen else {
                     return Err("no open case".to_string());
                 };
-                ws.submit_prompt(&policy, other, values, &author)?;
+                ws.submit_prompt(&policy, other, &author)?;
                 self.work_changed();
                 Ok(())
             }

@@ -7,7 +7,7 @@ use crate::rules::permissions::{Act, check};
 use crate::store::LockInfo;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, SavePurpose};
-use crate::tui::overlay::{Overlay, Prompt, PromptPurpose};
+use crate::tui::overlay::{Overlay, Prompt, PromptAnswer, PromptPurpose};
 
 use super::review::last_digest;
 
@@ -64,11 +64,7 @@ impl App {
 
     /// Applies a supervisor's act to the viewed case and asks to save it.
     /// Breaking a lock asks the store first, and records it once broken.
-    pub(super) fn supervise(
-        &mut self,
-        purpose: PromptPurpose,
-        values: &[String],
-    ) -> Result<(), String> {
+    pub(super) fn supervise(&mut self, answer: PromptAnswer) -> Result<(), String> {
         let now = self.now();
         let reviewer = self.settings.reviewer.clone();
         let policy = self.settings.policy.policy.clone();
@@ -76,20 +72,16 @@ impl App {
             return Ok(());
         };
         let mut case = view.case.clone();
-        let value = |i: usize| values.get(i).map(String::as_str).unwrap_or("");
-        match purpose {
-            PromptPurpose::ReopenReason => {
-                crate::rules::decision::reopen(&mut case, &reviewer, value(0), now)?
+        match answer {
+            PromptAnswer::Reopen { reason } => {
+                crate::rules::decision::reopen(&mut case, &reviewer, &reason, now)?
             }
-            PromptPurpose::ReassignTo => {
-                crate::rules::decision::reassign(&mut case, &reviewer, value(0), now)?
+            PromptAnswer::Reassign { to } => {
+                crate::rules::decision::reassign(&mut case, &reviewer, &to, now)?
             }
-            PromptPurpose::BreakLockReason => {
+            PromptAnswer::BreakLock { reason } => {
                 let lock = view.lock.clone().ok_or("This case is not locked")?;
-                if value(0).trim().is_empty() {
-                    return Err("Write the reason for breaking the lock".to_string());
-                }
-                self.pending_break = Some(value(0).to_string());
+                self.pending_break = Some(reason);
                 self.working = Some(format!("Breaking the lock of {}…", case.id));
                 self.effects.push(Effect::BreakLock {
                     id: case.id.clone(),
@@ -97,18 +89,19 @@ impl App {
                 });
                 return Ok(());
             }
-            PromptPurpose::QaReview => {
-                let (outcome_agrees, disagreements) = parse_qa(value(0), value(1), &policy)?;
-                crate::rules::decision::qa_review(
-                    &policy,
-                    &mut case,
-                    &reviewer,
-                    &disagreements,
-                    outcome_agrees,
-                    value(2),
-                    now,
-                )?
-            }
+            PromptAnswer::QaReview {
+                outcome_agrees,
+                criteria,
+                note,
+            } => crate::rules::decision::qa_review(
+                &policy,
+                &mut case,
+                &reviewer,
+                &criteria,
+                outcome_agrees,
+                &note,
+                now,
+            )?,
             _ => return Ok(()),
         }
         let expected = last_digest(&view.case);
@@ -175,32 +168,4 @@ impl App {
             self.info(format!("{id}: saved"));
         }
     }
-}
-
-/// "y"/"n" for the outcome and "3, 5" for the criteria disagreed with.
-fn parse_qa(
-    outcome: &str,
-    disagreements: &str,
-    policy: &crate::policy::Policy,
-) -> Result<(bool, Vec<(String, bool)>), String> {
-    let outcome_agrees = match outcome.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" | "agree" => true,
-        "n" | "no" | "disagree" => false,
-        other => return Err(format!("outcome: answer y or n, not '{other}'")),
-    };
-    let mut criteria: Vec<(String, bool)> = policy
-        .criteria
-        .iter()
-        .map(|c| (c.id.clone(), true))
-        .collect();
-    for part in disagreements.split([',', ' ']).filter(|p| !p.is_empty()) {
-        let number: usize = part
-            .parse()
-            .map_err(|_| format!("criteria: '{part}' is not a criterion number"))?;
-        let Some(entry) = criteria.get_mut(number.wrapping_sub(1)) else {
-            return Err(format!("criteria: there is no criterion {number}"));
-        };
-        entry.1 = false;
-    }
-    Ok((outcome_agrees, criteria))
 }
