@@ -85,15 +85,12 @@ pub fn write_case(dir: &Path, case: &Case) {
 }
 
 pub fn app_with(dir: &Path, reviewer: Reviewer) -> App {
-    let settings = Settings {
-        policy: policy(),
-        reviewer,
-        due_table: DueTable::default(),
-        stale_lock_after: time::Duration::hours(8),
-        now: fixed_now,
-    };
     let store = std::sync::Arc::new(FileStore::open(dir).expect("store opens"));
-    let app = App::start(settings, Theme::monochrome(Symbols::UNICODE), store);
+    let app = App::start(
+        settings(reviewer),
+        Theme::monochrome(Symbols::UNICODE),
+        store,
+    );
     if let Some(message) = &app.message {
         assert!(
             !message.text.contains("Store warning"),
@@ -164,16 +161,18 @@ pub fn seed_case(dir: &Path, facts: RequestFacts) -> String {
     let received = facts.received_at.date();
     let mut case = new_case("pending", facts, &policy, &DueTable::default());
     umdesk::rules::answers::sync_all(&policy.policy, &mut case);
-    history::record(
-        &mut case,
-        None,
-        &nurse(),
-        "created",
-        "Case created at intake",
-        NOW,
-    );
+    let mut complete = |case: &mut Case| {
+        history::record(
+            case,
+            None,
+            &nurse(),
+            "created",
+            "Case created at intake",
+            NOW,
+        );
+    };
     store
-        .create(&mut case, received, &mut |_| {})
+        .create(&mut case, received, &mut complete)
         .expect("case created")
 }
 
@@ -310,4 +309,15 @@ pub fn answer_all(app: &mut App, diameter: &str) {
     press(app, KeyCode::Down);
     // 5: documented amenable.
     press(app, KeyCode::Right);
+}
+
+/// The settings every test app runs with.
+pub fn settings(reviewer: Reviewer) -> Settings {
+    Settings {
+        policy: policy(),
+        reviewer,
+        due_table: DueTable::default(),
+        stale_lock_after: time::Duration::hours(8),
+        now: fixed_now,
+    }
 }
