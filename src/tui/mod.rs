@@ -13,6 +13,7 @@ pub mod app;
 pub mod backend;
 pub mod effect;
 pub mod event;
+pub mod input;
 pub mod keymap;
 pub mod overlay;
 pub mod runner;

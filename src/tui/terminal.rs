@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -19,6 +19,7 @@ use ratatui::crossterm::terminal::{
 use super::app::App;
 use super::backend::{self, LeanBackend};
 use super::event::Event;
+use super::input::{ESC_WAIT, InputDecoder};
 use super::session::{self, Channel, SessionEnd};
 use crate::store::CaseStore;
 
@@ -124,36 +125,33 @@ fn report_panic(message: &str, draft: Option<&str>) {
 /// Reads the terminal until it goes away or a signal says stop, sending
 /// what it reads as events.
 fn read_input(wakeup: &Wakeup, stopped: &AtomicBool, events: &Sender<Event>) {
+    let mut decoder = InputDecoder::new();
+    let mut bytes = [0u8; 4096];
     loop {
-        let woken = wakeup.wait();
+        let timeout = decoder.is_waiting().then_some(ESC_WAIT);
+        let woken = wakeup.wait(timeout);
         if stopped.load(Ordering::Relaxed) {
             let _ = events.send(Event::Stop("signal".to_string()));
             return;
         }
-        if woken == Woken::HangUp {
-            let _ = events.send(Event::Stop("the terminal went away".to_string()));
-            return;
-        }
-        // crossterm is asked only when input is waiting: on a hung-up
-        // terminal its poll reads end-of-file forever.
-        loop {
-            match event::poll(Duration::ZERO) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(_) => {
+        let decoded = match woken {
+            Woken::HangUp => {
+                let _ = events.send(Event::Stop("the terminal went away".to_string()));
+                return;
+            }
+            Woken::Resized => vec![Event::Resize],
+            Woken::TimedOut => decoder.flush(),
+            Woken::Input => match rustix::io::read(io::stdin(), &mut bytes) {
+                Ok(0) | Err(_) => {
                     let _ = events.send(Event::Stop("the terminal went away".to_string()));
                     return;
                 }
-            }
-            let event = match event::read() {
-                Ok(event::Event::Key(key)) => Event::Key(key),
-                Ok(event::Event::Paste(text)) => Event::Paste(text),
-                Ok(event::Event::Resize(_, _)) => Event::Resize,
-                Ok(_) => continue,
-                Err(_) => Event::Stop("the terminal went away".to_string()),
-            };
-            let stop = matches!(event, Event::Stop(_));
-            if events.send(event).is_err() || stop {
+                Ok(n) => decoder.feed(&bytes[..n]),
+            },
+            Woken::Nothing => Vec::new(),
+        };
+        for event in decoded {
+            if events.send(event).is_err() {
                 return;
             }
         }
@@ -162,8 +160,14 @@ fn read_input(wakeup: &Wakeup, stopped: &AtomicBool, events: &Sender<Event>) {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Woken {
-    /// Input or a signal: look at everything again.
-    Look,
+    /// Bytes are waiting on the terminal.
+    Input,
+    /// The window changed size (or another signal came).
+    Resized,
+    /// The time given ran out with nothing read.
+    TimedOut,
+    /// Woken for nothing to do (an interrupted wait).
+    Nothing,
     /// The terminal is gone.
     HangUp,
 }
@@ -194,8 +198,9 @@ impl Wakeup {
         })
     }
 
-    fn wait(&self) -> Woken {
-        use rustix::event::{PollFd, PollFlags, poll};
+    /// Waits for input or a signal, or until `timeout` (None: no limit).
+    fn wait(&self, timeout: Option<Duration>) -> Woken {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
         use std::io::Read;
         let stdin = io::stdin();
         let tty: BorrowedFd<'_> = stdin.as_fd();
@@ -203,17 +208,29 @@ impl Wakeup {
         if self.tty {
             fds.push(PollFd::from_borrowed_fd(tty, PollFlags::IN));
         }
-        if poll(&mut fds, None).is_err() {
-            return Woken::Look;
+        let timeout = timeout.map(|t| Timespec {
+            tv_sec: t.as_secs() as i64,
+            tv_nsec: i64::from(t.subsec_nanos()),
+        });
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => return Woken::TimedOut,
+            Ok(_) => {}
+            Err(_) => return Woken::Nothing,
+        }
+        let gone = PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL;
+        if let Some(tty) = fds.get(1) {
+            if tty.revents().contains(PollFlags::IN) {
+                return Woken::Input;
+            }
+            if tty.revents().intersects(gone) {
+                return Woken::HangUp;
+            }
         }
         if fds[0].revents().contains(PollFlags::IN) {
             let mut drain = [0u8; 64];
             while matches!((&self.signals).read(&mut drain), Ok(n) if n > 0) {}
+            return Woken::Resized;
         }
-        let gone = PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL;
-        match fds.get(1) {
-            Some(tty) if tty.revents().intersects(gone) => Woken::HangUp,
-            _ => Woken::Look,
-        }
+        Woken::Nothing
     }
 }
