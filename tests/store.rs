@@ -756,7 +756,7 @@ fn the_access_log_chains_and_shows_an_edit() {
 }
 
 #[test]
-fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
+fn an_append_torn_by_a_crash_is_cut_back_not_called_tampering() {
     let (_dir, store) = open_store();
     store
         .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "view"))
@@ -765,15 +765,20 @@ fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
     let mut text = fs::read_to_string(&log).unwrap();
     text.push_str("{\"at\":\"2026-");
     fs::write(&log, &text).unwrap();
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 1 }
+    );
     store
         .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "show"))
         .unwrap();
     let entries = store.access_log(None).unwrap();
     assert_eq!(entries.len(), 2);
-    assert!(matches!(
+    assert_eq!(entries[1].prev, entries[0].digest);
+    assert_eq!(
         store.verify_access_log(),
-        AccessLogIntegrity::Broken { line: 2, .. }
-    ));
+        AccessLogIntegrity::Intact { entries: 2 }
+    );
 }
 
 #[test]

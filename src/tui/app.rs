@@ -437,10 +437,10 @@ impl App {
         self.log_access(&id, "view");
         let lock = self.context.store.lock_info(&id);
         let mut banner = banner;
-        if banner.is_none() {
-            if let Some(lock) = &lock {
-                banner = Some(format!("Read-only: {}", lock.describe()));
-            }
+        if banner.is_none()
+            && let Some(lock) = &lock
+        {
+            banner = Some(format!("Read-only: {}", lock.describe()));
         }
         self.screen = Screen::CaseView(Box::new(CaseViewState::new(case, banner, lock)));
     }
