@@ -299,7 +299,11 @@ mod tests {
             }
             other => panic!("expected a write error, got {other:?}"),
         }
-        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing of it is left");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "nothing of it is left"
+        );
         assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 1 });
 
         append(&path, &entry("show")).unwrap();
