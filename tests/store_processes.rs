@@ -184,6 +184,51 @@ fn two_processes_racing_for_a_lock_one_wins() {
     }
 }
 
+/// Issue 10, finding 7: a reviewer's process dies holding a lock; two
+/// sessions see the lock is stale (its session is proved gone) and take it
+/// over at the same moment. Exactly one gets it; the other is told who.
+#[test]
+fn two_processes_taking_over_one_stale_lock_at_once_one_wins() {
+    let (_dir, store) = store();
+    let id = one_case(&store);
+    for round in 0..5 {
+        let (code, out, err) = finish(
+            Command::new(PROBE)
+                .arg(store.dir())
+                .args(["crash-holding", &id])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        assert_eq!((code, out.as_str()), (0, "locked\n"), "{err}");
+        let dead = store.lock_info(&id).unwrap();
+        assert_eq!(
+            store.session_alive(&dead.holder),
+            Some(false),
+            "the crashed session is gone"
+        );
+
+        let children = probes(store.dir(), &["takeover", &id], 2);
+        let results: Vec<_> = children.into_iter().map(finish).collect();
+        let winners = results
+            .iter()
+            .filter(|(code, out, _)| *code == 0 && out == "won\n")
+            .count();
+        assert_eq!(winners, 1, "round {round}: {results:?}");
+        let loser = results.iter().find(|(code, _, _)| *code != 0).unwrap();
+        assert_eq!(loser.0, 3, "round {round}: {results:?}");
+        let now = store.lock_info(&id).unwrap();
+        assert_ne!(now, dead);
+        assert!(
+            loser.1.contains(&format!("process {}", now.holder.pid)),
+            "the loser is told who won: {}",
+            loser.1
+        );
+        store.break_lock(&id, &now).unwrap();
+    }
+}
+
 /// xorshift: enough randomness for kill timings without a dependency.
 struct Rng(u64);
 
