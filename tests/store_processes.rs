@@ -3,7 +3,7 @@
 //! The other side of each race is `src/bin/umdesk-store-probe.rs`.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -184,6 +184,45 @@ fn two_processes_racing_for_a_lock_one_wins() {
     }
 }
 
+/// Two `takeover` probes started at the same instant; each keeps its
+/// session until both have answered.
+fn takeover_race(dir: &Path, id: &str) -> Vec<(i32, String, String)> {
+    let start_at = now_ms() + 400;
+    let mut children: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new(PROBE)
+                .arg(dir)
+                .args(["takeover", id])
+                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let answers: Vec<String> = children
+        .iter_mut()
+        .map(|child| {
+            let mut line = String::new();
+            let stdout = child.stdout.as_mut().unwrap();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .unwrap();
+            line
+        })
+        .collect();
+    children
+        .into_iter()
+        .zip(answers)
+        .map(|(mut child, answer)| {
+            drop(child.stdin.take());
+            let (code, rest, err) = finish(child);
+            (code, answer + &rest, err)
+        })
+        .collect()
+}
+
 /// Issue 10, finding 7: a reviewer's process dies holding a lock; two
 /// sessions see the lock is stale (its session is proved gone) and take it
 /// over at the same moment. Exactly one gets it; the other is told who.
@@ -209,8 +248,7 @@ fn two_processes_taking_over_one_stale_lock_at_once_one_wins() {
             "the crashed session is gone"
         );
 
-        let children = probes(store.dir(), &["takeover", &id], 2);
-        let results: Vec<_> = children.into_iter().map(finish).collect();
+        let results = takeover_race(store.dir(), &id);
         let winners = results
             .iter()
             .filter(|(code, out, _)| *code == 0 && out == "won\n")

@@ -7,7 +7,8 @@
 //! umdesk-store-probe DIR crash-holding ID  begins a session, locks ID, prints
 //!                                       "locked" and dies without ending either
 //! umdesk-store-probe DIR takeover ID    takes over ID's lock if its session is
-//!                                       gone: "won" (exit 0) or "locked ..." (exit 3)
+//!                                       gone: "won" (exit 0) or "locked ..." (exit 3);
+//!                                       the session lives until stdin closes
 //! umdesk-store-probe DIR save-loop ID N saves N growing versions, printing
 //!                                       "writing <sha256>" before each save
 //!                                       and "saved <sha256>" after it
@@ -15,6 +16,7 @@
 //! UMDESK_PROBE_START_AT_MS (ms since the epoch) holds the work until then,
 //! so two probes start at the same moment.
 
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -97,7 +99,12 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 // Taken over already by the other side.
                 return outcome(Err(StoreError::Locked(Box::new(seen))));
             }
-            outcome(store.take_over(id, &seen, &holder))
+            let result = outcome(store.take_over(id, &seen, &holder));
+            // The winner's session stays alive until the test has heard
+            // from both sides, as a reviewer's would while editing.
+            let _ = std::io::stdout().flush();
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            result
         }
         ("save-loop", [id, n]) => {
             let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;

@@ -15,9 +15,10 @@ use super::lock::{LockHolder, LockInfo};
 use super::session;
 use super::{
     CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, MAX_RECORD_BYTES,
-    SessionLease, StoreError, StoreWarning, Unreadable, actor, check_record_size, clock,
+    SessionLease, StoreError, StoreWarning, Unreadable, check_current, check_id, check_record_size,
+    clock,
 };
-use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
+use crate::case::{Case, case_id_for, case_id_problem, parse_case, to_json};
 
 /// What the reader takes of a case or draft file, as the writer allows.
 const MAX_CASE_BYTES: u64 = MAX_RECORD_BYTES as u64;
@@ -472,13 +473,6 @@ fn sequence_of(id: &str) -> u32 {
         .unwrap_or(0)
 }
 
-fn check_id(id: &str) -> Result<(), StoreError> {
-    match case_id_problem(id) {
-        Some(problem) => Err(StoreError::InvalidId(problem)),
-        None => Ok(()),
-    }
-}
-
 fn unreadable(path: &Path, reason: String) -> StoreError {
     StoreError::Unreadable(Unreadable {
         location: path.display().to_string(),
@@ -928,27 +922,7 @@ impl CaseStore for FileStore {
         check_record_size(|| format!("case {}", case.id), json.len())?;
         let _guard = self.write_lock()?;
         let current = read_case(&path, &case.id)?;
-        let current_last = current
-            .history
-            .last()
-            .map(|e| e.digest.as_str())
-            .unwrap_or("");
-        if current_last != expected_last {
-            let detail = match current.history.last() {
-                Some(entry) => format!(
-                    "{} saved it at {} ({}) after it was opened here; \
-                     reload it to see the change",
-                    actor(&entry.by),
-                    rfc3339(entry.at),
-                    entry.event
-                ),
-                None => "the saved version has a different history; reload it".to_string(),
-            };
-            return Err(StoreError::Conflict {
-                id: case.id.clone(),
-                detail,
-            });
-        }
+        check_current(&case.id, &current, expected_last)?;
         fsutil::write_private(&path, json.as_bytes()).map_err(self.io(&path))
     }
 

@@ -11,9 +11,9 @@ use time::OffsetDateTime;
 use super::access_log::AccessLogIntegrity;
 use super::{
     AccessEntry, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, LockHolder, LockInfo,
-    SessionLease, StoreError, StoreWarning, actor, check_record_size, clock,
+    SessionLease, StoreError, StoreWarning, check_current, check_id, check_record_size, clock,
 };
-use crate::case::{Case, case_id_for, case_id_problem, rfc3339, to_json};
+use crate::case::{Case, case_id_for, to_json};
 
 #[derive(Default)]
 struct State {
@@ -50,13 +50,6 @@ impl MemoryStore {
     /// detected.
     pub fn tamper_with_access_log(&self, edit: impl FnOnce(&mut Vec<AccessEntry>)) {
         edit(&mut self.state().log);
-    }
-}
-
-fn check_id(id: &str) -> Result<(), StoreError> {
-    match case_id_problem(id) {
-        Some(problem) => Err(StoreError::InvalidId(problem)),
-        None => Ok(()),
     }
 }
 
@@ -117,23 +110,7 @@ impl CaseStore for MemoryStore {
             .cases
             .get(&case.id)
             .ok_or_else(|| StoreError::NotFound(case.id.clone()))?;
-        let current_last = current.history.last().map_or("", |e| e.digest.as_str());
-        if current_last != expected_last {
-            let detail = match current.history.last() {
-                Some(entry) => format!(
-                    "{} saved it at {} ({}) after it was opened here; \
-                     reload it to see the change",
-                    actor(&entry.by),
-                    rfc3339(entry.at),
-                    entry.event
-                ),
-                None => "the saved version has a different history; reload it".to_string(),
-            };
-            return Err(StoreError::Conflict {
-                id: case.id.clone(),
-                detail,
-            });
-        }
+        check_current(&case.id, current, expected_last)?;
         state.cases.insert(case.id.clone(), case.clone());
         Ok(())
     }

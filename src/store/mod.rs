@@ -217,6 +217,42 @@ pub enum StoreError {
     Missing { location: String },
 }
 
+/// Refuses an id that is not a case id (and so could name a file outside
+/// the store).
+pub(crate) fn check_id(id: &str) -> Result<(), StoreError> {
+    match crate::case::case_id_problem(id) {
+        Some(problem) => Err(StoreError::InvalidId(problem)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a save of case `id` made from a version before `current`,
+/// naming who saved since; `expected_last` is the digest of the last
+/// history entry of the version the save started from.
+pub(crate) fn check_current(
+    id: &str,
+    current: &Case,
+    expected_last: &str,
+) -> Result<(), StoreError> {
+    let last = current.history.last();
+    if last.map_or("", |e| e.digest.as_str()) == expected_last {
+        return Ok(());
+    }
+    let detail = match last {
+        Some(entry) => format!(
+            "{} saved it at {} ({}) after it was opened here; reload it to see the change",
+            actor(&entry.by),
+            crate::case::rfc3339(entry.at),
+            entry.event
+        ),
+        None => "the saved version has a different history; reload it".to_string(),
+    };
+    Err(StoreError::Conflict {
+        id: id.to_string(),
+        detail,
+    })
+}
+
 /// Refuses a record of `bytes` that the reader could not read back.
 pub fn check_record_size(what: impl FnOnce() -> String, bytes: usize) -> Result<(), StoreError> {
     if bytes > MAX_RECORD_BYTES {
