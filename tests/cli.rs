@@ -269,6 +269,7 @@ fn listed_ids(output: &Output) -> Vec<String> {
 #[test]
 fn list_on_an_empty_store() {
     let world = World::new();
+    assert_code(&world.run(&["init"]), 0);
     let output = world.run(&["list"]);
     assert_code(&output, 0);
     assert!(stdout(&output).contains("No cases"), "{}", stdout(&output));
@@ -367,7 +368,7 @@ fn list_reports_unreadable_files_and_loose_permissions() {
     fs::write(&bad, "{\"schema_version\": 1,").unwrap();
     fs::set_permissions(&bad, fs::Permissions::from_mode(0o600)).unwrap();
     let output = world.run(&["list"]);
-    assert_code(&output, 0);
+    assert_code(&output, 1);
     let err = stderr(&output);
     assert!(
         err.contains(&format!("{}: unreadable", bad.display())),
@@ -378,7 +379,7 @@ fn list_reports_unreadable_files_and_loose_permissions() {
 
     fs::set_permissions(world.store(), fs::Permissions::from_mode(0o777)).unwrap();
     let output = world.run(&["list"]);
-    assert_code(&output, 0);
+    assert_code(&output, 1);
     assert!(stderr(&output).contains("warning:"), "{}", stderr(&output));
     assert!(stderr(&output).contains("chmod 700"), "{}", stderr(&output));
 }

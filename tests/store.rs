@@ -196,47 +196,6 @@ fn loose_permissions_are_reported_by_path() {
 }
 
 #[test]
-fn a_save_from_a_stale_version_is_a_conflict_and_writes_nothing() {
-    let (_dir, store) = open_store();
-    let case = created(&store, "Ana Example");
-    let path = store.path_of(&case.id);
-
-    let stale = last(&case);
-    let mine = edited(&case, Status::Pended);
-    store.save(&mine, &stale).unwrap();
-    let saved = fs::read(&path).unwrap();
-
-    // Someone else, still holding the version before, saves.
-    let theirs = edited(&case, Status::Referred);
-    match store.save(&theirs, &stale) {
-        Err(StoreError::Conflict { id, detail }) => {
-            assert_eq!(id, case.id);
-            assert!(detail.contains("Dana Whitfield"), "{detail}");
-        }
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    assert_eq!(fs::read(&path).unwrap(), saved);
-    match store.save(&theirs, "not a digest at all") {
-        Err(StoreError::Conflict { .. }) => {}
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    assert_eq!(fs::read(&path).unwrap(), saved);
-    assert_eq!(store.load(&case.id).unwrap(), mine);
-}
-
-#[test]
-fn saving_a_case_that_was_never_created_is_not_found() {
-    let (_dir, store) = open_store();
-    let mut case = new_case("Ana Example", at());
-    case.id = "UM-20261201-0042".into();
-    assert!(matches!(
-        store.save(&case, ""),
-        Err(StoreError::NotFound(id)) if id == "UM-20261201-0042"
-    ));
-    assert!(!store.path_of(&case.id).exists());
-}
-
-#[test]
 fn a_garbage_file_is_listed_as_unreadable_and_never_touched() {
     let (_dir, store) = open_store();
     let good = created(&store, "Ana Example");
@@ -320,43 +279,17 @@ fn files_that_are_not_cases_are_reported_not_followed() {
 }
 
 #[test]
-fn ids_that_could_leave_the_store_are_refused() {
+fn paths_of_bad_ids_stay_in_the_store_and_nothing_is_written() {
     let (_dir, store) = open_store();
     let long = "x".repeat(200);
-    for bad in [
-        "../x",
-        "a/b",
-        "a\0b",
-        long.as_str(),
-        "",
-        ".queue-index",
-        "..",
-        "a\\b",
-    ] {
-        assert!(
-            matches!(store.load(bad), Err(StoreError::InvalidId(_))),
-            "load {bad:?}"
-        );
-        assert!(matches!(
-            store.lock(bad, &LockHolder::current(nurse())),
-            Err(StoreError::InvalidId(_))
-        ));
+    for bad in ["../x", "a/b", "a\0b", long.as_str(), "", "..", "a\\b"] {
+        assert!(matches!(store.load(bad), Err(StoreError::InvalidId(_))));
         assert!(matches!(
             store.save_draft(&draft_key(bad), "{}"),
             Err(StoreError::InvalidId(_))
         ));
-        assert!(matches!(
-            store.load_draft(&draft_key(bad)),
-            Err(StoreError::InvalidId(_))
-        ));
-        let mut case = new_case("Mallory", at());
-        case.id = bad.to_string();
-        assert!(matches!(
-            store.save(&case, ""),
-            Err(StoreError::InvalidId(_))
-        ));
-        assert!(store.path_of(bad).starts_with(store.dir()));
         assert_eq!(store.path_of(bad).parent(), Some(store.dir()));
+        assert_eq!(store.lock_path(bad).parent(), Some(store.dir()));
     }
     assert!(
         fs::read_dir(store.dir()).unwrap().next().is_none(),
@@ -491,32 +424,6 @@ fn a_damaged_index_is_not_shown_even_in_part() {
 }
 
 #[test]
-fn the_listing_is_in_queue_order() {
-    let (_dir, store) = open_store();
-    for (i, name) in ["Cy", "Ana", "Ben", "Dee"].into_iter().enumerate() {
-        let mut case = new_case(name, at() - Duration::days(i as i64));
-        store.create(&mut case, RECEIVED, &mut |_| {}).unwrap();
-    }
-    // Decide the soonest due, so it moves behind the open ones.
-    let listing = store.list();
-    let first = listing.cases[0].id.to_string();
-    let path = store.path_of(&first);
-    let text = fs::read_to_string(&path).unwrap();
-    let mut case = umdesk::case::parse_case(&text).unwrap();
-    case.status = Status::Approved;
-    fs::write(&path, umdesk::case::to_json(&case)).unwrap();
-    for _ in 0..2 {
-        let cases = store.list().cases;
-        assert!(
-            cases.windows(2).all(|w| w[0].queue_order(&w[1]).is_lt()),
-            "{:?}",
-            cases.iter().map(|c| (&c.id, c.status)).collect::<Vec<_>>()
-        );
-        assert_eq!(*cases[3].id, *first, "decided cases come last");
-    }
-}
-
-#[test]
 fn many_cases_are_created_at_once_with_the_next_numbers() {
     let (_dir, store) = open_store();
     let first = created(&store, "Before");
@@ -585,52 +492,6 @@ fn other_holder(pid: u32) -> LockHolder {
 }
 
 #[test]
-fn a_lock_names_its_holder_and_keeps_others_out() {
-    let (_dir, store) = open_store();
-    let case = created(&store, "Ana Example");
-    let me = LockHolder::current(nurse());
-    let taken = store.lock(&case.id, &me).unwrap();
-    assert_eq!(taken.holder, me);
-
-    let other = other_holder(me.pid.wrapping_add(1));
-    match store.lock(&case.id, &other) {
-        Err(StoreError::Locked(info)) => {
-            assert_eq!(info.holder, me);
-            let text = info.describe();
-            assert!(
-                text.starts_with("Locked by Dana Whitfield, RN (nurse) on host "),
-                "{text}"
-            );
-            assert!(text.contains(&format!("process {}", me.pid)), "{text}");
-            assert!(text.contains(&me.host), "{text}");
-        }
-        other => panic!("expected Locked, got {other:?}"),
-    }
-    // The same editor opening again gets its own lock back.
-    assert_eq!(store.lock(&case.id, &me).unwrap(), taken);
-
-    assert!(matches!(
-        store.unlock(&case.id, &other),
-        Err(StoreError::Locked(_))
-    ));
-    assert!(store.lock_path(&case.id).exists());
-    assert_eq!(store.lock_info(&case.id), Some(taken.clone()));
-
-    store.unlock(&case.id, &me).unwrap();
-    assert!(store.lock_info(&case.id).is_none());
-    store.unlock(&case.id, &me).unwrap();
-
-    let theirs = store.lock(&case.id, &other).unwrap();
-    assert!(theirs.describe().contains("via ssh 10.0.0.5"));
-    assert_eq!(store.break_lock(&case.id, &theirs).unwrap(), theirs);
-    assert!(store.lock_info(&case.id).is_none());
-    assert!(store.break_lock(&case.id, &theirs).is_err());
-    // Locks never show up as cases.
-    assert_eq!(store.list().cases.len(), 1);
-    assert!(store.list().unreadable.is_empty());
-}
-
-#[test]
 fn an_unreadable_lock_is_reported_not_ignored() {
     let (_dir, store) = open_store();
     let case = created(&store, "Ana Example");
@@ -689,43 +550,23 @@ fn stale_locks_are_recognized() {
 }
 
 #[test]
-fn the_access_log_chains_and_shows_an_edit() {
+fn the_access_log_file_shows_an_edit_a_removal_and_a_broken_line() {
     let (_dir, store) = open_store();
     let a = created(&store, "Ana Example");
-    let b = created(&store, "Ben Example");
     let case_bytes = fs::read(store.path_of(&a.id)).unwrap();
-    assert_eq!(
-        store.verify_access_log(),
-        AccessLogIntegrity::Intact { entries: 0 }
-    );
-    for (id, action) in [
-        (&a.id, "open"),
-        (&b.id, "view"),
-        (&a.id, "show"),
-        (&a.id, "evaluate"),
-    ] {
+    for action in ["open", "view", "show", "evaluate"] {
         store
-            .log_access(&AccessEntry::new(&nurse(), id, action))
+            .log_access(&AccessEntry::new(&nurse(), &a.id, action))
             .unwrap();
     }
-    let all = store.access_log(None).unwrap();
-    assert_eq!(all.len(), 4);
-    assert_eq!(all[0].prev, "");
-    for pair in all.windows(2) {
-        assert_eq!(pair[1].prev, pair[0].digest);
-    }
-    assert!(all.iter().all(|e| e.digest == e.compute_digest()));
-    assert!(all.iter().all(|e| e.from.starts_with(&hostname())));
-    let for_a = store.access_log(Some(&a.id)).unwrap();
-    assert_eq!(
-        for_a.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-        ["open", "show", "evaluate"]
+    assert!(
+        store
+            .access_log(None)
+            .unwrap()
+            .iter()
+            .all(|e| e.from.starts_with(&hostname()))
     );
-    assert_eq!(
-        store.verify_access_log(),
-        AccessLogIntegrity::Intact { entries: 4 }
-    );
-    // Viewing never rewrites the case.
+    // Viewing never rewrites the case file.
     assert_eq!(fs::read(store.path_of(&a.id)).unwrap(), case_bytes);
 
     let log = store.access_log_path();
@@ -756,7 +597,7 @@ fn the_access_log_chains_and_shows_an_edit() {
 }
 
 #[test]
-fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
+fn an_append_torn_by_a_crash_is_cut_back_not_called_tampering() {
     let (_dir, store) = open_store();
     store
         .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "view"))
@@ -765,60 +606,40 @@ fn an_access_after_a_torn_line_still_appends_on_its_own_line() {
     let mut text = fs::read_to_string(&log).unwrap();
     text.push_str("{\"at\":\"2026-");
     fs::write(&log, &text).unwrap();
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 1 }
+    );
     store
         .log_access(&AccessEntry::new(&nurse(), "UM-20261201-0001", "show"))
         .unwrap();
     let entries = store.access_log(None).unwrap();
     assert_eq!(entries.len(), 2);
-    assert!(matches!(
-        store.verify_access_log(),
-        AccessLogIntegrity::Broken { line: 2, .. }
-    ));
-}
-
-#[test]
-fn an_access_that_cannot_be_written_is_an_error_not_a_panic() {
-    let (_dir, store) = open_store();
-    let mut entry = AccessEntry::new(&nurse(), "UM-20261201-0001", "view");
-    entry.at = datetime!(-0001-01-01 0:00 UTC);
-    match store.log_access(&entry) {
-        Err(StoreError::Io { location, .. }) => {
-            assert_eq!(location, store.access_log_path().display().to_string())
-        }
-        other => panic!("expected an error, got {other:?}"),
-    }
+    assert_eq!(entries[1].prev, entries[0].digest);
     assert_eq!(
         store.verify_access_log(),
-        AccessLogIntegrity::Intact { entries: 0 }
+        AccessLogIntegrity::Intact { entries: 2 }
     );
 }
 
 #[test]
-fn drafts_round_trip() {
+fn drafts_live_in_the_drafts_directory() {
     let (_dir, store) = open_store();
-    assert!(store.drafts().is_empty());
     let case = created(&store, "Ana Example");
-    let draft = r#"{"note":"half a review, 半分, 👩‍⚕️"}"#;
-    let key = draft_key(&case.id);
-    store.save_draft(&key, draft).unwrap();
+    store.save_draft(&draft_key(&case.id), "{}").unwrap();
     let location = store.drafts()[0].location.clone();
     assert_eq!(
-        std::path::Path::new(&location).parent(),
+        Path::new(&location).parent(),
         Some(store.drafts_dir().as_path())
     );
-    store
-        .save_draft(&draft_key("new-20261201-091403"), "{}")
-        .unwrap();
-    store.save_draft(&key, draft).unwrap();
-    let keys: Vec<String> = store.drafts().into_iter().map(|d| d.key.subject).collect();
-    assert_eq!(keys, [case.id.clone(), "new-20261201-091403".to_string()]);
-    assert_eq!(store.load_draft(&key).unwrap(), draft);
-    store.discard_draft(&key).unwrap();
-    store.discard_draft(&key).unwrap();
-    assert!(store.load_draft(&key).is_err());
+    // A file in drafts/ whose name does not follow from its key was not
+    // written there by the store: it is not offered.
+    fs::copy(
+        &location,
+        store.drafts_dir().join("UM-20261201-0099--1-x-1.json"),
+    )
+    .unwrap();
     assert_eq!(store.drafts().len(), 1);
-    // Drafts are not cases.
-    assert_eq!(store.list().cases.len(), 1);
 }
 
 #[test]
@@ -871,4 +692,185 @@ fn draft_key(subject: &str) -> umdesk::store::DraftKey {
         author: nurse().name,
         session: "4242-test-1".to_string(),
     }
+}
+
+/// Runs `work` on its own thread and fails the test if it has not
+/// finished within ten seconds (a FIFO opened for reading would block
+/// forever).
+fn within_seconds<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    result
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Issue 10, finding 10: a FIFO in the store's place of a file hangs
+/// nothing and is reported by its path.
+#[test]
+fn a_fifo_in_the_store_hangs_nothing_and_is_reported() {
+    let (_dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    fs::remove_file(store.index_path()).ok();
+    mkfifo(&store.index_path());
+    mkfifo(&store.access_log_path());
+    let fifo_case = store.dir().join("UM-20261201-0099.json");
+    mkfifo(&fifo_case);
+
+    let listing = within_seconds("list", {
+        let store = store.clone();
+        move || store.list()
+    });
+    assert_eq!(listing.cases.len(), 1);
+    assert_eq!(listing.unreadable.len(), 1, "{:?}", listing.unreadable);
+    assert_eq!(
+        listing.unreadable[0].location,
+        fifo_case.display().to_string()
+    );
+    assert!(listing.unreadable[0].reason.contains("FIFO"));
+
+    let loaded = within_seconds("load", {
+        let store = store.clone();
+        move || store.load("UM-20261201-0099")
+    });
+    assert!(matches!(loaded, Err(StoreError::Unreadable(u)) if u.reason.contains("FIFO")));
+
+    let verdict = within_seconds("verify", {
+        let store = store.clone();
+        move || store.verify_access_log()
+    });
+    match verdict {
+        AccessLogIntegrity::Broken { line: 0, reason } => {
+            assert!(
+                reason.contains(&store.access_log_path().display().to_string()),
+                "{reason}"
+            );
+            assert!(reason.contains("FIFO"), "{reason}");
+        }
+        other => panic!("expected an unreadable log, got {other:?}"),
+    }
+    let logged = within_seconds("log_access", {
+        let store = store.clone();
+        let id = case.id.clone();
+        move || store.log_access(&AccessEntry::new(&nurse(), &id, "view"))
+    });
+    assert!(logged.is_err());
+    let warnings: Vec<String> = store.warnings().into_iter().map(|w| w.0).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&store.access_log_path().display().to_string())),
+        "{warnings:?}"
+    );
+}
+
+/// Issue 10, finding 10: a linked access.log or drafts/ is never written
+/// through, and is reported by its path.
+#[test]
+fn a_linked_access_log_or_drafts_directory_is_not_used() {
+    let (dir, store) = open_store();
+    let case = created(&store, "Ana Example");
+    let outside = dir.path().join("outside.log");
+    fs::write(&outside, "").unwrap();
+    std::os::unix::fs::symlink(&outside, store.access_log_path()).unwrap();
+    let outside_drafts = dir.path().join("outside-drafts");
+    fs::create_dir(&outside_drafts).unwrap();
+    std::os::unix::fs::symlink(&outside_drafts, store.drafts_dir()).unwrap();
+
+    match store.log_access(&AccessEntry::new(&nurse(), &case.id, "show")) {
+        Err(StoreError::Io { location, error }) => {
+            assert_eq!(location, store.access_log_path().display().to_string());
+            assert!(error.to_string().contains("symbolic link"), "{error}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "");
+
+    match store.save_draft(&draft_key(&case.id), "{}") {
+        Err(StoreError::Io { location, .. }) => {
+            assert_eq!(location, store.drafts_dir().display().to_string())
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    fs::write(
+        outside_drafts.join(format!("{}--4242-test-1.json", case.id)),
+        "{}",
+    )
+    .unwrap();
+    assert!(store.drafts().is_empty());
+    assert!(store.load_draft(&draft_key(&case.id)).is_err());
+    assert_eq!(fs::read_dir(&outside_drafts).unwrap().count(), 1);
+
+    let warnings: Vec<String> = store.warnings().into_iter().map(|w| w.0).collect();
+    for path in [store.access_log_path(), store.drafts_dir()] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&path.display().to_string()) && w.contains("symbolic link")),
+            "{path:?} in {warnings:?}"
+        );
+    }
+}
+
+/// Issue 10, finding 12: reading commands open a store that must exist.
+#[test]
+fn opening_an_existing_store_never_makes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo").join("cases");
+    match FileStore::open_existing(&typo) {
+        Err(err @ StoreError::Missing { .. }) => {
+            let text = err.to_string();
+            assert!(text.contains(&typo.display().to_string()), "{text}");
+            assert!(text.contains("umdesk init"), "{text}");
+        }
+        other => panic!("expected Missing, got {:?}", other.map(|s| s.location())),
+    }
+    assert!(!dir.path().join("typo").exists(), "nothing was created");
+
+    let file = dir.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    assert!(matches!(
+        FileStore::open_existing(&file),
+        Err(StoreError::Io { location, .. }) if location == file.display().to_string()
+    ));
+
+    let made = FileStore::open(dir.path().join("cases")).unwrap();
+    let again = FileStore::open_existing(made.dir()).unwrap();
+    assert_eq!(again.location(), made.location());
+}
+
+/// A session's file is private, and proves liveness by its lock, not by
+/// its process id: a file left unlocked by a crashed session names a dead
+/// session even when its process id is in use again (here: by this test).
+#[test]
+fn a_session_is_proved_by_its_lock_not_its_process_id() {
+    let (_dir, store) = open_store();
+    let me = LockHolder::current(nurse());
+    let lease = store.begin_session(&me).unwrap();
+    let sessions = store.sessions_dir();
+    assert_eq!(mode(&sessions), 0o700);
+    let file = sessions.join(format!("{}.alive", me.session));
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(store.session_alive(&me.session), Some(true));
+
+    let mut crashed = other_holder(std::process::id());
+    crashed.session = format!("{}-crashed-1", std::process::id());
+    let left = sessions.join(format!("{}.alive", crashed.session));
+    fs::write(&left, "{}").unwrap();
+    assert_eq!(store.session_alive(&crashed.session), Some(false));
+    assert!(!left.exists(), "the dead session's file is swept");
+
+    drop(lease);
+    assert!(!file.exists());
+    assert_eq!(store.session_alive(&me.session), Some(false));
 }

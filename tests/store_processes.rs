@@ -3,7 +3,7 @@
 //! The other side of each race is `src/bin/umdesk-store-probe.rs`.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -181,6 +181,89 @@ fn two_processes_racing_for_a_lock_one_wins() {
         let lock = store.lock_info(&id).unwrap();
         assert!(lock.holder.reviewer.name.starts_with("Probe "));
         store.break_lock(&id, &lock).unwrap();
+    }
+}
+
+/// Two `takeover` probes started at the same instant; each keeps its
+/// session until both have answered.
+fn takeover_race(dir: &Path, id: &str) -> Vec<(i32, String, String)> {
+    let start_at = now_ms() + 400;
+    let mut children: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new(PROBE)
+                .arg(dir)
+                .args(["takeover", id])
+                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let answers: Vec<String> = children
+        .iter_mut()
+        .map(|child| {
+            let mut line = String::new();
+            let stdout = child.stdout.as_mut().unwrap();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .unwrap();
+            line
+        })
+        .collect();
+    children
+        .into_iter()
+        .zip(answers)
+        .map(|(mut child, answer)| {
+            drop(child.stdin.take());
+            let (code, rest, err) = finish(child);
+            (code, answer + &rest, err)
+        })
+        .collect()
+}
+
+/// Issue 10, finding 7: a reviewer's process dies holding a lock; two
+/// sessions see the lock is stale (its session is proved gone) and take it
+/// over at the same moment. Exactly one gets it; the other is told who.
+#[test]
+fn two_processes_taking_over_one_stale_lock_at_once_one_wins() {
+    let (_dir, store) = store();
+    let id = one_case(&store);
+    for round in 0..5 {
+        let (code, out, err) = finish(
+            Command::new(PROBE)
+                .arg(store.dir())
+                .args(["crash-holding", &id])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        assert_eq!((code, out.as_str()), (0, "locked\n"), "{err}");
+        let dead = store.lock_info(&id).unwrap();
+        assert_eq!(
+            store.session_alive(&dead.holder.session),
+            Some(false),
+            "the crashed session is gone"
+        );
+
+        let results = takeover_race(store.dir(), &id);
+        let winners = results
+            .iter()
+            .filter(|(code, out, _)| *code == 0 && out == "won\n")
+            .count();
+        assert_eq!(winners, 1, "round {round}: {results:?}");
+        let loser = results.iter().find(|(code, _, _)| *code != 0).unwrap();
+        assert_eq!(loser.0, 3, "round {round}: {results:?}");
+        let now = store.lock_info(&id).unwrap();
+        assert_ne!(now, dead);
+        assert!(
+            loser.1.contains(&format!("process {}", now.holder.pid)),
+            "the loser is told who won: {}",
+            loser.1
+        );
+        store.break_lock(&id, &now).unwrap();
     }
 }
 

@@ -4,6 +4,11 @@
 //! umdesk-store-probe DIR create N       creates N cases, prints each id
 //! umdesk-store-probe DIR create-many N  the same, as one batch
 //! umdesk-store-probe DIR lock ID        prints "won" (exit 0) or "locked ..." (exit 3)
+//! umdesk-store-probe DIR crash-holding ID  begins a session, locks ID, prints
+//!                                       "locked" and dies without ending either
+//! umdesk-store-probe DIR takeover ID    takes over ID's lock if its session is
+//!                                       gone: "won" (exit 0) or "locked ..." (exit 3);
+//!                                       the session lives until stdin closes
 //! umdesk-store-probe DIR save-loop ID N saves N growing versions, printing
 //!                                       "writing <sha256>" before each save
 //!                                       and "saved <sha256>" after it
@@ -11,6 +16,7 @@
 //! UMDESK_PROBE_START_AT_MS (ms since the epoch) holds the work until then,
 //! so two probes start at the same moment.
 
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -36,7 +42,8 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let [dir, command, rest @ ..] = args else {
         return Err(
-            "usage: umdesk-store-probe DIR create N | create-many N | lock ID | save-loop ID N"
+            "usage: umdesk-store-probe DIR create N | create-many N | lock ID | \
+             crash-holding ID | takeover ID | save-loop ID N"
                 .into(),
         );
     };
@@ -70,17 +77,35 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ("lock", [id]) => match store.lock(id, &LockHolder::current(reviewer)) {
-            Ok(_) => {
-                println!("won");
-                Ok(ExitCode::SUCCESS)
+        ("lock", [id]) => {
+            let holder = LockHolder::current(reviewer);
+            let _session = store.begin_session(&holder).map_err(|e| e.to_string())?;
+            outcome(store.lock(id, &holder))
+        }
+        ("crash-holding", [id]) => {
+            let holder = LockHolder::current(reviewer);
+            let session = store.begin_session(&holder).map_err(|e| e.to_string())?;
+            store.lock(id, &holder).map_err(|e| e.to_string())?;
+            println!("locked");
+            // Neither the lease nor the lock is given back: as a crash.
+            std::mem::forget(session);
+            std::process::exit(0);
+        }
+        ("takeover", [id]) => {
+            let holder = LockHolder::current(reviewer);
+            let _session = store.begin_session(&holder).map_err(|e| e.to_string())?;
+            let seen = store.lock_info(id).ok_or("the case is not locked")?;
+            if store.session_alive(&seen.holder.session) != Some(false) {
+                // Taken over already by the other side.
+                return outcome(Err(StoreError::Locked(Box::new(seen))));
             }
-            Err(StoreError::Locked(info)) => {
-                println!("locked {}", info.describe());
-                Ok(ExitCode::from(3))
-            }
-            Err(err) => Err(err.to_string()),
-        },
+            let result = outcome(store.take_over(id, &seen, &holder));
+            // The winner's session stays alive until the test has heard
+            // from both sides, as a reviewer's would while editing.
+            let _ = std::io::stdout().flush();
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            result
+        }
         ("save-loop", [id, n]) => {
             let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;
             let mut case = store.load(id).map_err(|e| e.to_string())?;
@@ -115,6 +140,21 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         _ => Err(format!("unknown command: {command} {}", rest.join(" "))),
+    }
+}
+
+/// "won" (exit 0), or who has the lock (exit 3).
+fn outcome(result: Result<umdesk::store::LockInfo, StoreError>) -> Result<ExitCode, String> {
+    match result {
+        Ok(_) => {
+            println!("won");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::Locked(info)) => {
+            println!("locked {}", info.describe());
+            Ok(ExitCode::from(3))
+        }
+        Err(err) => Err(err.to_string()),
     }
 }
 

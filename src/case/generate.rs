@@ -857,19 +857,19 @@ fn build(policy: &LoadedPolicy, id: &str, plan: Plan, limit: OffsetDateTime) -> 
         }],
     );
     if rng.chance(8) {
-        if rng.chance(40) {
-            if let Some(at) = clock.advance(&mut rng, 5, 120) {
-                let to = rng.pick(&NURSES).to_string();
-                run_steps(
-                    p,
-                    &mut case,
-                    &[Step::Reassign {
-                        by: supervisor.clone(),
-                        at,
-                        to,
-                    }],
-                );
-            }
+        if rng.chance(40)
+            && let Some(at) = clock.advance(&mut rng, 5, 120)
+        {
+            let to = rng.pick(&NURSES).to_string();
+            run_steps(
+                p,
+                &mut case,
+                &[Step::Reassign {
+                    by: supervisor.clone(),
+                    at,
+                    to,
+                }],
+            );
         }
         return case; // Reviewed, not yet decided.
     }

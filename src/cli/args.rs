@@ -22,17 +22,20 @@ Examples:
   umdesk policy check my-pack.json     validate another policy pack
   umdesk --role supervisor audit UM-20261201-0001
   umdesk --role supervisor stats --json
+  umdesk init ~/cases                  create an empty case store
 
 Where things are:
   Cases: --cases DIR, else $UMDESK_CASES, else the platform data directory.
+  Only `umdesk init`, `demo`, `generate` and the app's first run on the
+  platform data directory create a store; other commands need one.
   Who is reviewing: --reviewer/--role, else config.json in the platform
   config directory (asked for and written on first use of the app), else
   the operating-system user name as a nurse.
 
 Exit codes:
   0  success
-  1  verify found a case or the access log not intact; a case was not
-     found; the interactive app failed
+  1  verify found a case or the access log not intact; list found
+     unreadable files; a case was not found; the interactive app failed
   2  bad input: a malformed case file, policy pack or config file, a bad
      case id, bad arguments
   3  the role may not do this (audit and stats are for supervisors)
@@ -89,6 +92,15 @@ pub enum Command {
     Stats(StatsArgs),
     /// Write fictional cases into the store, for demos and benchmarks.
     Generate(GenerateArgs),
+    /// Create an empty, owner-only case store (other commands never create one).
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory (default: --cases, else $UMDESK_CASES, else the platform data directory).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

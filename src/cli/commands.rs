@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::args::{AuditArgs, Command, EvaluateArgs, ListArgs, StatsArgs, VerifyArgs};
+use super::args::{AuditArgs, Command, EvaluateArgs, InitArgs, ListArgs, StatsArgs, VerifyArgs};
 use super::output::{clean, emit, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
@@ -25,14 +25,39 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Audit(args)) => audit(env, &args),
         Some(Command::Stats(args)) => stats_command(env, &args),
         Some(Command::Generate(args)) => super::generate::run(env, &args),
+        Some(Command::Init(args)) => init(env, &args),
     }
+}
+
+/// `init [DIR]`: makes an owner-only store, the one way besides `demo`,
+/// `generate` and the app's first run that a store comes to exist.
+fn init(env: &Env, args: &InitArgs) -> Result<(), Failure> {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => env.cases_dir()?,
+    };
+    let existed = dir.exists();
+    let store = super::create_store_at(&dir)?;
+    super::warn_about(&store);
+    if existed {
+        emit(&format!(
+            "{} is already there; umdesk will use it as a case store.\n",
+            store.location()
+        ))?;
+    } else {
+        emit(&format!(
+            "Created the case store {} (owner-only).\n",
+            store.location()
+        ))?;
+    }
+    Ok(())
 }
 
 /// Plain `umdesk`: the queue of the store, as the settled reviewer.
 fn app(env: &Env) -> Result<(), Failure> {
     let policy = env.policy()?;
     let settings = config::resolve(&env.identity, true)?;
-    let store = super::open_store_for_app(&env.cases_dir()?)?;
+    let store = env.open_store_for_app()?;
     super::open_app(store, policy, settings)
 }
 
@@ -157,7 +182,13 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
             clean(&unreadable.reason, false)
         ));
     }
-    Ok(())
+    // A queue with files left out of it is not the whole queue: scripts
+    // must not take it for one.
+    if listing.unreadable.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::quiet(exit::PROBLEMS))
+    }
 }
 
 pub(crate) fn to_pretty<T: Serialize>(value: &T) -> String {
@@ -238,10 +269,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
                     }
                     Err(err) => line(
                         false,
-                        format!(
-                            "{}: unreadable: {err}",
-                            store.path_of(&summary.id).display()
-                        ),
+                        format!("{}: unreadable: {err}", store.case_location(&summary.id)),
                     ),
                 }
             }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 
 use super::output::warn;
-use super::{Env, Failure, Settings, config, open_app, open_store_for_app};
+use super::{Env, Failure, Settings, config, create_store_at, open_app};
 use crate::case::due::DueTable;
 use crate::case::{Reviewer, Role};
 use crate::store::clock;
@@ -69,7 +69,7 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         reviewer.name,
         reviewer.role.label()
     ));
-    let store = open_store_for_app(&dir)?;
+    let store = create_store_at(&dir)?;
     let settings = Settings {
         reviewer,
         due_table: DueTable::default(),

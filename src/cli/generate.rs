@@ -11,7 +11,7 @@ use crate::store::{CaseStore, clock};
 pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
     let settings = config::resolve(&env.identity, false)?;
-    let store = env.open_store()?;
+    let store = env.create_store()?;
     let now = clock::now();
     let count = usize::try_from(args.count).unwrap_or(usize::MAX);
     let cases = crate::case::generate::generate(&policy, count, args.seed, now);

@@ -142,26 +142,56 @@ impl Env {
         location::cases_dir(self.cases.as_deref()).map_err(Failure::store)
     }
 
-    /// Opens the store and reports its permission problems on stderr.
+    /// Opens the store a command reads, which must exist (a mistyped
+    /// `--cases` is an error, not a new empty store), and reports its
+    /// permission problems on stderr.
     pub fn open_store(&self) -> Result<FileStore, Failure> {
-        open_store_at(&self.cases_dir()?)
+        let dir = self.cases_dir()?;
+        let store = FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))?;
+        warn_about(&store);
+        Ok(store)
+    }
+
+    /// Opens the store, creating it owner-only if missing: for `generate`
+    /// and `init`.
+    pub fn create_store(&self) -> Result<FileStore, Failure> {
+        let store = create_store_at(&self.cases_dir()?)?;
+        warn_about(&store);
+        Ok(store)
+    }
+
+    /// Opens the store for the interactive app: the platform's default
+    /// location is created on the first run; one named by `--cases` or
+    /// `UMDESK_CASES` must exist. The app shows the permission warnings on
+    /// its own screen after the first frame: checking them here too would
+    /// stat every case file once more before anything is drawn, and the
+    /// lines would vanish behind the alternate screen.
+    pub fn open_store_for_app(&self) -> Result<FileStore, Failure> {
+        let dir = self.cases_dir()?;
+        if self.store_is_named() {
+            FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))
+        } else {
+            create_store_at(&dir)
+        }
+    }
+
+    /// Whether the store was named by `--cases` or `UMDESK_CASES`, rather
+    /// than being the platform's default.
+    fn store_is_named(&self) -> bool {
+        self.cases.is_some()
+            || std::env::var_os(location::CASES_ENV).is_some_and(|value| !value.is_empty())
     }
 }
 
-pub(crate) fn open_store_at(dir: &Path) -> Result<FileStore, Failure> {
-    let store = open_store_for_app(dir)?;
+pub(crate) fn warn_about(store: &FileStore) {
     for warning in store.warnings() {
         output::warn(&format!("warning: {}", warning.0));
     }
-    Ok(store)
 }
 
-/// Opens the store for the interactive app, which shows the permission
-/// warnings on its own screen after the first frame: checking them here too
-/// would stat every case file once more before anything is drawn, and the
-/// lines would vanish behind the alternate screen.
-pub(crate) fn open_store_for_app(dir: &Path) -> Result<FileStore, Failure> {
-    FileStore::open(dir).map_err(|err| Failure::store(err.to_string()))
+/// Opens the store at `dir`, creating it owner-only if missing.
+pub(crate) fn create_store_at(dir: &Path) -> Result<FileStore, Failure> {
+    FileStore::open(dir).map_err(|err| Failure::from_store(&err))
 }
 
 /// Reads a pack; every problem is named by the file and its JSON path.

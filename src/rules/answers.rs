@@ -223,13 +223,13 @@ pub fn set_input(
     let definition = policy
         .criterion(criterion)
         .ok_or_else(|| AnswerError::UnknownCriterion(criterion.to_string()))?;
-    if let (Some(option), CriterionInput::Choice { options, .. }) = (option, &definition.input) {
-        if !options.iter().any(|o| o.id == option) {
-            return Err(AnswerError::UnknownOption {
-                criterion: criterion.to_string(),
-                option: option.to_string(),
-            });
-        }
+    if let (Some(option), CriterionInput::Choice { options, .. }) = (option, &definition.input)
+        && !options.iter().any(|o| o.id == option)
+    {
+        return Err(AnswerError::UnknownOption {
+            criterion: criterion.to_string(),
+            option: option.to_string(),
+        });
     }
     let record = case.answer_mut(criterion);
     record.input = option.map(str::to_string);

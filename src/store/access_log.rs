@@ -4,16 +4,15 @@
 //!
 //! Viewing a case appends here and never rewrites the case file.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::os::unix::io::AsRawFd;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::fsutil::FILE_MODE;
+use super::fsutil::{self, Access};
 use super::lock::{hostname, ssh_connection};
 use super::{StoreError, clock};
 use crate::case::Reviewer;
@@ -89,26 +88,37 @@ pub enum AccessLogIntegrity {
     },
 }
 
-/// Appends `entry` chained to the last line, and returns it as written.
+/// Appends `entry` chained to the last whole entry, and returns it as
+/// written. All or nothing: if the entry cannot be written whole (a full
+/// disk), the log is cut back to the last whole entry and the write error
+/// comes back, so a failed append never reads as tampering later.
 pub(crate) fn append(path: &Path, entry: &AccessEntry) -> Result<AccessEntry, StoreError> {
     let io_err = |error| StoreError::Io {
         location: path.display().to_string(),
         error,
     };
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(io_err)?;
+    let file = fsutil::open_private(path, Access::Append).map_err(io_err)?;
     // Two processes appending at once would both chain to the same last
     // line; the lock makes read-last-line-then-append one step. It is
     // released when `file` is closed.
-    lock_exclusive(&file).map_err(io_err)?;
+    fsutil::lock_exclusive(&file).map_err(io_err)?;
     let len = file.metadata().map_err(io_err)?.len();
-    let (last, terminated) = last_line(&file, len).map_err(io_err)?;
-    let prev = if last.is_empty() && len == 0 {
+    let (start, last, terminated) = last_line(&file, len).map_err(io_err)?;
+    let mut line = Vec::new();
+    let (len, last) = if terminated || serde_json::from_slice::<AccessEntry>(&last).is_ok() {
+        if !terminated {
+            // A whole entry whose newline was lost: end its line.
+            line.push(b'\n');
+        }
+        (len, last)
+    } else {
+        // The rest of an append cut short by a crash: never an entry, so
+        // the log goes back to the last whole one.
+        file.set_len(start).map_err(io_err)?;
+        let (_, last, _) = last_line(&file, start).map_err(io_err)?;
+        (start, last)
+    };
+    let prev = if len == 0 {
         String::new()
     } else {
         match serde_json::from_slice::<AccessEntry>(&last) {
@@ -121,39 +131,25 @@ pub(crate) fn append(path: &Path, entry: &AccessEntry) -> Result<AccessEntry, St
     let mut written = entry.clone();
     written.prev = prev;
     written.digest = written.compute_digest();
-    let mut line = Vec::new();
-    if !terminated {
-        // The last append was cut short (a crash); start on a line of our own.
-        line.push(b'\n');
-    }
     let json = serde_json::to_vec(&written)
         .map_err(|err| io_err(io::Error::new(io::ErrorKind::InvalidInput, err)))?;
     line.extend(json);
     line.push(b'\n');
-    (&file).write_all(&line).map_err(io_err)?;
-    file.sync_data().map_err(io_err)?;
+    let appended = fsutil::write_bytes(&file, &line).and_then(|()| file.sync_data());
+    if let Err(error) = appended {
+        // Whatever part of the entry reached the file is taken back.
+        let _ = file.set_len(len).and_then(|()| file.sync_data());
+        return Err(io_err(error));
+    }
     Ok(written)
 }
 
-fn lock_exclusive(file: &File) -> io::Result<()> {
-    loop {
-        // SAFETY: the descriptor is open for the duration of the call.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-/// The last line of a file of `len` bytes (without its newline), and
-/// whether the file ends in a newline. Reads backwards, so a long log
-/// costs no more than a short one.
-fn last_line(file: &File, len: u64) -> io::Result<(Vec<u8>, bool)> {
+/// The last line of a file of `len` bytes: where it starts, its bytes
+/// (without the newline), and whether the file ends in a newline. Reads
+/// backwards, so a long log costs no more than a short one.
+fn last_line(file: &File, len: u64) -> io::Result<(u64, Vec<u8>, bool)> {
     if len == 0 {
-        return Ok((Vec::new(), true));
+        return Ok((0, Vec::new(), true));
     }
     let mut tail: Vec<u8> = Vec::new();
     let mut start = len;
@@ -172,32 +168,56 @@ fn last_line(file: &File, len: u64) -> io::Result<(Vec<u8>, bool)> {
             &tail[..]
         };
         if let Some(at) = body.iter().rposition(|&b| b == b'\n') {
-            return Ok((body[at + 1..].to_vec(), terminated));
+            return Ok((start + at as u64 + 1, body[at + 1..].to_vec(), terminated));
         }
         if start == 0 || len - start >= MAX_LINE {
-            return Ok((body.to_vec(), terminated));
+            return Ok((start, body.to_vec(), terminated));
         }
         chunk = chunk.saturating_mul(2);
     }
 }
 
 fn read_log(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(StoreError::Io {
-            location: path.display().to_string(),
-            error,
-        }),
-    }
+    let io_err = |error| StoreError::Io {
+        location: path.display().to_string(),
+        error,
+    };
+    let mut file = match fsutil::open_private(path, Access::Read) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(io_err(error)),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io_err)?;
+    Ok(Some(bytes))
 }
 
+/// The whole lines of the log, numbered from 1. What follows the last
+/// newline and is not an entry is the rest of an append cut short (a
+/// crash): it was never recorded, so it is not a line.
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let body = match bytes.strip_suffix(b"\n") {
+        Some(body) => body,
+        None => without_torn_tail(bytes),
+    };
     body.split(|&b| b == b'\n')
         .enumerate()
         .map(|(i, line)| (i + 1, line))
-        .filter(move |_| !bytes.is_empty())
+        .filter(move |_| !body.is_empty())
+}
+
+fn without_torn_tail(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    if serde_json::from_slice::<AccessEntry>(&bytes[start..]).is_ok() {
+        bytes
+    } else {
+        bytes[..start]
+            .strip_suffix(b"\n")
+            .unwrap_or(&bytes[..start])
+    }
 }
 
 /// The entries, oldest first, for one case or all. Lines that do not
@@ -248,4 +268,73 @@ pub(crate) fn verify(path: &Path) -> AccessLogIntegrity {
         count += 1;
     }
     AccessLogIntegrity::Intact { entries: count }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Role;
+    use crate::store::fsutil::faults;
+
+    fn entry(action: &str) -> AccessEntry {
+        let nurse = Reviewer {
+            name: "Dana Whitfield, RN".into(),
+            role: Role::Nurse,
+        };
+        AccessEntry::new(&nurse, "UM-20261201-0001", action)
+    }
+
+    #[test]
+    fn an_append_cut_short_by_a_full_disk_is_taken_back_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_NAME);
+        append(&path, &entry("open")).unwrap();
+        let before = std::fs::read(&path).unwrap();
+
+        faults::short_write(40);
+        match append(&path, &entry("view")) {
+            Err(StoreError::Io { location, error }) => {
+                assert_eq!(location, path.display().to_string());
+                assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+            }
+            other => panic!("expected a write error, got {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "nothing of it is left"
+        );
+        assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 1 });
+
+        append(&path, &entry("show")).unwrap();
+        assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 2 });
+    }
+
+    #[test]
+    fn the_rest_of_an_append_cut_short_by_a_crash_is_not_tampering() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_NAME);
+        append(&path, &entry("open")).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"{\"at\":\"2026-");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 1 });
+        assert_eq!(read(&path, None).unwrap().len(), 1);
+
+        append(&path, &entry("view")).unwrap();
+        assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 2 });
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("{\"at\":\"2026-\n"), "{text}");
+    }
+
+    #[test]
+    fn a_whole_entry_that_lost_its_newline_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_NAME);
+        append(&path, &entry("open")).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        append(&path, &entry("view")).unwrap();
+        assert_eq!(verify(&path), AccessLogIntegrity::Intact { entries: 2 });
+    }
 }

@@ -1,27 +1,27 @@
 //! The file store: one `<case-id>.json` per case in one directory.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::os::unix::io::AsRawFd;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::access_log::{self, AccessEntry, AccessLogIntegrity, LOG_NAME};
-use super::fsutil::{self, FILE_MODE};
+use super::fsutil::{self, Access};
 use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
+use super::session;
 use super::{
-    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, SessionLease, StoreError,
-    StoreWarning, Unreadable, actor, clock,
+    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, MAX_RECORD_BYTES,
+    SessionLease, StoreError, StoreWarning, Unreadable, check_current, check_id, check_record_size,
+    clock,
 };
-use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
+use crate::case::{Case, case_id_for, case_id_problem, parse_case, to_json};
 
-/// No case is this large (a 1 MB note is); a bigger file is not read into
-/// memory at all.
-const MAX_CASE_BYTES: u64 = 64 * 1024 * 1024;
+/// What the reader takes of a case or draft file, as the writer allows.
+const MAX_CASE_BYTES: u64 = MAX_RECORD_BYTES as u64;
 const MAX_LOCK_BYTES: u64 = 64 * 1024;
 /// Held (with flock) while a save compares and replaces a case file, so
 /// two saves from the same loaded version cannot both pass the check.
@@ -43,7 +43,36 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Opens the store at `dir`, creating it owner-only if missing.
+    /// Opens the store at `dir`, which must exist: for every command that
+    /// reads a store, so that a mistyped `--cases` is an error naming the
+    /// directory, not a new empty store.
+    pub fn open_existing(dir: impl AsRef<Path>) -> Result<FileStore, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        match fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => Ok(FileStore {
+                dir,
+                sequences: Arc::default(),
+            }),
+            Ok(_) => Err(StoreError::Io {
+                location: dir.display().to_string(),
+                error: io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "is not a directory, so it is not a case store",
+                ),
+            }),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Err(StoreError::Missing {
+                location: dir.display().to_string(),
+            }),
+            Err(error) => Err(StoreError::Io {
+                location: dir.display().to_string(),
+                error,
+            }),
+        }
+    }
+
+    /// Opens the store at `dir`, creating it owner-only if missing: only for
+    /// `umdesk init`, `demo`, `generate` and the app's first run on the
+    /// default location.
     pub fn open(dir: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         fsutil::ensure_private_dir(&dir).map_err(|error| StoreError::Io {
@@ -76,21 +105,26 @@ impl FileStore {
         self.dir.join(INDEX_NAME)
     }
 
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.dir.join(session::SESSIONS_DIR)
+    }
+
+    /// Refuses a drafts directory that is a symbolic link (it would put
+    /// drafts outside the store) or not a directory; makes it if missing
+    /// and `create`.
+    fn check_drafts_dir(&self, create: bool) -> Result<(), StoreError> {
+        let dir = self.drafts_dir();
+        let checked = match fs::symlink_metadata(&dir) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound && !create => Ok(()),
+            _ => fsutil::ensure_inner_dir(&dir),
+        };
+        checked.map_err(self.io(&dir))
+    }
+
     /// `drafts/<subject>--<session>.json`; the author is inside the file.
     fn draft_path(&self, key: &DraftKey) -> Result<PathBuf, StoreError> {
         check_id(&key.subject)?;
-        let session_is_safe = !key.session.is_empty()
-            && key.session.len() <= 64
-            && key
-                .session
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !session_is_safe {
-            return Err(StoreError::InvalidId(format!(
-                "draft session '{}' is not a session id",
-                key.session.escape_default()
-            )));
-        }
+        session::check_session_id(&key.session)?;
         Ok(self
             .drafts_dir()
             .join(format!("{}--{}.json", key.subject, key.session)))
@@ -119,10 +153,11 @@ impl FileStore {
             let Some(digits) = rest.strip_suffix(".json") else {
                 continue;
             };
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                if let Ok(n) = digits.parse::<u32>() {
-                    max = max.max(n);
-                }
+            if !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && let Ok(n) = digits.parse::<u32>()
+            {
+                max = max.max(n);
             }
         }
         Ok(max)
@@ -181,7 +216,12 @@ impl FileStore {
                 }
             }
             let path = self.path_of(&case.id);
-            match fsutil::write_temp(&path, to_json(case).as_bytes(), false) {
+            let json = to_json(case);
+            if let Err(err) = check_record_size(|| format!("case {}", case.id), json.len()) {
+                cleanup(&temps);
+                return Err(err);
+            }
+            match fsutil::write_temp(&path, json.as_bytes(), false) {
                 Ok(temp) => temps.push((temp, path)),
                 Err(error) => {
                     cleanup(&temps);
@@ -228,28 +268,23 @@ impl FileStore {
         Ok(ids)
     }
 
+    /// The store's write lock, held while a change compares what is stored
+    /// with what its caller saw and then replaces it, so that the two are
+    /// one step for every other process.
     fn write_lock(&self) -> Result<File, StoreError> {
         let path = self.dir.join(WRITE_LOCK_NAME);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(FILE_MODE)
-            .open(&path)
-            .map_err(self.io(&path))?;
-        loop {
-            // SAFETY: the descriptor is open for the duration of the call.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(file);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(StoreError::Io {
-                    location: path.display().to_string(),
-                    error: err,
-                });
-            }
+        let file = fsutil::open_private(&path, Access::Shared).map_err(self.io(&path))?;
+        fsutil::lock_exclusive(&file).map_err(self.io(&path))?;
+        Ok(file)
+    }
+
+    /// The lock file of case `id` as it is now, which must be `expected`.
+    fn expect_lock(&self, id: &str, expected: &LockInfo) -> Result<PathBuf, StoreError> {
+        let path = self.lock_path(id);
+        match self.read_lock(&path)? {
+            None => Err(StoreError::NotLocked(id.to_string())),
+            Some(info) if &info != expected => Err(StoreError::Locked(Box::new(info))),
+            Some(_) => Ok(path),
         }
     }
 
@@ -322,6 +357,40 @@ impl FileStore {
         })
     }
 
+    /// The store's own files and directories that are not what they should
+    /// be (a symbolic link, a FIFO): named, and not used.
+    fn special_file_warnings(&self) -> Vec<StoreWarning> {
+        let expected = [
+            (LOG_NAME, false),
+            (INDEX_NAME, false),
+            (WRITE_LOCK_NAME, false),
+            (DRAFTS_DIR, true),
+            (session::SESSIONS_DIR, true),
+        ];
+        let mut warnings = Vec::new();
+        for (name, is_dir) in expected {
+            let path = self.dir.join(name);
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let kind = meta.file_type();
+            let what = if kind.is_symlink() {
+                "is a symbolic link"
+            } else if is_dir && !kind.is_dir() {
+                "is not a directory"
+            } else if !is_dir && !kind.is_file() {
+                "is not a regular file"
+            } else {
+                continue;
+            };
+            warnings.push(StoreWarning(format!(
+                "{} {what}; the store does not use it. Check what it is and remove it",
+                path.display()
+            )));
+        }
+        warnings
+    }
+
     fn permission_warnings(&self, dir: &Path, warnings: &mut Vec<StoreWarning>, extra: &mut usize) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;
@@ -352,6 +421,24 @@ impl FileStore {
                 }
             }
         }
+    }
+}
+
+fn lock_json(path: &Path, info: &LockInfo) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec_pretty(info).map_err(|err| StoreError::Io {
+        location: path.display().to_string(),
+        error: io::Error::new(io::ErrorKind::InvalidInput, err),
+    })
+}
+
+/// Removes `path`; one that is gone already is fine.
+fn remove_if_there(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(StoreError::Io {
+            location: path.display().to_string(),
+            error,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -386,18 +473,23 @@ fn sequence_of(id: &str) -> u32 {
         .unwrap_or(0)
 }
 
-fn check_id(id: &str) -> Result<(), StoreError> {
-    match case_id_problem(id) {
-        Some(problem) => Err(StoreError::InvalidId(problem)),
-        None => Ok(()),
-    }
-}
-
 fn unreadable(path: &Path, reason: String) -> StoreError {
     StoreError::Unreadable(Unreadable {
         location: path.display().to_string(),
         reason,
     })
+}
+
+/// Why a directory entry that should be a case file is not one.
+fn not_a_file(meta: &fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        "is a symbolic link, which the store does not follow"
+    } else if kind.is_dir() {
+        "is a directory, not a regular file"
+    } else {
+        "is a FIFO, socket or device, not a regular file"
+    }
 }
 
 fn reason_of(err: StoreError) -> String {
@@ -416,28 +508,24 @@ enum ReadError {
 }
 
 /// A regular file's text, refusing anything larger than `cap` or not UTF-8.
+/// A symbolic link, FIFO or device is refused by what it is, never
+/// followed or waited on.
 fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
-        Err(err) => return Err(ReadError::Io(err)),
-    };
-    if !meta.file_type().is_file() {
-        return Err(ReadError::Bad("is not a regular file".to_string()));
-    }
-    if meta.len() > cap {
-        return Err(ReadError::Bad(format!(
-            "is {} bytes, more than the {} a file here may have",
-            meta.len(),
-            cap
-        )));
-    }
-    let file = match File::open(path) {
+    let file = match fsutil::open_private(path, Access::Read) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+            return Err(ReadError::Bad(err.to_string()));
+        }
         Err(err) => return Err(ReadError::Io(err)),
     };
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let len = file.metadata().map_err(ReadError::Io)?.len();
+    if len > cap {
+        return Err(ReadError::Bad(format!(
+            "is {len} bytes, more than the {cap} a file here may have"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
     file.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
@@ -656,7 +744,7 @@ impl CaseStore for FileStore {
                     }
                 };
                 if !meta.file_type().is_file() {
-                    bad(entry.path(), "is not a regular file".into());
+                    bad(entry.path(), not_a_file(&meta).into());
                     continue;
                 }
                 if let Some(problem) = case_id_problem(stem) {
@@ -668,17 +756,17 @@ impl CaseStore for FileStore {
                 }
                 let key = FileKey::of(&meta);
                 if !key.is_racy(index_taken_at) {
-                    if let Some(&i) = by_id.get(stem) {
-                        if case_keys[i] == key {
-                            confirmed[i] = true;
-                            continue;
-                        }
+                    if let Some(&i) = by_id.get(stem)
+                        && case_keys[i] == key
+                    {
+                        confirmed[i] = true;
+                        continue;
                     }
-                    if let Some(&i) = bad_by_name.get(name) {
-                        if stored_bad[i].key == key {
-                            bad_confirmed[i] = true;
-                            continue;
-                        }
+                    if let Some(&i) = bad_by_name.get(name)
+                        && stored_bad[i].key == key
+                    {
+                        bad_confirmed[i] = true;
+                        continue;
                     }
                 }
                 jobs.push((name.to_string(), key));
@@ -750,7 +838,7 @@ impl CaseStore for FileStore {
                 .collect();
             let bytes = index::encode(taken_at, cases.iter().zip(&case_keys), &remembered);
             // A cache: failing to write it only costs time on the next listing.
-            let _ = fsutil::write_atomic_nosync(&index_path, &bytes);
+            let _ = fsutil::write_private_nosync(&index_path, &bytes);
         }
         sweep_temps(temps);
         Listing { cases, unreadable }
@@ -800,7 +888,9 @@ impl CaseStore for FileStore {
             attempt.id = id.clone();
             complete(&mut attempt);
             let path = self.path_of(&id);
-            match fsutil::create_exclusive_atomic(&path, to_json(&attempt).as_bytes()) {
+            let json = to_json(&attempt);
+            check_record_size(|| format!("the new case {id}"), json.len())?;
+            match fsutil::create_exclusive_atomic(&path, json.as_bytes()) {
                 Ok(()) => {
                     self.remember(&prefix, sequence);
                     *case = attempt;
@@ -828,44 +918,20 @@ impl CaseStore for FileStore {
     fn save(&self, case: &Case, expected_last: &str) -> Result<(), StoreError> {
         check_id(&case.id)?;
         let path = self.path_of(&case.id);
+        let json = to_json(case);
+        check_record_size(|| format!("case {}", case.id), json.len())?;
         let _guard = self.write_lock()?;
         let current = read_case(&path, &case.id)?;
-        let current_last = current
-            .history
-            .last()
-            .map(|e| e.digest.as_str())
-            .unwrap_or("");
-        if current_last != expected_last {
-            let detail = match current.history.last() {
-                Some(entry) => format!(
-                    "{} saved it at {} ({}) after it was opened here; \
-                     reload it to see the change",
-                    actor(&entry.by),
-                    rfc3339(entry.at),
-                    entry.event
-                ),
-                None => "the saved version has a different history; reload it".to_string(),
-            };
-            return Err(StoreError::Conflict {
-                id: case.id.clone(),
-                detail,
-            });
-        }
-        fsutil::write_atomic(&path, to_json(case).as_bytes()).map_err(self.io(&path))
+        check_current(&case.id, &current, expected_last)?;
+        fsutil::write_private(&path, json.as_bytes()).map_err(self.io(&path))
     }
 
-    fn begin_session(&self, _holder: &LockHolder) -> Result<SessionLease, StoreError> {
-        // Liveness by process id until sessions hold an OS lock here.
-        Ok(SessionLease::new(()))
+    fn begin_session(&self, holder: &LockHolder) -> Result<SessionLease, StoreError> {
+        session::begin(&self.sessions_dir(), holder)
     }
 
     fn session_alive(&self, session: &str) -> Option<bool> {
-        // Session ids begin with their process id.
-        let pid = session.split('-').next()?.parse::<u32>().ok()?;
-        if pid == std::process::id() {
-            return None;
-        }
-        Some(super::process_alive(pid))
+        session::alive(&self.sessions_dir(), session)
     }
 
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError> {
@@ -878,10 +944,7 @@ impl CaseStore for FileStore {
                 holder: holder.clone(),
                 since: clock::now(),
             };
-            let json = serde_json::to_vec_pretty(&info).map_err(|err| StoreError::Io {
-                location: path.display().to_string(),
-                error: io::Error::new(io::ErrorKind::InvalidInput, err),
-            })?;
+            let json = lock_json(&path, &info)?;
             match fsutil::create_exclusive_atomic(&path, &json) {
                 Ok(()) => return Ok(info),
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
@@ -908,15 +971,12 @@ impl CaseStore for FileStore {
     fn unlock(&self, id: &str, holder: &LockHolder) -> Result<(), StoreError> {
         check_id(id)?;
         let path = self.lock_path(id);
+        // Under the write lock: the lock read is the lock removed, even if a
+        // supervisor breaks it and someone else takes it meanwhile.
+        let _guard = self.write_lock()?;
         match self.read_lock(&path)? {
             None => Ok(()),
-            Some(existing) if existing.holder.same_as(holder) => match fs::remove_file(&path) {
-                Err(err) if err.kind() != io::ErrorKind::NotFound => Err(StoreError::Io {
-                    location: path.display().to_string(),
-                    error: err,
-                }),
-                _ => Ok(()),
-            },
+            Some(existing) if existing.holder.same_as(holder) => remove_if_there(&path),
             Some(existing) => Err(StoreError::Locked(Box::new(existing))),
         }
     }
@@ -928,25 +988,34 @@ impl CaseStore for FileStore {
 
     fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError> {
         check_id(id)?;
-        let path = self.lock_path(id);
         let _guard = self.write_lock()?;
-        let Some(info) = self.read_lock(&path)? else {
-            return Err(StoreError::Io {
-                location: path.display().to_string(),
-                error: io::Error::new(io::ErrorKind::NotFound, "there is no lock to break"),
-            });
-        };
-        if &info != expected {
-            return Err(StoreError::Locked(Box::new(info)));
-        }
+        let path = self.expect_lock(id, expected)?;
         fs::remove_file(&path).map_err(self.io(&path))?;
+        Ok(expected.clone())
+    }
+
+    fn take_over(
+        &self,
+        id: &str,
+        expected: &LockInfo,
+        holder: &LockHolder,
+    ) -> Result<LockInfo, StoreError> {
+        check_id(id)?;
+        let _guard = self.write_lock()?;
+        let path = self.expect_lock(id, expected)?;
+        let info = LockInfo {
+            holder: holder.clone(),
+            since: clock::now(),
+        };
+        // Replaced in one rename: a lock file is there throughout, so no
+        // one else's `lock` can slip in between.
+        fsutil::write_private(&path, &lock_json(&path, &info)?).map_err(self.io(&path))?;
         Ok(info)
     }
 
     fn save_draft(&self, key: &DraftKey, draft_json: &str) -> Result<String, StoreError> {
         let path = self.draft_path(key)?;
-        let dir = self.drafts_dir();
-        fsutil::ensure_private_dir(&dir).map_err(self.io(&dir))?;
+        self.check_drafts_dir(true)?;
         let envelope = DraftFile {
             subject: key.subject.clone(),
             author: key.author.clone(),
@@ -958,12 +1027,18 @@ impl CaseStore for FileStore {
             location: path.display().to_string(),
             error: io::Error::new(io::ErrorKind::InvalidInput, err),
         })?;
-        fsutil::write_atomic(&path, &json).map_err(self.io(&path))?;
+        check_record_size(|| format!("the draft of {}", key.subject), json.len())?;
+        fsutil::write_private(&path, &json).map_err(self.io(&path))?;
         Ok(path.display().to_string())
     }
 
     fn drafts(&self) -> Vec<DraftInfo> {
-        let Ok(entries) = fs::read_dir(self.drafts_dir()) else {
+        // A linked drafts/ is not read (warnings() names it).
+        let dir = self.drafts_dir();
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            return Vec::new();
+        }
+        let Ok(entries) = fs::read_dir(dir) else {
             return Vec::new();
         };
         let mut drafts: Vec<DraftInfo> = entries
@@ -997,6 +1072,7 @@ impl CaseStore for FileStore {
 
     fn load_draft(&self, key: &DraftKey) -> Result<String, StoreError> {
         let path = self.draft_path(key)?;
+        self.check_drafts_dir(false)?;
         let file = read_draft_file(&path)?;
         if file.subject != key.subject || file.author != key.author || file.session != key.session {
             return Err(unreadable(&path, "holds another draft".to_string()));
@@ -1006,13 +1082,8 @@ impl CaseStore for FileStore {
 
     fn discard_draft(&self, key: &DraftKey) -> Result<(), StoreError> {
         let path = self.draft_path(key)?;
-        match fs::remove_file(&path) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(StoreError::Io {
-                location: path.display().to_string(),
-                error: err,
-            }),
-            _ => Ok(()),
-        }
+        self.check_drafts_dir(false)?;
+        remove_if_there(&path)
     }
 
     fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError> {
@@ -1044,8 +1115,7 @@ impl CaseStore for FileStore {
                          (mode {mode:04o}); run chmod 700 {dir}"
                     )));
                 }
-                // SAFETY: geteuid has no preconditions and cannot fail.
-                let me = unsafe { libc::geteuid() };
+                let me = rustix::process::geteuid().as_raw();
                 if meta.uid() != me {
                     warnings.push(StoreWarning(format!(
                         "The case store {dir} belongs to another user (uid {}), not to you \
@@ -1058,11 +1128,18 @@ impl CaseStore for FileStore {
                 "The case store {dir} cannot be examined: {err}"
             ))),
         }
+        warnings.extend(self.special_file_warnings());
         let mut file_warnings = Vec::new();
         let mut extra = 0;
         self.permission_warnings(&self.dir, &mut file_warnings, &mut extra);
         let drafts = self.drafts_dir();
-        if let Ok(meta) = fs::metadata(&drafts) {
+        if let Ok(meta) = fs::symlink_metadata(&drafts).and_then(|m| {
+            if m.is_dir() {
+                Ok(m)
+            } else {
+                Err(io::Error::from(io::ErrorKind::InvalidData))
+            }
+        }) {
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
                 warnings.push(StoreWarning(format!(
@@ -1096,6 +1173,62 @@ impl CaseStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::fsutil::faults;
+
+    fn a_case() -> Case {
+        use crate::case::{Member, Product, Provider, RequestFacts, Service, Urgency};
+        let facts = RequestFacts {
+            member: Member {
+                name: "Ana Example".into(),
+                member_id: "FIC000001".into(),
+                date_of_birth: time::macros::date!(1961 - 04 - 12),
+                product: Product::CommercialPpo,
+            },
+            provider: Provider {
+                name: "Fictional Transplant Center".into(),
+                npi: "1234567893".into(),
+            },
+            service: Service {
+                cpt_codes: vec!["47371".into()],
+                icd10_codes: vec!["C22.0".into()],
+                planned_date: None,
+            },
+            received_at: time::macros::datetime!(2026-12-01 09:14:03 -5),
+            urgency: Urgency::Standard,
+            lesions: Vec::new(),
+        };
+        let policy = crate::policy::LoadedPolicy::embedded();
+        crate::case::new_case("NEW", facts, &policy, &Default::default())
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_create_that_fails_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path().join("cases")).unwrap();
+        let received = time::macros::date!(2026 - 12 - 01);
+        for fault in [faults::failed_sync as fn(), || faults::short_write(100)] {
+            fault();
+            let mut case = a_case();
+            assert!(matches!(
+                store.create(&mut case, received, &mut |_| {}),
+                Err(StoreError::Io { .. })
+            ));
+            assert_eq!(names_in(store.dir()), Vec::<String>::new());
+        }
+        let mut case = a_case();
+        let id = store.create(&mut case, received, &mut |_| {}).unwrap();
+        assert_eq!(names_in(store.dir()), [format!("{id}.json")]);
+    }
 
     #[test]
     fn sorting_together_keeps_pairs_together() {

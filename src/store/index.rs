@@ -13,7 +13,7 @@
 //! file. It is read as a stream, never whole: the summaries decoded from it
 //! are the only copy in memory.
 
-use std::fs::{File, Metadata};
+use std::fs::Metadata;
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -96,7 +96,8 @@ pub struct Stored {
 /// is missing or not one this version wrote whole. Either way the whole
 /// file is checked against its checksum.
 pub fn read(path: &Path, first: Option<usize>) -> Option<Stored> {
-    let file = File::open(path).ok()?;
+    // A FIFO or link in its place is no index: never waited on or followed.
+    let file = super::fsutil::open_private(path, super::fsutil::Access::Read).ok()?;
     let len = file.metadata().ok()?.len();
     decode(file, len, first)
 }

@@ -88,31 +88,23 @@ impl LockInfo {
 /// Whether a process with this id exists on this host.
 pub fn process_alive(pid: u32) -> bool {
     // 0 and negative ids address process groups in kill(2): never a holder.
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
         return false;
     };
-    if pid <= 0 {
-        return false;
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        // EPERM: it exists but belongs to someone else.
+        Err(err) => err != rustix::io::Errno::SRCH,
     }
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    if unsafe { libc::kill(pid, 0) } == 0 {
-        return true;
-    }
-    // EPERM: it exists but belongs to someone else.
-    std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// This machine's name, as locks and the access log record it.
 pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname writes at
-    // most that many bytes.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "unknown-host".to_string();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let uname = rustix::system::uname();
+    let name = uname.nodename().to_string_lossy().into_owned();
     if name.is_empty() {
         "unknown-host".to_string()
     } else {

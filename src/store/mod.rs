@@ -4,14 +4,17 @@
 mod access_log;
 pub mod clock;
 mod file;
-mod fsutil;
+pub mod fsutil;
 mod index;
 pub mod location;
 mod lock;
+mod memory;
+mod session;
 
 pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
+pub use memory::MemoryStore;
 
 use time::OffsetDateTime;
 
@@ -166,42 +169,100 @@ pub struct CachedListing {
     pub more: usize,
 }
 
-#[derive(Debug)]
+/// The most bytes one record (a case, a draft) may take, as written. The
+/// writer refuses anything larger before writing a byte, and the reader
+/// reads nothing larger, so a record that was saved can always be read.
+/// Editors should keep a note well below it: a case holds its notes, and
+/// its history holds what each edit changed.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("no case {0} in the store")]
     NotFound(String),
     /// The file exists but is not a case; it is left as it is.
+    #[error("{}: {}", .0.location, .0.reason)]
     Unreadable(Unreadable),
     /// Someone else saved the case since it was loaded; nothing was written.
-    Conflict {
-        id: String,
-        detail: String,
-    },
+    #[error("case {id} was changed by someone else: {detail}")]
+    Conflict { id: String, detail: String },
     /// Another editor holds the case.
+    #[error("{}", .0.describe())]
     Locked(Box<LockInfo>),
+    #[error("{0}")]
     InvalidId(String),
     /// The store could not be read or written at `location`.
+    #[error("{location}: {error}")]
     Io {
         location: String,
+        #[source]
         error: std::io::Error,
     },
+    /// A record would be larger than [`MAX_RECORD_BYTES`]; nothing was written.
+    #[error(
+        "{what} would take {size} bytes, more than the {limit} bytes a record may hold; \
+         nothing was written (shorten the longest notes and save again)",
+        limit = MAX_RECORD_BYTES
+    )]
+    TooLarge { what: String, size: usize },
+    /// A lock was to be broken or taken over, and the case has none now.
+    #[error("case {0} is not locked (any more)")]
+    NotLocked(String),
+    /// There is no store at `location`; a reading command does not make one.
+    #[error(
+        "there is no case store at {location}; check --cases and {env}, \
+         or create one with `umdesk init {location}`",
+        env = location::CASES_ENV
+    )]
+    Missing { location: String },
 }
 
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::NotFound(id) => write!(f, "no case {id} in the store"),
-            StoreError::Unreadable(u) => write!(f, "{}: {}", u.location, u.reason),
-            StoreError::Conflict { id, detail } => {
-                write!(f, "case {id} was changed by someone else: {detail}")
-            }
-            StoreError::Locked(info) => write!(f, "{}", info.describe()),
-            StoreError::InvalidId(problem) => write!(f, "{problem}"),
-            StoreError::Io { location, error } => write!(f, "{location}: {error}"),
-        }
+/// Refuses an id that is not a case id (and so could name a file outside
+/// the store).
+pub(crate) fn check_id(id: &str) -> Result<(), StoreError> {
+    match crate::case::case_id_problem(id) {
+        Some(problem) => Err(StoreError::InvalidId(problem)),
+        None => Ok(()),
     }
 }
 
-impl std::error::Error for StoreError {}
+/// Refuses a save of case `id` made from a version before `current`,
+/// naming who saved since; `expected_last` is the digest of the last
+/// history entry of the version the save started from.
+pub(crate) fn check_current(
+    id: &str,
+    current: &Case,
+    expected_last: &str,
+) -> Result<(), StoreError> {
+    let last = current.history.last();
+    if last.map_or("", |e| e.digest.as_str()) == expected_last {
+        return Ok(());
+    }
+    let detail = match last {
+        Some(entry) => format!(
+            "{} saved it at {} ({}) after it was opened here; reload it to see the change",
+            actor(&entry.by),
+            crate::case::rfc3339(entry.at),
+            entry.event
+        ),
+        None => "the saved version has a different history; reload it".to_string(),
+    };
+    Err(StoreError::Conflict {
+        id: id.to_string(),
+        detail,
+    })
+}
+
+/// Refuses a record of `bytes` that the reader could not read back.
+pub fn check_record_size(what: impl FnOnce() -> String, bytes: usize) -> Result<(), StoreError> {
+    if bytes > MAX_RECORD_BYTES {
+        return Err(StoreError::TooLarge {
+            what: what(),
+            size: bytes,
+        });
+    }
+    Ok(())
+}
 
 /// Where a store stands on permissions; reported at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,8 +354,34 @@ pub trait CaseStore: Send + Sync {
     fn lock_info(&self, id: &str) -> Option<LockInfo>;
     /// Removes the lock `expected`, and only that one: if the case's lock is
     /// now another (its holder came back and took it over), nothing is
-    /// removed and `Locked` names the lock as it is.
+    /// removed and `Locked` names the lock as it is; if there is none,
+    /// `NotLocked`.
     fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError>;
+    /// Replaces the lock `expected` with one for `holder`, in one step: of
+    /// two sessions taking over one stale lock at once, exactly one gets
+    /// it, and the other is told who has it (`Locked`). If the lock is no
+    /// longer `expected`, nothing changes.
+    fn take_over(
+        &self,
+        id: &str,
+        expected: &LockInfo,
+        holder: &LockHolder,
+    ) -> Result<LockInfo, StoreError> {
+        match self.break_lock(id, expected) {
+            Ok(_) => self.lock(id, holder),
+            // Broken by someone else just now: whoever locks first has it.
+            Err(StoreError::NotLocked(_)) => self.lock(id, holder),
+            Err(err) => Err(err),
+        }
+    }
+    /// Whether nobody can be using `lock` any more: its session is proved
+    /// gone, or, where the store cannot tell, it is older than `max_age`.
+    fn lock_is_stale(&self, lock: &LockInfo, now: OffsetDateTime, max_age: time::Duration) -> bool {
+        match self.session_alive(&lock.holder.session) {
+            Some(alive) => !alive,
+            None => now - lock.since > max_age,
+        }
+    }
 
     /// Drafts: the unsaved work of an open review or intake. Returns where
     /// the draft went, for messages.

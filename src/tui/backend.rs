@@ -1075,7 +1075,7 @@ mod tests {
         let lines = |first: u16| -> Vec<Write> {
             (0..HEIGHT)
                 .map(|y| {
-                    let style = if (y + first) % 3 == 0 {
+                    let style = if (y + first).is_multiple_of(3) {
                         Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
                     } else {
                         Style::new()

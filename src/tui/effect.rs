@@ -38,6 +38,9 @@ pub enum Effect {
         id: String,
         holder: LockHolder,
         banner: Option<String>,
+        now: OffsetDateTime,
+        /// A lock older than this, whose session cannot be checked, is stale.
+        stale_after: time::Duration,
     },
     /// Create a case from the intake, its creation in its history.
     Create {
@@ -139,6 +142,8 @@ pub enum OpenMode {
     ReadOnly {
         banner: Option<String>,
         lock: Option<LockInfo>,
+        /// The lock's session is gone, or too old to tell.
+        lock_is_stale: bool,
     },
 }
 

@@ -30,7 +30,13 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
                 .collect(),
         ),
         Effect::Open(request) => Done::Opened(open(store, &request)),
-        Effect::View { id, holder, banner } => Done::Opened(view(store, &id, &holder, banner)),
+        Effect::View {
+            id,
+            holder,
+            banner,
+            now,
+            stale_after,
+        } => Done::Opened(view(store, &id, &holder, banner, (now, stale_after))),
         Effect::Create {
             mut case,
             received,
@@ -67,11 +73,10 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
             draft,
         } => {
             let result = store.save(&case, &expected).map_err(|e| e.to_string());
-            if result.is_ok() {
-                if let Some(draft) = draft {
+            if result.is_ok()
+                && let Some(draft) = draft {
                     let _ = store.discard_draft(&draft);
                 }
-            }
             let location = store.case_location(&case.id);
             Done::Saved {
                 purpose,
@@ -124,26 +129,14 @@ fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> 
     let case = store.load(&request.id).map_err(|e| e.to_string())?;
     if let Err(reason) = editable(&case, request.role) {
         log(store, &request.holder, &case.id, "view")?;
-        let lock = store.lock_info(&case.id);
-        return Ok(Opened {
-            case,
-            mode: OpenMode::ReadOnly {
-                banner: Some(reason),
-                lock,
-            },
-        });
+        return Ok(read_only(store, case, Some(reason), request));
     }
     match take_lock(store, request) {
         Ok(_) => {}
         Err(StoreError::Locked(info)) => {
             log(store, &request.holder, &case.id, "view")?;
-            return Ok(Opened {
-                case,
-                mode: OpenMode::ReadOnly {
-                    banner: Some(format!("Read-only: {}", info.describe())),
-                    lock: Some(*info),
-                },
-            });
+            let banner = format!("Read-only: {}", info.describe());
+            return Ok(read_only(store, case, Some(banner), request));
         }
         Err(err) => return Err(err.to_string()),
     }
@@ -157,14 +150,34 @@ fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> 
     })
 }
 
+/// The case shown read-only, with its lock and whether that is stale.
+fn read_only(
+    store: &dyn CaseStore,
+    case: crate::case::Case,
+    banner: Option<String>,
+    request: &OpenRequest,
+) -> Opened {
+    let lock = store.lock_info(&case.id);
+    let lock_is_stale = lock
+        .as_ref()
+        .is_some_and(|lock| store.lock_is_stale(lock, request.now, request.stale_after));
+    Opened {
+        case,
+        mode: OpenMode::ReadOnly {
+            banner,
+            lock,
+            lock_is_stale,
+        },
+    }
+}
+
 /// Takes the edit lock. A lock this reviewer left behind in a session that
-/// is gone (a crash, a dropped connection) is taken over, comparing the
-/// lock it broke with the lock it checked.
+/// is gone (a crash, a dropped connection) is taken over in one step that
+/// compares the lock it replaces with the lock it checked.
 fn take_lock(store: &dyn CaseStore, request: &OpenRequest) -> Result<LockInfo, StoreError> {
     match store.lock(&request.id, &request.holder) {
         Err(StoreError::Locked(info)) if may_take_over(store, request, &info) => {
-            store.break_lock(&request.id, &info)?;
-            store.lock(&request.id, &request.holder)
+            store.take_over(&request.id, &info, &request.holder)
         }
         other => other,
     }
@@ -177,10 +190,7 @@ fn may_take_over(store: &dyn CaseStore, request: &OpenRequest, lock: &LockInfo) 
     if request.recovering.as_deref() == Some(lock.holder.session.as_str()) {
         return true;
     }
-    match store.session_alive(&lock.holder.session) {
-        Some(alive) => !alive,
-        None => request.now - lock.since > request.stale_after,
-    }
+    store.lock_is_stale(lock, request.now, request.stale_after)
 }
 
 fn view(
@@ -188,17 +198,25 @@ fn view(
     id: &str,
     holder: &LockHolder,
     banner: Option<String>,
+    (now, stale_after): (time::OffsetDateTime, time::Duration),
 ) -> Result<Opened, String> {
     let case = store.load(id).map_err(|e| e.to_string())?;
     log(store, holder, id, "view")?;
     let lock = store.lock_info(id);
+    let lock_is_stale = lock
+        .as_ref()
+        .is_some_and(|lock| store.lock_is_stale(lock, now, stale_after));
     let banner = banner.or_else(|| {
         lock.as_ref()
             .map(|lock| format!("Read-only: {}", lock.describe()))
     });
     Ok(Opened {
         case,
-        mode: OpenMode::ReadOnly { banner, lock },
+        mode: OpenMode::ReadOnly {
+            banner,
+            lock,
+            lock_is_stale,
+        },
     })
 }
 

@@ -80,13 +80,13 @@ impl Workspace {
             evaluation,
             draft_pending: false,
         };
-        if let Some(determination) = &workspace.saved.determination {
-            if workspace.saved.status == Status::Pended {
-                workspace.acknowledgement = determination
-                    .coding_acknowledgement
-                    .clone()
-                    .unwrap_or_default();
-            }
+        if let Some(determination) = &workspace.saved.determination
+            && workspace.saved.status == Status::Pended
+        {
+            workspace.acknowledgement = determination
+                .coding_acknowledgement
+                .clone()
+                .unwrap_or_default();
         }
         workspace.follow_focus(policy);
         workspace

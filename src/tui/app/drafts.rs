@@ -115,11 +115,10 @@ impl App {
             Ok(location) => {
                 self.draft.written = Some(location);
                 self.draft.failed = None;
-                if let Some(old) = self.superseded_draft.take() {
-                    if &old != key {
+                if let Some(old) = self.superseded_draft.take()
+                    && &old != key {
                         self.effects.push(Effect::DiscardDraft { key: old });
                     }
-                }
             }
             Err(err) => {
                 self.draft.written = None;

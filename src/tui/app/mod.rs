@@ -153,11 +153,10 @@ impl App {
         // A message answers the key before; left up, "Created ..." stayed on
         // screen through the whole review that followed it.
         self.message = None;
-        if let Some(c) = self.fault_panic_key {
-            if key.code == ratatui::crossterm::event::KeyCode::Char(c) {
+        if let Some(c) = self.fault_panic_key
+            && key.code == ratatui::crossterm::event::KeyCode::Char(c) {
                 panic!("fault injected by UMDESK_FAULT_PANIC_KEY");
             }
-        }
         if self.overlay.is_some() {
             self.overlay_key(key);
             return;

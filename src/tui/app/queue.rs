@@ -102,6 +102,8 @@ impl App {
             id: id.to_string(),
             holder: self.holder.clone(),
             banner,
+            now: self.now(),
+            stale_after: self.settings.stale_lock_after,
         });
     }
 

@@ -75,8 +75,14 @@ impl App {
                 self.draft = Default::default();
                 self.check_policy_version();
             }
-            OpenMode::ReadOnly { banner, lock } => {
-                self.screen = Screen::CaseView(Box::new(CaseViewState::new(case, banner, lock)));
+            OpenMode::ReadOnly {
+                banner,
+                lock,
+                lock_is_stale,
+            } => {
+                let mut view = CaseViewState::new(case, banner, lock);
+                view.lock_is_stale = lock_is_stale;
+                self.screen = Screen::CaseView(Box::new(view));
             }
         }
     }

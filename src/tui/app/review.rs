@@ -107,8 +107,8 @@ impl App {
             self.supervision_saved(case);
             return;
         }
-        if let Screen::Case(ws) = &mut self.screen {
-            if ws.case.id == id {
+        if let Screen::Case(ws) = &mut self.screen
+            && ws.case.id == id {
                 ws.saved = case.clone();
                 if purpose == SavePurpose::Finalize {
                     ws.case = case.clone();
@@ -119,7 +119,6 @@ impl App {
                     ws.case.seal = case.seal.clone();
                 }
             }
-        }
         self.draft.saved();
         match purpose {
             SavePurpose::Save => self.info(format!("Saved {id}{location}")),

@@ -14,8 +14,6 @@ use super::review::last_digest;
 impl App {
     pub(super) fn update_case_view(&mut self, action: Action) {
         let role = self.role();
-        let now = self.now();
-        let stale_after = self.settings.stale_lock_after;
         let Screen::CaseView(view) = &mut self.screen else {
             return;
         };
@@ -31,6 +29,7 @@ impl App {
             _ => return,
         };
         let lock = view.lock.clone();
+        let lock_is_stale = view.lock_is_stale;
         if let Err(reason) = check(role, act) {
             self.error(reason);
             return;
@@ -52,7 +51,7 @@ impl App {
                     self.error("This case is not locked");
                     return;
                 };
-                if !lock.is_stale(now, stale_after, &self.holder.host) {
+                if !lock_is_stale {
                     self.error(format!("The lock is not stale: {}", lock.describe()));
                     return;
                 }

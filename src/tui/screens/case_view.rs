@@ -16,6 +16,9 @@ pub struct CaseViewState {
     pub case: Case,
     pub banner: Option<String>,
     pub lock: Option<LockInfo>,
+    /// The lock's session is gone (or it is too old to tell): a supervisor
+    /// may break it.
+    pub lock_is_stale: bool,
     pub scroll: u16,
     integrity: Integrity,
 }
@@ -27,6 +30,7 @@ impl CaseViewState {
             case,
             banner,
             lock,
+            lock_is_stale: false,
             scroll: 0,
             integrity,
         }

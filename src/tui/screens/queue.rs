@@ -84,14 +84,13 @@ impl QueueState {
         self.not_listed = 0;
         self.now = now;
         self.refilter();
-        if let Some(id) = selected_id {
-            if let Some(at) = self
+        if let Some(id) = selected_id
+            && let Some(at) = self
                 .visible
                 .iter()
                 .position(|&i| *self.listing.cases[i].id == *id)
-            {
-                self.selected = at;
-            }
+        {
+            self.selected = at;
         }
     }
 

@@ -263,10 +263,10 @@ fn lesion_lines(case: &Case, unit: &str, theme: &Theme) -> Vec<Line<'static>> {
         })
         .collect();
     let hidden = case.lesions.len() - shown;
-    if hidden > 0 {
-        if let Some(last) = lines.last_mut() {
-            last.push_span(Span::styled(format!(" (+{hidden} more)"), theme.dim));
-        }
+    if hidden > 0
+        && let Some(last) = lines.last_mut()
+    {
+        last.push_span(Span::styled(format!(" (+{hidden} more)"), theme.dim));
     }
     lines
 }

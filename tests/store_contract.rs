@@ -1,0 +1,179 @@
+//! The one behavioural suite of the case store, run against every store:
+//! the file store and the in-memory store (and, when it comes, the
+//! database store). The checks are in tests/contract/mod.rs.
+
+mod contract;
+
+use contract::Harness;
+use umdesk::store::{CaseStore, FileStore, MemoryStore};
+
+struct Files {
+    _dir: tempfile::TempDir,
+    store: FileStore,
+}
+
+impl Harness for Files {
+    fn store(&self) -> &dyn CaseStore {
+        &self.store
+    }
+
+    fn tamper_with_access_log(&self) {
+        let log = self.store.access_log_path();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let second = text.lines().nth(1).unwrap();
+        let edited = second.replacen("\"view\"", "\"edit\"", 1);
+        assert_ne!(edited, second);
+        std::fs::write(&log, text.replacen(second, &edited, 1)).unwrap();
+    }
+}
+
+fn files() -> Files {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path().join("cases")).unwrap();
+    Files { _dir: dir, store }
+}
+
+struct Memory(MemoryStore);
+
+impl Harness for Memory {
+    fn store(&self) -> &dyn CaseStore {
+        &self.0
+    }
+
+    fn tamper_with_access_log(&self) {
+        self.0
+            .tamper_with_access_log(|log| log[1].action = "edit".into());
+    }
+}
+
+fn memory() -> Memory {
+    Memory(MemoryStore::new())
+}
+
+mod file_store {
+    use super::{contract, files};
+
+    #[test]
+    fn ids_are_numbered_per_day_and_a_created_case_loads_back() {
+        contract::ids_are_numbered_per_day_and_a_created_case_loads_back(&files());
+    }
+
+    #[test]
+    fn the_listing_is_in_queue_order() {
+        contract::the_listing_is_in_queue_order(&files());
+    }
+
+    #[test]
+    fn cases_created_at_once_get_distinct_ids_and_are_complete() {
+        contract::cases_created_at_once_get_distinct_ids_and_are_complete(&files());
+    }
+
+    #[test]
+    fn a_save_from_a_stale_version_is_a_conflict_and_writes_nothing() {
+        contract::a_save_from_a_stale_version_is_a_conflict_and_writes_nothing(&files());
+    }
+
+    #[test]
+    fn a_record_too_large_to_read_back_is_refused_before_anything_is_written() {
+        contract::a_record_too_large_to_read_back_is_refused_before_anything_is_written(&files());
+    }
+
+    #[test]
+    fn a_lock_keeps_others_out_and_names_its_holder() {
+        contract::a_lock_keeps_others_out_and_names_its_holder(&files());
+    }
+
+    #[test]
+    fn a_lock_that_changed_hands_is_not_broken() {
+        contract::a_lock_that_changed_hands_is_not_broken(&files());
+    }
+
+    #[test]
+    fn of_many_taking_over_one_lock_at_once_exactly_one_wins() {
+        contract::of_many_taking_over_one_lock_at_once_exactly_one_wins(&files());
+    }
+
+    #[test]
+    fn drafts_belong_to_their_author_and_session() {
+        contract::drafts_belong_to_their_author_and_session(&files());
+    }
+
+    #[test]
+    fn a_session_is_alive_exactly_while_its_lease_is_held() {
+        contract::a_session_is_alive_exactly_while_its_lease_is_held(&files());
+    }
+
+    #[test]
+    fn the_access_log_chains_reads_by_case_and_shows_tampering() {
+        contract::the_access_log_chains_reads_by_case_and_shows_tampering(&files());
+    }
+
+    #[test]
+    fn ids_that_could_leave_the_store_are_refused() {
+        contract::ids_that_could_leave_the_store_are_refused(&files());
+    }
+}
+
+mod memory_store {
+    use super::{contract, memory};
+
+    #[test]
+    fn ids_are_numbered_per_day_and_a_created_case_loads_back() {
+        contract::ids_are_numbered_per_day_and_a_created_case_loads_back(&memory());
+    }
+
+    #[test]
+    fn the_listing_is_in_queue_order() {
+        contract::the_listing_is_in_queue_order(&memory());
+    }
+
+    #[test]
+    fn cases_created_at_once_get_distinct_ids_and_are_complete() {
+        contract::cases_created_at_once_get_distinct_ids_and_are_complete(&memory());
+    }
+
+    #[test]
+    fn a_save_from_a_stale_version_is_a_conflict_and_writes_nothing() {
+        contract::a_save_from_a_stale_version_is_a_conflict_and_writes_nothing(&memory());
+    }
+
+    #[test]
+    fn a_record_too_large_to_read_back_is_refused_before_anything_is_written() {
+        contract::a_record_too_large_to_read_back_is_refused_before_anything_is_written(&memory());
+    }
+
+    #[test]
+    fn a_lock_keeps_others_out_and_names_its_holder() {
+        contract::a_lock_keeps_others_out_and_names_its_holder(&memory());
+    }
+
+    #[test]
+    fn a_lock_that_changed_hands_is_not_broken() {
+        contract::a_lock_that_changed_hands_is_not_broken(&memory());
+    }
+
+    #[test]
+    fn of_many_taking_over_one_lock_at_once_exactly_one_wins() {
+        contract::of_many_taking_over_one_lock_at_once_exactly_one_wins(&memory());
+    }
+
+    #[test]
+    fn drafts_belong_to_their_author_and_session() {
+        contract::drafts_belong_to_their_author_and_session(&memory());
+    }
+
+    #[test]
+    fn a_session_is_alive_exactly_while_its_lease_is_held() {
+        contract::a_session_is_alive_exactly_while_its_lease_is_held(&memory());
+    }
+
+    #[test]
+    fn the_access_log_chains_reads_by_case_and_shows_tampering() {
+        contract::the_access_log_chains_reads_by_case_and_shows_tampering(&memory());
+    }
+
+    #[test]
+    fn ids_that_could_leave_the_store_are_refused() {
+        contract::ids_that_could_leave_the_store_are_refused(&memory());
+    }
+}
