@@ -78,6 +78,12 @@ impl Status {
         )
     }
 
+    /// Open: still waiting for a decision (in review, pended, referred,
+    /// reopened), so it has a clock and can be overdue.
+    pub fn is_open(self) -> bool {
+        !self.is_final()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::InReview => "in review",

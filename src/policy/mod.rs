@@ -11,8 +11,8 @@ mod search;
 pub use check::{Problem, check_json};
 pub use search::{SearchHit, search};
 
+use crate::digest::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The pack embedded in the binary, so one file is all a server needs.
 pub const EMBEDDED_MP_1_121: &str = include_str!("../../assets/policies/mp-1.121.json");
@@ -260,15 +260,6 @@ impl LoadedPolicy {
             origin: "embedded mp-1.121.json".to_string(),
         }
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
 }
 
 impl Policy {

@@ -1,7 +1,7 @@
 //! Answers to criteria: what the structured input gives, what the reviewer
 //! set, and the edits that keep the two honest.
 
-use crate::case::{Case, Lesion, Origin};
+use crate::case::{Case, Lesion, Origin, fmt_number};
 use crate::policy::{Answer, Criterion, CriterionInput, Policy};
 
 use super::CriterionResult;
@@ -135,15 +135,6 @@ fn measurement_reason(lesions: &[Lesion], unit: &str, below: f64) -> String {
         fmt_number(Some(below)),
         fmt_number(Some(largest))
     )
-}
-
-/// 5 -> "5.0", 4.99 -> "4.99": diameters read as the report printed them.
-pub fn fmt_number(value: Option<f64>) -> String {
-    match value {
-        Some(v) if v.fract() == 0.0 => format!("{v:.1}"),
-        Some(v) => format!("{v}"),
-        None => "?".to_string(),
-    }
 }
 
 /// Each document the provider must send, specific to what is missing.

@@ -189,7 +189,7 @@ pub fn reopen(
 ) -> Result<(), String> {
     check(supervisor.role, Act::ReopenForAmendment)?;
     let reason = require_text(reason, "the reason for the amendment")?;
-    if !case.status.is_final() {
+    if case.status.is_open() {
         return Err(format!(
             "case {} is {}, not finalized: there is nothing to amend",
             case.id,

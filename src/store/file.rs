@@ -15,9 +15,10 @@ use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
 use super::{
     CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, SessionLease, StoreError,
-    StoreWarning, Unreadable, actor, clock,
+    StoreWarning, Unreadable, actor,
 };
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, rfc3339, to_json};
+use crate::clock;
 
 /// No case is this large (a 1 MB note is); a bigger file is not read into
 /// memory at all.

@@ -8,7 +8,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, 
 use time::OffsetDateTime;
 
 use crate::case::Case;
-use crate::cli::stats::{Stats, compute};
+use crate::case::stats::{Stats, of_cases as compute};
 use crate::tui::theme::Theme;
 
 pub struct DashboardState {
