@@ -544,8 +544,24 @@ pub mod iso_date {
         parse(&text).map_err(serde::de::Error::custom)
     }
 
-    pub fn parse(text: &str) -> Result<Date, String> {
-        Date::parse(text, FORMAT).map_err(|_| format!("'{text}' is not a date (YYYY-MM-DD)"))
+    /// Text that is not a `YYYY-MM-DD` date.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[error("'{text}' is not a date (YYYY-MM-DD)")]
+    pub struct NotADate {
+        pub text: String,
+    }
+
+    /// For callers that carry messages as text (the intake form).
+    impl From<NotADate> for String {
+        fn from(err: NotADate) -> String {
+            err.to_string()
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Date, NotADate> {
+        Date::parse(text, FORMAT).map_err(|_| NotADate {
+            text: text.to_string(),
+        })
     }
 
     pub fn format(date: Date) -> String {

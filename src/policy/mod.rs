@@ -213,23 +213,24 @@ pub struct LoadedPolicy {
 }
 
 /// Why a pack could not be loaded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: invalid policy pack\n{}", problem_lines(.problems))]
 pub struct PolicyError {
     pub origin: String,
     pub problems: Vec<Problem>,
 }
 
-impl std::fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{}: invalid policy pack", self.origin)?;
-        for problem in &self.problems {
-            writeln!(f, "  {problem}")?;
-        }
-        Ok(())
-    }
+/// One problem a line, indented under the heading.
+fn problem_lines(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  {p}\n")).collect()
 }
 
-impl std::error::Error for PolicyError {}
+/// For callers that carry messages as text.
+impl From<PolicyError> for String {
+    fn from(err: PolicyError) -> String {
+        err.to_string()
+    }
+}
 
 impl LoadedPolicy {
     /// Parses and validates a pack; `origin` names it in messages.
@@ -301,5 +302,23 @@ impl Policy {
         self.cross_references
             .iter()
             .find(|r| r.procedure_codes.iter().any(|c| c == code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_pack_lists_each_problem_on_its_own_line() {
+        let err = LoadedPolicy::from_json("{}", "bad.json").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("bad.json: invalid policy pack\n  "),
+            "{text}"
+        );
+        assert!(text.ends_with('\n'), "{text:?}");
+        assert_eq!(text.lines().count(), 1 + err.problems.len());
+        assert_eq!(String::from(err), text);
     }
 }

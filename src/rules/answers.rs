@@ -172,33 +172,21 @@ pub fn missing_information(
 }
 
 /// Why an edit to an answer was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
+    #[error("unknown criterion '{0}'")]
     UnknownCriterion(String),
-    UnknownOption {
-        criterion: String,
-        option: String,
-    },
+    #[error("criterion '{criterion}' has no option '{option}'")]
+    UnknownOption { criterion: String, option: String },
     /// Overriding a derived answer needs a written reason.
-    ReasonRequired {
-        criterion: String,
-        derived: Answer,
-    },
+    #[error("the record gives '{derived}': overriding it needs a written reason", derived = .derived.label())]
+    ReasonRequired { criterion: String, derived: Answer },
 }
 
-impl std::fmt::Display for AnswerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AnswerError::UnknownCriterion(id) => write!(f, "unknown criterion '{id}'"),
-            AnswerError::UnknownOption { criterion, option } => {
-                write!(f, "criterion '{criterion}' has no option '{option}'")
-            }
-            AnswerError::ReasonRequired { derived, .. } => write!(
-                f,
-                "the record gives '{}': overriding it needs a written reason",
-                derived.label()
-            ),
-        }
+/// For callers that carry messages as text (the app's message line).
+impl From<AnswerError> for String {
+    fn from(err: AnswerError) -> String {
+        err.to_string()
     }
 }
 

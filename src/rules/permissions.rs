@@ -63,29 +63,49 @@ impl Act {
             Act::ViewAuditLog => "view the access log",
         }
     }
+
+    /// Who may do it, as the refusal says.
+    fn who(self) -> &'static str {
+        match self {
+            Act::Uphold | Act::Overturn | Act::RecordPeerToPeer => "a physician reviewer",
+            Act::QaReview
+            | Act::ReopenForAmendment
+            | Act::Reassign
+            | Act::BreakStaleLock
+            | Act::ViewStats
+            | Act::ViewAuditLog => "a supervisor",
+            Act::ReferToPhysician => "a nurse reviewer",
+            _ => "a nurse or physician reviewer",
+        }
+    }
+}
+
+/// A role asked for an act it may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "only {who} may {act}; you are signed in as {role}",
+    who = .act.who(),
+    act = .act.label(),
+    role = .role.label()
+)]
+pub struct Forbidden {
+    pub role: Role,
+    pub act: Act,
+}
+
+/// For callers that carry messages as text (the app's message line).
+impl From<Forbidden> for String {
+    fn from(err: Forbidden) -> String {
+        err.to_string()
+    }
 }
 
 /// Ok, or the reason the role may not do it.
-pub fn check(role: Role, act: Act) -> Result<(), String> {
+pub fn check(role: Role, act: Act) -> Result<(), Forbidden> {
     if allowed(role, act) {
         return Ok(());
     }
-    let who = match act {
-        Act::Uphold | Act::Overturn | Act::RecordPeerToPeer => "a physician reviewer",
-        Act::QaReview
-        | Act::ReopenForAmendment
-        | Act::Reassign
-        | Act::BreakStaleLock
-        | Act::ViewStats
-        | Act::ViewAuditLog => "a supervisor",
-        Act::ReferToPhysician => "a nurse reviewer",
-        _ => "a nurse or physician reviewer",
-    };
-    Err(format!(
-        "only {who} may {}; you are signed in as {}",
-        act.label(),
-        role.label()
-    ))
+    Err(Forbidden { role, act })
 }
 
 pub fn allowed(role: Role, act: Act) -> bool {
@@ -173,8 +193,9 @@ mod tests {
                 assert_eq!(allowed(role, act), expected, "{role:?} {act:?}");
                 match check(role, act) {
                     Ok(()) => assert!(expected),
-                    Err(reason) => {
+                    Err(refusal) => {
                         assert!(!expected);
+                        let reason = refusal.to_string();
                         assert!(
                             reason.contains(act.label()) && reason.contains(role.label()),
                             "{reason}"

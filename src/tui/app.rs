@@ -369,7 +369,7 @@ impl App {
             }
         };
         if let Err(reason) = crate::rules::decision::editable(&case, self.role()) {
-            self.view_loaded(case, Some(reason));
+            self.view_loaded(case, Some(reason.into()));
             return;
         }
         match self.lock_case(id) {
