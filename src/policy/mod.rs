@@ -13,6 +13,7 @@ pub use search::{SearchHit, search};
 
 use crate::digest::sha256_hex;
 use serde::{Deserialize, Serialize};
+use strum::EnumMessage;
 
 /// The pack embedded in the binary, so one file is all a server needs.
 pub const EMBEDDED_MP_1_121: &str = include_str!("../../assets/policies/mp-1.121.json");
@@ -118,11 +119,14 @@ pub struct ChoiceOption {
 }
 
 /// The answer to one criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumMessage)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
+    #[strum(message = "Met")]
     Met,
+    #[strum(message = "Not met")]
     NotMet,
+    #[strum(message = "Insufficient information")]
     Insufficient,
 }
 
@@ -130,11 +134,7 @@ impl Answer {
     pub const ALL: [Answer; 3] = [Answer::Met, Answer::NotMet, Answer::Insufficient];
 
     pub fn label(self) -> &'static str {
-        match self {
-            Answer::Met => "Met",
-            Answer::NotMet => "Not met",
-            Answer::Insufficient => "Insufficient information",
-        }
+        self.get_message().unwrap_or_default()
     }
 }
 
@@ -308,6 +308,14 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_keep_their_words() {
+        assert_eq!(
+            Answer::ALL.map(Answer::label),
+            ["Met", "Not met", "Insufficient information"]
+        );
+    }
 
     #[test]
     fn a_bad_pack_lists_each_problem_on_its_own_line() {
