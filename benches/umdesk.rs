@@ -45,8 +45,9 @@ use serde_json::{Value, json};
 use umdesk::case::Status;
 use umdesk::case::due::DueTable;
 use umdesk::case::{Reviewer, Role};
+use umdesk::clock;
 use umdesk::policy::LoadedPolicy;
-use umdesk::store::{FileStore, clock};
+use umdesk::store::FileStore;
 use umdesk::tui::Settings;
 use umdesk::tui::app::Screen;
 use umdesk::tui::theme::{Symbols, Theme};
@@ -276,7 +277,7 @@ fn generated_store(dir: &Path, count: usize) -> (Duration, Duration) {
 fn generate_into(dir: &Path, count: usize) {
     let started = Instant::now();
     let policy = LoadedPolicy::embedded();
-    let cases = umdesk::case::generate::generate(&policy, count, 1, clock::now());
+    let cases = umdesk::fixtures::generate(&policy, count, 1, clock::now());
     let generated = started.elapsed();
     let started = Instant::now();
     let half = cases.len().div_ceil(2);

@@ -4,7 +4,8 @@
 use serde::de::DeserializeOwned;
 
 /// Where and why a document could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {path}: {message}")]
 pub struct JsonError {
     /// `$.criteria[2].text`; `$` for the document as a whole.
     pub path: String,
@@ -13,13 +14,10 @@ pub struct JsonError {
     pub message: String,
 }
 
-impl std::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}: {}",
-            self.line, self.column, self.path, self.message
-        )
+/// For callers that carry messages as text.
+impl From<JsonError> for String {
+    fn from(err: JsonError) -> String {
+        err.to_string()
     }
 }
 

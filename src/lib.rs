@@ -2,12 +2,19 @@
 //!
 //! The crate is a functional core and a thin shell:
 //! - [`policy`], [`case`] and [`rules`] are plain data and pure functions;
+//!   they import neither the store, the TUI nor the CLI (`tests/layering.rs`);
+//! - [`fixtures`] builds fictional cases through those rules, for the demo,
+//!   tests and benchmarks;
+//! - [`clock`] and [`digest`] are small helpers both layers use;
 //! - [`store`] does all file I/O, behind the [`store::CaseStore`] interface;
 //! - [`tui`] turns keys into actions, actions into state, state into frames;
 //! - [`cli`] is the command line.
 
 pub mod case;
 pub mod cli;
+pub mod clock;
+pub mod digest;
+pub mod fixtures;
 pub mod json;
 pub mod policy;
 pub mod rules;

@@ -10,9 +10,10 @@ use time::macros::{date, datetime};
 use umdesk::case::history::{self, Integrity};
 use umdesk::case::npi::npi_problem;
 use umdesk::case::{
-    Case, Decision, Lesion, Member, Origin, Outcome, Product, Provider, RequestFacts, Reviewer,
-    Role, Service, Status, Urgency, due::DueTable, new_case, parse_case, to_json,
+    Case, Decision, Lesion, Origin, Outcome, Product, RequestFacts, Reviewer, Role, Status,
+    due::DueTable, new_case, parse_case, to_json,
 };
+use umdesk::fixtures;
 use umdesk::policy::{Answer, CriterionInput, LoadedPolicy, Policy};
 use umdesk::rules::answers::{self, AnswerError, mark, set_input, sync_all};
 use umdesk::rules::coding::CodeKind;
@@ -57,26 +58,14 @@ fn supervisor() -> Reviewer {
 }
 
 fn facts(product: Product) -> RequestFacts {
-    RequestFacts {
-        member: Member {
-            name: "Ada Sampleton".to_string(),
-            member_id: "FIC000000001".to_string(),
-            date_of_birth: date!(1961 - 04 - 17),
-            product,
-        },
-        provider: Provider {
-            name: "Rowan Inventa, MD".to_string(),
-            npi: "1234567893".to_string(),
-        },
-        service: Service {
-            cpt_codes: vec!["47381".to_string()],
-            icd10_codes: vec!["C22.0".to_string()],
-            planned_date: Some(date!(2026 - 03 - 23)),
-        },
-        received_at: T0,
-        urgency: Urgency::Standard,
-        lesions: Vec::new(),
-    }
+    fixtures::facts()
+        .member("Ada Sampleton", "FIC000000001")
+        .born(date!(1961 - 04 - 17))
+        .product(product)
+        .cpt(&["47381"])
+        .planned(Some(date!(2026 - 03 - 23)))
+        .received_at(T0)
+        .build()
 }
 
 /// A new case with its "created" history entry, nothing answered, no lesions.

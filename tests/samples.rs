@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use time::macros::datetime;
-use umdesk::case::generate::{FICTIONAL_NOTE, SAMPLE_NOTE, generate, sample_cases};
 use umdesk::case::history::{self, Integrity};
 use umdesk::case::npi::is_valid_npi;
 use umdesk::case::{Case, Decision, Outcome, Status, case_id_problem, parse_case, to_json};
+use umdesk::fixtures::{FICTIONAL_NOTE, SAMPLE_NOTE, generate, sample_cases};
 use umdesk::policy::{Answer, LoadedPolicy};
 use umdesk::rules::{self, evaluate, fitness};
 

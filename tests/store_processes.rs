@@ -13,7 +13,8 @@ use umdesk::case::history::{Integrity, record, verify};
 use umdesk::case::{
     self, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency, parse_case,
 };
-use umdesk::policy::{LoadedPolicy, sha256_hex};
+use umdesk::digest::sha256_hex;
+use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, FileStore};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_umdesk-store-probe");

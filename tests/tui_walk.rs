@@ -1010,7 +1010,7 @@ fn the_queue_starts_from_the_index_and_then_lists_every_file() {
     let dir = store.path();
     // A first app builds the index.
     drop(app_with(dir, nurse()));
-    let extra = umdesk::case::generate::generate(
+    let extra = umdesk::fixtures::generate(
         &umdesk::policy::LoadedPolicy::embedded(),
         1,
         99,

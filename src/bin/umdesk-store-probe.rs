@@ -24,8 +24,10 @@ use umdesk::case::history::record_changes;
 use umdesk::case::{
     self, Change, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency,
 };
-use umdesk::policy::{LoadedPolicy, sha256_hex};
-use umdesk::store::{CaseStore, FileStore, LockHolder, StoreError, clock};
+use umdesk::clock;
+use umdesk::digest::sha256_hex;
+use umdesk::policy::LoadedPolicy;
+use umdesk::store::{CaseStore, FileStore, LockHolder, StoreError};
 
 fn main() -> ExitCode {
     clock::init();

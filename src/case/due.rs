@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::model::{LineOfBusiness, Urgency};
+use super::model::{LineOfBusiness, Status, Urgency};
 
 /// How long a line of business allows for a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +67,12 @@ impl DueTable {
     }
 }
 
+/// Overdue: still open (see [`Status::is_open`]) and due before `now`. The
+/// one definition the queue, `umdesk list --overdue` and the statistics use.
+pub fn is_overdue(status: Status, due_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    status.is_open() && due_at < now
+}
+
 /// "2d 4h left", "3h 10m left", "overdue 5h": the time left, for the queue.
 pub fn time_left(due_at: OffsetDateTime, now: OffsetDateTime) -> String {
     let left = due_at - now;
@@ -118,6 +124,20 @@ mod tests {
                 table.due_at(received, Urgency::Expedited, line),
                 datetime!(2026-03-05 09:00 -5)
             );
+        }
+    }
+
+    #[test]
+    fn only_open_cases_are_overdue() {
+        let due = datetime!(2026-03-05 09:00 UTC);
+        let after = datetime!(2026-03-05 09:01 UTC);
+        for status in Status::ALL.iter() {
+            assert_eq!(
+                is_overdue(*status, due, after),
+                status.is_open(),
+                "{status:?}"
+            );
+            assert!(!is_overdue(*status, due, due), "due now is not overdue yet");
         }
     }
 

@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use super::model::{Case, Change, HistoryEntry, Reviewer, Seal};
-use crate::policy::sha256_hex;
+use crate::digest::sha256_hex;
 
 /// Digest of what the case says, leaving out its history and seal.
 pub fn content_digest(case: &Case) -> String {

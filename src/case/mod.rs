@@ -2,10 +2,11 @@
 
 pub mod diff;
 pub mod due;
-pub mod generate;
 pub mod history;
 mod model;
 pub mod npi;
+pub mod stats;
+pub mod summary;
 
 pub use model::*;
 
@@ -167,6 +168,11 @@ impl Case {
         &mut self.criteria[index]
     }
 
+    /// See [`due::is_overdue`].
+    pub fn is_overdue(&self, now: OffsetDateTime) -> bool {
+        due::is_overdue(self.status, self.request.due_at, now)
+    }
+
     /// Who last decided or reviewed it, for the queue.
     pub fn reviewer(&self) -> Option<&str> {
         if let Some(assigned) = &self.assigned_reviewer {
@@ -232,7 +238,7 @@ pub fn facts(case: &Case) -> Vec<(&'static str, String)> {
     for (i, lesion) in case.lesions.iter().enumerate() {
         let size = lesion
             .diameter_cm
-            .map(|d| format!("{} cm", crate::rules::answers::fmt_number(Some(d))))
+            .map(|d| format!("{} cm", fmt_number(Some(d))))
             .unwrap_or_else(|| "size not documented".to_string());
         let label = if i == 0 { "Lesions" } else { "" };
         lines.push((label, format!("{}: {size}", lesion.site)));
@@ -244,6 +250,16 @@ pub fn facts(case: &Case) -> Vec<(&'static str, String)> {
         lines.push(("Fictional", note.clone()));
     }
     lines
+}
+
+/// 5 -> "5.0", 4.99 -> "4.99": diameters read as the report printed them;
+/// "?" when not documented.
+pub fn fmt_number(value: Option<f64>) -> String {
+    match value {
+        Some(v) if v.fract() == 0.0 => format!("{v:.1}"),
+        Some(v) => format!("{v}"),
+        None => "?".to_string(),
+    }
 }
 
 pub fn short_digest(digest: &str) -> &str {

@@ -1,12 +1,26 @@
 //! The saved case, exactly as it is written to `<case-id>.json`.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumCount, EnumMessage, EnumString, IntoStaticStr, VariantArray};
 use time::{Date, OffsetDateTime};
 
 use crate::policy::Answer;
 
 /// Version of the case file format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Every variant in declaration order, by value, as strum lists them
+/// ([`VariantArray::VARIANTS`]): so an added variant is never missing from
+/// an `ALL`, and callers keep iterating an array.
+pub(crate) const fn in_order<T: Copy, const N: usize>(variants: &[T]) -> [T; N] {
+    let mut all = [variants[0]; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = variants[i];
+        i += 1;
+    }
+    all
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,32 +57,50 @@ pub struct Case {
     pub seal: Option<Seal>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Keys (`in_review`) are the serde names, spelled by strum the same way
+// (`serialize_all = "snake_case"`); labels are the variants' messages.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumMessage,
+    EnumCount,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     /// Being reviewed; answers and notes are editable.
+    #[strum(message = "in review")]
     InReview,
     /// Waiting for documentation from the provider.
+    #[strum(message = "pended")]
     Pended,
     /// Does not meet criteria; waiting for a physician reviewer.
+    #[strum(message = "referred")]
     Referred,
     /// Reopened by a supervisor for amendment.
+    #[strum(message = "reopened")]
     Reopened,
+    #[strum(message = "approved")]
     Approved,
+    #[strum(message = "denied")]
     Denied,
+    #[strum(message = "not applicable")]
     NotApplicable,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::InReview,
-        Status::Pended,
-        Status::Referred,
-        Status::Reopened,
-        Status::Approved,
-        Status::Denied,
-        Status::NotApplicable,
-    ];
+    pub const ALL: [Status; Status::COUNT] = in_order(Status::VARIANTS);
 
     /// A finalized case is sealed and closed to edits but by amendment.
     pub fn is_final(self) -> bool {
@@ -78,32 +110,23 @@ impl Status {
         )
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::InReview => "in review",
-            Status::Pended => "pended",
-            Status::Referred => "referred",
-            Status::Reopened => "reopened",
-            Status::Approved => "approved",
-            Status::Denied => "denied",
-            Status::NotApplicable => "not applicable",
-        }
+    /// Open: still waiting for a decision (in review, pended, referred,
+    /// reopened), so it has a clock and can be overdue.
+    pub fn is_open(self) -> bool {
+        !self.is_final()
     }
 
+    pub fn label(self) -> &'static str {
+        self.get_message().unwrap_or_default()
+    }
+
+    /// The name in case files and JSON output: `in_review`.
     pub fn key(self) -> &'static str {
-        match self {
-            Status::InReview => "in_review",
-            Status::Pended => "pended",
-            Status::Referred => "referred",
-            Status::Reopened => "reopened",
-            Status::Approved => "approved",
-            Status::Denied => "denied",
-            Status::NotApplicable => "not_applicable",
-        }
+        self.into()
     }
 
     pub fn from_key(key: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.key() == key)
+        key.parse().ok()
     }
 }
 
@@ -127,48 +150,47 @@ pub struct Member {
 }
 
 /// The member's product; the line of business follows from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumMessage,
+    EnumCount,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Product {
+    #[strum(message = "Commercial PPO")]
     CommercialPpo,
+    #[strum(message = "Commercial HMO")]
     CommercialHmo,
+    #[strum(message = "Medicare Advantage")]
     MedicareAdvantage,
+    #[strum(message = "Medicaid")]
     Medicaid,
+    #[strum(message = "CHIP")]
     Chip,
+    #[strum(message = "FEP PPO")]
     FepPpo,
 }
 
 impl Product {
-    pub const ALL: [Product; 6] = [
-        Product::CommercialPpo,
-        Product::CommercialHmo,
-        Product::MedicareAdvantage,
-        Product::Medicaid,
-        Product::Chip,
-        Product::FepPpo,
-    ];
+    pub const ALL: [Product; Product::COUNT] = in_order(Product::VARIANTS);
 
     /// The id product variations in a policy pack refer to.
     pub fn key(self) -> &'static str {
-        match self {
-            Product::CommercialPpo => "commercial_ppo",
-            Product::CommercialHmo => "commercial_hmo",
-            Product::MedicareAdvantage => "medicare_advantage",
-            Product::Medicaid => "medicaid",
-            Product::Chip => "chip",
-            Product::FepPpo => "fep_ppo",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            Product::CommercialPpo => "Commercial PPO",
-            Product::CommercialHmo => "Commercial HMO",
-            Product::MedicareAdvantage => "Medicare Advantage",
-            Product::Medicaid => "Medicaid",
-            Product::Chip => "CHIP",
-            Product::FepPpo => "FEP PPO",
-        }
+        self.get_message().unwrap_or_default()
     }
 
     pub fn line_of_business(self) -> LineOfBusiness {
@@ -183,23 +205,22 @@ impl Product {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumMessage)]
 #[serde(rename_all = "snake_case")]
 pub enum LineOfBusiness {
+    #[strum(message = "Commercial")]
     Commercial,
+    #[strum(message = "Medicare Advantage")]
     MedicareAdvantage,
+    #[strum(message = "Medicaid")]
     Medicaid,
+    #[strum(message = "CHIP")]
     Chip,
 }
 
 impl LineOfBusiness {
     pub fn label(self) -> &'static str {
-        match self {
-            LineOfBusiness::Commercial => "Commercial",
-            LineOfBusiness::MedicareAdvantage => "Medicare Advantage",
-            LineOfBusiness::Medicaid => "Medicaid",
-            LineOfBusiness::Chip => "CHIP",
-        }
+        self.get_message().unwrap_or_default()
     }
 }
 
@@ -230,19 +251,18 @@ pub struct Request {
     pub due_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Urgency {
     Standard,
     Expedited,
 }
 
 impl Urgency {
+    /// The label is the key: "standard", "expedited".
     pub fn label(self) -> &'static str {
-        match self {
-            Urgency::Standard => "standard",
-            Urgency::Expedited => "expedited",
-        }
+        self.into()
     }
 }
 
@@ -296,8 +316,9 @@ impl CriterionAnswer {
 
 /// How an answer was reached, as in the HL7 Da Vinci DTR
 /// information-origin extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Origin {
     /// Derived from structured input.
     Auto,
@@ -308,53 +329,72 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The label is the key: "auto", "manual", "override".
     pub fn label(self) -> &'static str {
-        match self {
-            Origin::Auto => "auto",
-            Origin::Manual => "manual",
-            Origin::Override => "override",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumMessage,
+    EnumCount,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
+    #[strum(message = "Meets criteria")]
     MeetsCriteria,
+    #[strum(message = "Does not meet criteria")]
     DoesNotMeet,
+    #[strum(message = "Information needed")]
     InformationNeeded,
+    #[strum(message = "Not applicable")]
     NotApplicable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::MeetsCriteria,
-        Outcome::DoesNotMeet,
-        Outcome::InformationNeeded,
-        Outcome::NotApplicable,
-    ];
+    pub const ALL: [Outcome; Outcome::COUNT] = in_order(Outcome::VARIANTS);
 
     pub fn label(self) -> &'static str {
-        match self {
-            Outcome::MeetsCriteria => "Meets criteria",
-            Outcome::DoesNotMeet => "Does not meet criteria",
-            Outcome::InformationNeeded => "Information needed",
-            Outcome::NotApplicable => "Not applicable",
-        }
+        self.get_message().unwrap_or_default()
     }
 
+    /// The name in case files and JSON output: `meets_criteria`.
     pub fn key(self) -> &'static str {
-        match self {
-            Outcome::MeetsCriteria => "meets_criteria",
-            Outcome::DoesNotMeet => "does_not_meet",
-            Outcome::InformationNeeded => "information_needed",
-            Outcome::NotApplicable => "not_applicable",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumCount,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Nurse,
     Physician,
@@ -362,18 +402,15 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Nurse, Role::Physician, Role::Supervisor];
+    pub const ALL: [Role; Role::COUNT] = in_order(Role::VARIANTS);
 
+    /// The label is the key: "nurse", "physician", "supervisor".
     pub fn label(self) -> &'static str {
-        match self {
-            Role::Nurse => "nurse",
-            Role::Physician => "physician",
-            Role::Supervisor => "supervisor",
-        }
+        self.into()
     }
 
     pub fn from_key(key: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.label() == key)
+        key.parse().ok()
     }
 }
 
@@ -386,27 +423,28 @@ pub struct Reviewer {
 }
 
 /// What a reviewer did to close (or pass on) a review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumMessage, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
+    #[strum(message = "Approve")]
     Approve,
+    #[strum(message = "Pend for information")]
     Pend,
+    #[strum(message = "Refer to physician reviewer")]
     ReferToPhysician,
+    #[strum(message = "Uphold denial")]
     Uphold,
+    #[strum(message = "Overturn (approve)")]
     Overturn,
+    #[strum(message = "Close: not applicable")]
     CloseNotApplicable,
 }
 
 impl Decision {
     pub fn label(self) -> &'static str {
-        match self {
-            Decision::Approve => "Approve",
-            Decision::Pend => "Pend for information",
-            Decision::ReferToPhysician => "Refer to physician reviewer",
-            Decision::Uphold => "Uphold denial",
-            Decision::Overturn => "Overturn (approve)",
-            Decision::CloseNotApplicable => "Close: not applicable",
-        }
+        self.get_message().unwrap_or_default()
     }
 
     /// The status a case takes when this decision is recorded.
@@ -538,8 +576,24 @@ pub mod iso_date {
         parse(&text).map_err(serde::de::Error::custom)
     }
 
-    pub fn parse(text: &str) -> Result<Date, String> {
-        Date::parse(text, FORMAT).map_err(|_| format!("'{text}' is not a date (YYYY-MM-DD)"))
+    /// Text that is not a `YYYY-MM-DD` date.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[error("'{text}' is not a date (YYYY-MM-DD)")]
+    pub struct NotADate {
+        pub text: String,
+    }
+
+    /// For callers that carry messages as text (the intake form).
+    impl From<NotADate> for String {
+        fn from(err: NotADate) -> String {
+            err.to_string()
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Date, NotADate> {
+        Date::parse(text, FORMAT).map_err(|_| NotADate {
+            text: text.to_string(),
+        })
     }
 
     pub fn format(date: Date) -> String {
@@ -566,5 +620,118 @@ pub mod iso_date {
             text.map(|t| parse(&t).map_err(serde::de::Error::custom))
                 .transpose()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words on screen and the names on disk, exactly as they were
+    /// when they were written out by hand.
+    #[test]
+    fn labels_and_keys_are_unchanged() {
+        let statuses: Vec<(&str, &str)> =
+            Status::ALL.iter().map(|s| (s.key(), s.label())).collect();
+        assert_eq!(
+            statuses,
+            [
+                ("in_review", "in review"),
+                ("pended", "pended"),
+                ("referred", "referred"),
+                ("reopened", "reopened"),
+                ("approved", "approved"),
+                ("denied", "denied"),
+                ("not_applicable", "not applicable"),
+            ]
+        );
+        let products: Vec<(&str, &str)> =
+            Product::ALL.iter().map(|p| (p.key(), p.label())).collect();
+        assert_eq!(
+            products,
+            [
+                ("commercial_ppo", "Commercial PPO"),
+                ("commercial_hmo", "Commercial HMO"),
+                ("medicare_advantage", "Medicare Advantage"),
+                ("medicaid", "Medicaid"),
+                ("chip", "CHIP"),
+                ("fep_ppo", "FEP PPO"),
+            ]
+        );
+        let outcomes: Vec<(&str, &str)> =
+            Outcome::ALL.iter().map(|o| (o.key(), o.label())).collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("meets_criteria", "Meets criteria"),
+                ("does_not_meet", "Does not meet criteria"),
+                ("information_needed", "Information needed"),
+                ("not_applicable", "Not applicable"),
+            ]
+        );
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.label()).collect();
+        assert_eq!(roles, ["nurse", "physician", "supervisor"]);
+        let decisions: Vec<&str> = Decision::VARIANTS.iter().map(|d| d.label()).collect();
+        assert_eq!(
+            decisions,
+            [
+                "Approve",
+                "Pend for information",
+                "Refer to physician reviewer",
+                "Uphold denial",
+                "Overturn (approve)",
+                "Close: not applicable",
+            ]
+        );
+        let lines = [
+            LineOfBusiness::Commercial,
+            LineOfBusiness::MedicareAdvantage,
+            LineOfBusiness::Medicaid,
+            LineOfBusiness::Chip,
+        ];
+        let lines: Vec<&str> = lines.iter().map(|l| l.label()).collect();
+        assert_eq!(
+            lines,
+            ["Commercial", "Medicare Advantage", "Medicaid", "CHIP"]
+        );
+        assert_eq!(
+            [Urgency::Standard.label(), Urgency::Expedited.label()],
+            ["standard", "expedited"]
+        );
+        assert_eq!(
+            [Origin::Auto, Origin::Manual, Origin::Override].map(Origin::label),
+            ["auto", "manual", "override"]
+        );
+    }
+
+    /// A key is what serde writes, and reads back to its variant.
+    #[test]
+    fn keys_are_the_serde_names() {
+        let json = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        for status in Status::ALL {
+            assert_eq!(json(serde_json::to_value(status).unwrap()), status.key());
+            assert_eq!(Status::from_key(status.key()), Some(status));
+        }
+        for product in Product::ALL {
+            assert_eq!(json(serde_json::to_value(product).unwrap()), product.key());
+        }
+        for outcome in Outcome::ALL {
+            assert_eq!(json(serde_json::to_value(outcome).unwrap()), outcome.key());
+        }
+        for role in Role::ALL {
+            assert_eq!(json(serde_json::to_value(role).unwrap()), role.label());
+            assert_eq!(Role::from_key(role.label()), Some(role));
+        }
+        for urgency in [Urgency::Standard, Urgency::Expedited] {
+            assert_eq!(
+                json(serde_json::to_value(urgency).unwrap()),
+                urgency.label()
+            );
+        }
+        for origin in [Origin::Auto, Origin::Manual, Origin::Override] {
+            assert_eq!(json(serde_json::to_value(origin).unwrap()), origin.label());
+        }
+        assert_eq!(Status::from_key("in review"), None);
+        assert_eq!(Role::from_key("Nurse"), None);
     }
 }

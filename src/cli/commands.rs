@@ -3,15 +3,16 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::args::{AuditArgs, Command, EvaluateArgs, InitArgs, ListArgs, StatsArgs, VerifyArgs};
+use super::args::{AuditArgs, Command, EvaluateArgs, InitArgs, ListArgs, VerifyArgs};
 use super::output::{clean, emit, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, case_id_problem, parse_case, rfc3339};
+use crate::clock;
 use crate::rules::evaluate;
 use crate::rules::permissions::{Act, check};
-use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError, clock};
+use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
 
 pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failure> {
     match command {
@@ -23,7 +24,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Verify(args)) => verify_cases(env, &args),
         Some(Command::Policy(command)) => policy_cmd::run(env, command),
         Some(Command::Audit(args)) => audit(env, &args),
-        Some(Command::Stats(args)) => stats_command(env, &args),
+        Some(Command::Stats(args)) => stats::run(env, &args),
         Some(Command::Generate(args)) => super::generate::run(env, &args),
         Some(Command::Init(args)) => init(env, &args),
     }
@@ -71,11 +72,11 @@ pub(crate) fn checked_id(id: &str) -> Result<&str, Failure> {
 
 /// Whether a case is still waiting for a decision and so has a clock.
 fn is_open(summary: &CaseSummary) -> bool {
-    !summary.status.is_final()
+    summary.is_open()
 }
 
 fn is_overdue(summary: &CaseSummary, now: OffsetDateTime) -> bool {
-    is_open(summary) && summary.due_at < now
+    summary.is_overdue(now)
 }
 
 /// "2d 4h left", "OVERDUE 5h 0m", or "-" for a finalized case.
@@ -298,7 +299,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
 }
 
 /// Refuses what the role may not do, with the reason.
-fn require(env: &Env, act: Act) -> Result<config::Settings, Failure> {
+pub(crate) fn require(env: &Env, act: Act) -> Result<config::Settings, Failure> {
     let settings = config::resolve(&env.identity, false)?;
     check(settings.reviewer.role, act).map_err(Failure::forbidden)?;
     Ok(settings)
@@ -343,133 +344,4 @@ fn audit(env: &Env, args: &AuditArgs) -> Result<(), Failure> {
         &rows,
     ))?;
     Ok(())
-}
-
-/// Every readable case of the store; unreadable files are reported.
-pub(crate) fn load_all(store: &dyn CaseStore) -> Vec<Case> {
-    let listing = store.list();
-    let mut cases = Vec::with_capacity(listing.cases.len());
-    for summary in &listing.cases {
-        match store.load(&summary.id) {
-            Ok(case) => cases.push(case),
-            Err(err) => warn(&format!(
-                "{}: unreadable: {}",
-                summary.id,
-                clean(&err.to_string(), false)
-            )),
-        }
-    }
-    for u in &listing.unreadable {
-        warn(&format!(
-            "{}: unreadable: {}",
-            u.location,
-            clean(&u.reason, false)
-        ));
-    }
-    cases
-}
-
-fn stats_command(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
-    require(env, Act::ViewStats)?;
-    let store = env.open_store()?;
-    let cases = load_all(&store);
-    let figures = stats::compute(&cases, clock::now());
-    if args.json {
-        emit(&format!("{}\n", to_pretty(&figures)))?;
-    } else {
-        emit(&stats_text(&figures))?;
-    }
-    Ok(())
-}
-
-fn hours(value: Option<f64>) -> String {
-    value
-        .map(|h| format!("{h:.1} h"))
-        .unwrap_or_else(|| "-".to_string())
-}
-
-fn percent(value: Option<f64>) -> String {
-    value
-        .map(|r| format!("{:.0}%", r * 100.0))
-        .unwrap_or_else(|| "-".to_string())
-}
-
-fn stats_text(figures: &stats::Stats) -> String {
-    use crate::case::{Outcome, Status};
-    let mut out = format!(
-        "Cases: {} ({} open, {} overdue, {} due later today)\n\n",
-        figures.total, figures.open, figures.overdue, figures.due_today
-    );
-    let status_rows: Vec<Vec<String>> = Status::ALL
-        .iter()
-        .map(|s| {
-            let count = figures.by_status.get(s.key()).copied().unwrap_or(0);
-            vec![s.label().to_string(), count.to_string()]
-        })
-        .collect();
-    out.push_str(&table(&["STATUS", "CASES"], &status_rows));
-    out.push('\n');
-    let mut outcome_rows: Vec<Vec<String>> = Outcome::ALL
-        .iter()
-        .map(|o| {
-            let count = figures.by_outcome.get(o.key()).copied().unwrap_or(0);
-            vec![o.label().to_string(), count.to_string()]
-        })
-        .collect();
-    outcome_rows.push(vec![
-        "Undecided".to_string(),
-        figures
-            .by_outcome
-            .get("undecided")
-            .copied()
-            .unwrap_or(0)
-            .to_string(),
-    ]);
-    out.push_str(&table(&["OUTCOME", "CASES"], &outcome_rows));
-    out.push('\n');
-    out.push_str(&format!(
-        "Turnaround, receipt to first final determination ({} cases): median {}, p90 {}\n",
-        figures.turnaround.count,
-        hours(figures.turnaround.median_hours),
-        hours(figures.turnaround.p90_hours)
-    ));
-    let bucket_rows: Vec<Vec<String>> = figures
-        .turnaround_buckets
-        .iter()
-        .map(|b| vec![b.label.to_string(), b.count.to_string()])
-        .collect();
-    out.push_str(&table(&["TURNAROUND", "CASES"], &bucket_rows));
-    out.push('\n');
-    if figures.reviewers.is_empty() {
-        out.push_str("No reviewer has decided a case yet.\n");
-    } else {
-        let rows: Vec<Vec<String>> = figures
-            .reviewers
-            .iter()
-            .map(|r| {
-                vec![
-                    r.reviewer.clone(),
-                    r.decided.to_string(),
-                    r.qa_reviewed.to_string(),
-                    percent(r.qa_agreement_rate),
-                    percent(r.qa_criteria_agreement_rate),
-                    hours(r.turnaround.median_hours),
-                    hours(r.turnaround.p90_hours),
-                ]
-            })
-            .collect();
-        out.push_str(&table(
-            &[
-                "REVIEWER",
-                "DECIDED",
-                "QA REVIEWED",
-                "QA AGREE (OUTCOME)",
-                "QA AGREE (CRITERIA)",
-                "TURNAROUND MEDIAN",
-                "P90",
-            ],
-            &rows,
-        ));
-    }
-    out
 }

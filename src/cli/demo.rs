@@ -1,5 +1,7 @@
-//! `umdesk demo`: the app on a fresh copy of the bundled sample cases, so
-//! a newcomer sees a working queue at once and the samples stay untouched.
+//! `umdesk demo`: the app on a fresh store of the bundled sample cases, so
+//! a newcomer sees a working queue at once. The samples are built by
+//! [`crate::fixtures::sample_cases`], the same bytes as `saved-cases/`, so
+//! the binary needs no source tree.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
@@ -11,12 +13,10 @@ use directories::ProjectDirs;
 use super::output::warn;
 use super::{Env, Failure, Settings, config, create_store_at, open_app};
 use crate::case::due::DueTable;
-use crate::case::{Reviewer, Role};
-use crate::store::clock;
-
-/// The repository's sample cases, read at run time from the source tree
-/// the binary was built from.
-pub const SAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/saved-cases");
+use crate::case::{Case, Reviewer, Role, to_json};
+use crate::clock;
+use crate::fixtures::sample_cases;
+use crate::policy::LoadedPolicy;
 
 /// The demo reviewer of each role (fictional, like the cases; the
 /// physician and the supervisor are the ones the samples name).
@@ -48,23 +48,14 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
     if let Some(dir) = &env.cases {
         refuse_in_use(dir)?;
     }
-    let samples = sample_files(Path::new(SAMPLES_DIR))?;
     let dir = match &env.cases {
         Some(dir) => prepare_given(dir)?,
         None => fresh_demo_dir()?,
     };
-    for sample in &samples {
-        let Some(name) = sample.file_name() else {
-            continue;
-        };
-        let target = dir.join(name);
-        copy_private(sample, &target)
-            .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
-    }
+    let samples = write_samples(&dir)?;
     let fresh = add_fresh_cases(&policy, &dir)?;
     warn(&format!(
-        "umdesk demo: {} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
-        samples.len(),
+        "umdesk demo: {samples} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
         dir.display(),
         reviewer.name,
         reviewer.role.label()
@@ -87,42 +78,30 @@ const FRESH_CASES: usize = 8;
 fn add_fresh_cases(policy: &crate::policy::LoadedPolicy, dir: &Path) -> Result<usize, Failure> {
     let now = clock::now();
     let seed = now.unix_timestamp() as u64;
-    let fresh: Vec<_> = crate::case::generate::generate(policy, 200, seed, now)
+    let fresh: Vec<_> = crate::fixtures::generate(policy, 200, seed, now)
         .into_iter()
-        .filter(|c| !c.status.is_final() && c.request.due_at > now)
+        .filter(|c| c.status.is_open() && !c.is_overdue(now))
         .take(FRESH_CASES)
         .collect();
-    for case in &fresh {
-        let target = dir.join(format!("{}.json", case.id));
-        write_private(&target, crate::case::to_json(case).as_bytes())
-            .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
-    }
+    write_cases(dir, &fresh)?;
     Ok(fresh.len())
 }
 
-/// The `*.json` files of the samples directory, in name order.
-fn sample_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let missing = |detail: String| {
-        Failure::store(format!(
-            "the bundled sample cases were not found at {} ({detail}); `umdesk demo` runs \
-             from the source tree it was built in. Open your own store with `umdesk --cases DIR`",
-            dir.display()
-        ))
-    };
-    let entries = fs::read_dir(dir).map_err(|err| missing(err.to_string()))?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension().is_some_and(|ext| ext == "json")
-                && fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(missing("no .json files there".to_string()));
+/// The bundled samples, as in `saved-cases/`: decided under the embedded
+/// policy whatever `--policy` says, since they describe MP 1.121 reviews.
+fn write_samples(dir: &Path) -> Result<usize, Failure> {
+    let samples = sample_cases(&LoadedPolicy::embedded());
+    write_cases(dir, &samples)?;
+    Ok(samples.len())
+}
+
+fn write_cases(dir: &Path, cases: &[Case]) -> Result<(), Failure> {
+    for case in cases {
+        let target = dir.join(format!("{}.json", case.id));
+        write_private(&target, to_json(case).as_bytes())
+            .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
     }
-    Ok(files)
+    Ok(())
 }
 
 /// A demo never mixes the samples into a directory that holds anything.
@@ -198,12 +177,7 @@ fn private_dir(dir: &Path, recursive: bool) -> io::Result<()> {
         .create(dir)
 }
 
-/// Copies a sample byte for byte (a sealed case must stay intact) into a
-/// new owner-only file.
-fn copy_private(from: &Path, to: &Path) -> io::Result<()> {
-    write_private(to, &fs::read(from)?)
-}
-
+/// Writes a new owner-only file; a sealed case must land byte for byte.
 fn write_private(to: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
@@ -231,16 +205,23 @@ mod tests {
         assert_eq!(mode, 0o700);
     }
 
+    /// The demo needs no source tree, yet writes exactly `saved-cases/`.
     #[test]
-    fn samples_are_found_or_the_reason_is_clear() {
+    fn the_demo_writes_the_saved_samples_byte_for_byte() {
         let dir = tempfile::tempdir().unwrap();
-        let err = sample_files(dir.path()).unwrap_err();
-        assert!(err.message.contains("no .json files"), "{}", err.message);
-        fs::write(dir.path().join("b.json"), "{}").unwrap();
-        fs::write(dir.path().join("a.json"), "{}").unwrap();
-        fs::write(dir.path().join("README"), "").unwrap();
-        let files = sample_files(dir.path()).unwrap();
-        assert_eq!(files.len(), 2);
-        assert!(files[0].ends_with("a.json"));
+        let written = write_samples(dir.path()).unwrap();
+        let saved = Path::new(env!("CARGO_MANIFEST_DIR")).join("saved-cases");
+        let mut names: Vec<_> = fs::read_dir(&saved)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| n.to_string_lossy().ends_with(".json"))
+            .collect();
+        names.sort();
+        assert_eq!(written, names.len());
+        for name in &names {
+            let ours = fs::read(dir.path().join(name)).unwrap();
+            assert_eq!(ours, fs::read(saved.join(name)).unwrap(), "{name:?}");
+        }
     }
 }

@@ -6,7 +6,8 @@ use super::output::{emit, warn};
 use super::{Env, Failure, config};
 use crate::case::history::{record_changes, seal};
 use crate::case::{Case, Change, Reviewer};
-use crate::store::{CaseStore, clock};
+use crate::clock;
+use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
@@ -14,7 +15,7 @@ pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
     let store = env.create_store()?;
     let now = clock::now();
     let count = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let cases = crate::case::generate::generate(&policy, count, args.seed, now);
+    let cases = crate::fixtures::generate(&policy, count, args.seed, now);
     let mut first: Option<String> = None;
     let mut last = String::new();
     for mut case in cases {

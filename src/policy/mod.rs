@@ -11,8 +11,9 @@ mod search;
 pub use check::{Problem, check_json};
 pub use search::{SearchHit, search};
 
+use crate::digest::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use strum::EnumMessage;
 
 /// The pack embedded in the binary, so one file is all a server needs.
 pub const EMBEDDED_MP_1_121: &str = include_str!("../../assets/policies/mp-1.121.json");
@@ -118,11 +119,14 @@ pub struct ChoiceOption {
 }
 
 /// The answer to one criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumMessage)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
+    #[strum(message = "Met")]
     Met,
+    #[strum(message = "Not met")]
     NotMet,
+    #[strum(message = "Insufficient information")]
     Insufficient,
 }
 
@@ -130,11 +134,7 @@ impl Answer {
     pub const ALL: [Answer; 3] = [Answer::Met, Answer::NotMet, Answer::Insufficient];
 
     pub fn label(self) -> &'static str {
-        match self {
-            Answer::Met => "Met",
-            Answer::NotMet => "Not met",
-            Answer::Insufficient => "Insufficient information",
-        }
+        self.get_message().unwrap_or_default()
     }
 }
 
@@ -213,23 +213,24 @@ pub struct LoadedPolicy {
 }
 
 /// Why a pack could not be loaded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: invalid policy pack\n{}", problem_lines(.problems))]
 pub struct PolicyError {
     pub origin: String,
     pub problems: Vec<Problem>,
 }
 
-impl std::fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{}: invalid policy pack", self.origin)?;
-        for problem in &self.problems {
-            writeln!(f, "  {problem}")?;
-        }
-        Ok(())
-    }
+/// One problem a line, indented under the heading.
+fn problem_lines(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  {p}\n")).collect()
 }
 
-impl std::error::Error for PolicyError {}
+/// For callers that carry messages as text.
+impl From<PolicyError> for String {
+    fn from(err: PolicyError) -> String {
+        err.to_string()
+    }
+}
 
 impl LoadedPolicy {
     /// Parses and validates a pack; `origin` names it in messages.
@@ -260,15 +261,6 @@ impl LoadedPolicy {
             origin: "embedded mp-1.121.json".to_string(),
         }
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
 }
 
 impl Policy {
@@ -310,5 +302,31 @@ impl Policy {
         self.cross_references
             .iter()
             .find(|r| r.procedure_codes.iter().any(|c| c == code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_keep_their_words() {
+        assert_eq!(
+            Answer::ALL.map(Answer::label),
+            ["Met", "Not met", "Insufficient information"]
+        );
+    }
+
+    #[test]
+    fn a_bad_pack_lists_each_problem_on_its_own_line() {
+        let err = LoadedPolicy::from_json("{}", "bad.json").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("bad.json: invalid policy pack\n  "),
+            "{text}"
+        );
+        assert!(text.ends_with('\n'), "{text:?}");
+        assert_eq!(text.lines().count(), 1 + err.problems.len());
+        assert_eq!(String::from(err), text);
     }
 }

@@ -1,7 +1,7 @@
 //! Answers to criteria: what the structured input gives, what the reviewer
 //! set, and the edits that keep the two honest.
 
-use crate::case::{Case, Lesion, Origin};
+use crate::case::{Case, Lesion, Origin, fmt_number};
 use crate::policy::{Answer, Criterion, CriterionInput, Policy};
 
 use super::CriterionResult;
@@ -137,15 +137,6 @@ fn measurement_reason(lesions: &[Lesion], unit: &str, below: f64) -> String {
     )
 }
 
-/// 5 -> "5.0", 4.99 -> "4.99": diameters read as the report printed them.
-pub fn fmt_number(value: Option<f64>) -> String {
-    match value {
-        Some(v) if v.fract() == 0.0 => format!("{v:.1}"),
-        Some(v) => format!("{v}"),
-        None => "?".to_string(),
-    }
-}
-
 /// Each document the provider must send, specific to what is missing.
 pub fn missing_information(
     policy: &Policy,
@@ -181,33 +172,21 @@ pub fn missing_information(
 }
 
 /// Why an edit to an answer was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
+    #[error("unknown criterion '{0}'")]
     UnknownCriterion(String),
-    UnknownOption {
-        criterion: String,
-        option: String,
-    },
+    #[error("criterion '{criterion}' has no option '{option}'")]
+    UnknownOption { criterion: String, option: String },
     /// Overriding a derived answer needs a written reason.
-    ReasonRequired {
-        criterion: String,
-        derived: Answer,
-    },
+    #[error("the record gives '{derived}': overriding it needs a written reason", derived = .derived.label())]
+    ReasonRequired { criterion: String, derived: Answer },
 }
 
-impl std::fmt::Display for AnswerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AnswerError::UnknownCriterion(id) => write!(f, "unknown criterion '{id}'"),
-            AnswerError::UnknownOption { criterion, option } => {
-                write!(f, "criterion '{criterion}' has no option '{option}'")
-            }
-            AnswerError::ReasonRequired { derived, .. } => write!(
-                f,
-                "the record gives '{}': overriding it needs a written reason",
-                derived.label()
-            ),
-        }
+/// For callers that carry messages as text (the app's message line).
+impl From<AnswerError> for String {
+    fn from(err: AnswerError) -> String {
+        err.to_string()
     }
 }
 

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use super::fitness::denial_problems;
-use super::permissions::{Act, check};
+use super::permissions::{Act, Forbidden, check};
 use super::{Evaluation, evaluate};
 use crate::case::history::{record, seal};
 use crate::case::{
@@ -44,18 +44,47 @@ pub struct DecisionRequest {
     pub coding_acknowledgement: Option<String>,
 }
 
+/// Why an act on a case was refused; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("case {id} is {status} and sealed; only an amendment can change it", status = .status.label())]
+    Sealed { id: String, status: Status },
+    #[error("case {id} waits for a physician reviewer")]
+    AwaitsPhysician { id: String },
+    /// A reason, note or name the act needs was left blank.
+    #[error("{what} must not be empty")]
+    Blank { what: &'static str },
+    #[error("case {id} is {status}, not finalized: there is nothing to amend", status = .status.label())]
+    NotFinalized { id: String, status: Status },
+    /// `purpose` is what the determination was wanted for: "amend", "review".
+    #[error("case {id} has no determination to {purpose}")]
+    NoDetermination { id: String, purpose: &'static str },
+    #[error("case {id} is finalized; reopen it for amendment first")]
+    Finalized { id: String },
+}
+
+/// For callers that carry messages as text (the app's message line).
+impl From<ActError> for String {
+    fn from(err: ActError) -> String {
+        err.to_string()
+    }
+}
+
 /// Whether a case is open to review edits at all, and if not, why.
-pub fn editable(case: &Case, role: Role) -> Result<(), String> {
+pub fn editable(case: &Case, role: Role) -> Result<(), ActError> {
     check(role, Act::EditReview)?;
     if case.status.is_final() {
-        return Err(format!(
-            "case {} is {} and sealed; only an amendment can change it",
-            case.id,
-            case.status.label()
-        ));
+        return Err(ActError::Sealed {
+            id: case.id.clone(),
+            status: case.status,
+        });
     }
     if case.status == Status::Referred && role != Role::Physician {
-        return Err(format!("case {} waits for a physician reviewer", case.id));
+        return Err(ActError::AwaitsPhysician {
+            id: case.id.clone(),
+        });
     }
     Ok(())
 }
@@ -70,11 +99,11 @@ pub fn problems(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     if let Err(reason) = editable(case, role) {
-        problems.push(reason);
+        problems.push(reason.to_string());
         return problems;
     }
     if let Err(reason) = check(role, act_of(request.decision)) {
-        problems.push(reason);
+        problems.push(reason.to_string());
         return problems;
     }
     if !decisions_for(evaluation.outcome, role).contains(&request.decision) {
@@ -171,10 +200,10 @@ fn commit(
     }
 }
 
-fn require_text(text: &str, what: &str) -> Result<String, String> {
+fn require_text(text: &str, what: &'static str) -> Result<String, ActError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(format!("{what} must not be empty"));
+        return Err(ActError::Blank { what });
     }
     Ok(text.to_string())
 }
@@ -186,18 +215,20 @@ pub fn reopen(
     supervisor: &Reviewer,
     reason: &str,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     check(supervisor.role, Act::ReopenForAmendment)?;
     let reason = require_text(reason, "the reason for the amendment")?;
-    if !case.status.is_final() {
-        return Err(format!(
-            "case {} is {}, not finalized: there is nothing to amend",
-            case.id,
-            case.status.label()
-        ));
+    if case.status.is_open() {
+        return Err(ActError::NotFinalized {
+            id: case.id.clone(),
+            status: case.status,
+        });
     }
     let Some(original) = case.determination.clone() else {
-        return Err(format!("case {} has no determination to amend", case.id));
+        return Err(ActError::NoDetermination {
+            id: case.id.clone(),
+            purpose: "amend",
+        });
     };
     let before = case.clone();
     case.amendments.push(Amendment {
@@ -229,11 +260,14 @@ pub fn qa_review(
     outcome_agrees: bool,
     note: &str,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     check(supervisor.role, Act::QaReview)?;
     let note = require_text(note, "the QA note")?;
     let Some(determination) = &case.determination else {
-        return Err(format!("case {} has no determination to review", case.id));
+        return Err(ActError::NoDetermination {
+            id: case.id.clone(),
+            purpose: "review",
+        });
     };
     let reviewed = determination.decided_by.name.clone();
     let criteria: Vec<QaCriterion> = policy
@@ -275,14 +309,13 @@ pub fn reassign(
     supervisor: &Reviewer,
     to: &str,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     check(supervisor.role, Act::Reassign)?;
     let to = require_text(to, "the reviewer to assign")?;
     if case.status.is_final() {
-        return Err(format!(
-            "case {} is finalized; reopen it for amendment first",
-            case.id
-        ));
+        return Err(ActError::Finalized {
+            id: case.id.clone(),
+        });
     }
     let before = case.clone();
     case.assigned_reviewer = Some(to.clone());
@@ -304,7 +337,7 @@ pub fn record_peer_to_peer(
     provider_contact: &str,
     note: &str,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     check(physician.role, Act::RecordPeerToPeer)?;
     let provider_contact = require_text(provider_contact, "who spoke for the provider")?;
     let note = require_text(note, "the note of the discussion")?;
@@ -327,7 +360,7 @@ pub fn record_lock_broken(
     lock_description: &str,
     reason: &str,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     check(supervisor.role, Act::BreakStaleLock)?;
     let reason = require_text(reason, "the reason for breaking the lock")?;
     let before = case.clone();
@@ -344,4 +377,64 @@ pub fn record_save(case: &mut Case, before: &Case, by: &Reviewer, now: OffsetDat
     }
     let summary = format!("Saved review ({} field(s) changed)", changes.len());
     crate::case::history::record_changes(case, changes, by, "saved", &summary, now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusals read as they did when they were plain strings: the app
+    /// shows them as they are.
+    #[test]
+    fn refusals_keep_their_words() {
+        let id = "UM-20261201-0001".to_string();
+        let cases: [(ActError, &str); 7] = [
+            (
+                ActError::Forbidden(Forbidden {
+                    role: Role::Nurse,
+                    act: Act::Uphold,
+                }),
+                "only a physician reviewer may uphold a denial; you are signed in as nurse",
+            ),
+            (
+                ActError::Sealed {
+                    id: id.clone(),
+                    status: Status::NotApplicable,
+                },
+                "case UM-20261201-0001 is not applicable and sealed; only an amendment can change it",
+            ),
+            (
+                ActError::AwaitsPhysician { id: id.clone() },
+                "case UM-20261201-0001 waits for a physician reviewer",
+            ),
+            (
+                ActError::Blank {
+                    what: "the QA note",
+                },
+                "the QA note must not be empty",
+            ),
+            (
+                ActError::NotFinalized {
+                    id: id.clone(),
+                    status: Status::InReview,
+                },
+                "case UM-20261201-0001 is in review, not finalized: there is nothing to amend",
+            ),
+            (
+                ActError::NoDetermination {
+                    id: id.clone(),
+                    purpose: "review",
+                },
+                "case UM-20261201-0001 has no determination to review",
+            ),
+            (
+                ActError::Finalized { id },
+                "case UM-20261201-0001 is finalized; reopen it for amendment first",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+            assert_eq!(String::from(err), text);
+        }
+    }
 }

@@ -12,11 +12,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::StoreError;
 use super::fsutil::{self, Access};
 use super::lock::{hostname, ssh_connection};
-use super::{StoreError, clock};
 use crate::case::Reviewer;
-use crate::policy::sha256_hex;
+use crate::clock;
+use crate::digest::sha256_hex;
 
 /// File name of the log inside the store directory.
 pub const LOG_NAME: &str = "access.log";

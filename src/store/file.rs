@@ -16,9 +16,9 @@ use super::session;
 use super::{
     CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, MAX_RECORD_BYTES,
     SessionLease, StoreError, StoreWarning, Unreadable, check_current, check_id, check_record_size,
-    clock,
 };
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, to_json};
+use crate::clock;
 
 /// What the reader takes of a case or draft file, as the writer allows.
 const MAX_CASE_BYTES: u64 = MAX_RECORD_BYTES as u64;

@@ -20,14 +20,14 @@ use std::path::Path;
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::{CaseSummary, SummaryParts};
+use super::{CaseSummary, FigureParts, QaVerdicts, SummaryParts};
 use crate::case::{Outcome, Status};
 
 pub const INDEX_NAME: &str = ".queue-index";
 
 const MAGIC: &[u8; 8] = b"UMDQIDX\0";
 /// Bump on any change to the layout below.
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 /// File timestamps come from a coarse clock (a few milliseconds on many
 /// kernels), so a file rewritten in place within one tick of being read
@@ -201,6 +201,7 @@ pub fn encode<'a>(
             }
             None => w.0.push(0),
         }
+        w.figures(&s.figure_parts(), s.reviewer());
     }
     let mut sum = Checksum::new(w.0.len() as u64);
     sum.update(&w.0);
@@ -314,6 +315,40 @@ impl<R: Read> Stream<R> {
 struct Writer(Vec<u8>);
 
 impl Writer {
+    /// The dashboard's parts of a summary. A person is 0 (nobody), 1 (the
+    /// queue's reviewer again, the usual case) or 2 and the name.
+    fn figures(&mut self, figures: &FigureParts<'_>, reviewer: Option<&str>) {
+        self.person(figures.decided_by, reviewer);
+        match figures.first_final {
+            Some((by, at)) => {
+                self.0.push(1);
+                self.person(Some(by), reviewer);
+                self.time(at);
+            }
+            None => self.0.push(0),
+        }
+        match figures.latest_qa {
+            Some((reviewed, qa)) => {
+                self.0.push(1);
+                self.person(Some(reviewed), reviewer);
+                self.0.push(u8::from(qa.outcome_agrees));
+                self.varint(u64::from(qa.criteria));
+                self.varint(u64::from(qa.criteria_agreed));
+            }
+            None => self.0.push(0),
+        }
+    }
+
+    fn person(&mut self, name: Option<&str>, reviewer: Option<&str>) {
+        match name {
+            None => self.0.push(0),
+            Some(name) if Some(name) == reviewer => self.0.push(1),
+            Some(name) => {
+                self.0.push(2);
+                self.str(name);
+            }
+        }
+    }
     /// LEB128: most numbers here are small, and every byte read is time.
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -463,7 +498,45 @@ impl<'a> Reader<'a> {
                 None
             },
         };
-        Some((key, CaseSummary::new(parts)))
+        let figures = self.figures(parts.reviewer)?;
+        Some((key, CaseSummary::with_figures(parts, figures)))
+    }
+
+    /// What [`Writer::figures`] wrote.
+    fn figures(&mut self, reviewer: Option<&'a str>) -> Option<FigureParts<'a>> {
+        let decided_by = self.person(reviewer)?;
+        let first_final = if self.flag()? {
+            let by = self.person(reviewer)??;
+            Some((by, self.time()?))
+        } else {
+            None
+        };
+        let latest_qa = if self.flag()? {
+            let reviewed = self.person(reviewer)??;
+            let verdicts = QaVerdicts {
+                outcome_agrees: self.flag()?,
+                criteria: u32::try_from(self.varint()?).ok()?,
+                criteria_agreed: u32::try_from(self.varint()?).ok()?,
+            };
+            Some((reviewed, verdicts))
+        } else {
+            None
+        };
+        Some(FigureParts {
+            decided_by,
+            first_final,
+            latest_qa,
+        })
+    }
+
+    /// None when the bytes are bad; Some(None) for nobody.
+    fn person(&mut self, reviewer: Option<&'a str>) -> Option<Option<&'a str>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => reviewer.map(Some),
+            2 => Some(Some(self.str()?)),
+            _ => None,
+        }
     }
 }
 
@@ -611,6 +684,56 @@ mod tests {
             (s.member(), s.member_id(), s.reviewer()),
             ("Ana Példa", "M1", Some("Dana"))
         );
+    }
+
+    /// The dashboard's figures come from the index too, whoever each
+    /// person is: nobody, the queue's reviewer, or someone else.
+    #[test]
+    fn the_figures_round_trip() {
+        let verdicts = QaVerdicts {
+            outcome_agrees: false,
+            criteria: 5,
+            criteria_agreed: 3,
+        };
+        let figures = [
+            FigureParts::default(),
+            FigureParts {
+                decided_by: Some("Dana"),
+                first_final: Some(("Olive, MD", datetime!(2026-12-02 10:00 -5))),
+                latest_qa: Some(("Dana", verdicts)),
+            },
+            FigureParts {
+                decided_by: Some("Olive, MD"),
+                first_final: Some(("Dana", datetime!(2026-12-03 10:00 UTC))),
+                latest_qa: Some(("Pat, RN", verdicts)),
+            },
+        ];
+        let cases: Vec<CaseSummary> = figures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let base = summary(&format!("UM-{i}"));
+                let parts = SummaryParts {
+                    id: &base.id,
+                    member: base.member(),
+                    member_id: base.member_id(),
+                    status: base.status,
+                    outcome: base.outcome,
+                    received_at: base.received_at,
+                    due_at: base.due_at,
+                    reviewer: base.reviewer(),
+                    decided_at: base.decided_at,
+                };
+                CaseSummary::with_figures(parts, *f)
+            })
+            .collect();
+        let keys = vec![OLD; cases.len()];
+        let bytes = encode(0, cases.iter().zip(&keys), &[]);
+        let stored = decode_all(&bytes).unwrap();
+        assert_eq!(stored.cases, cases);
+        for (case, f) in stored.cases.iter().zip(&figures) {
+            assert_eq!(case.figure_parts(), *f);
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! store can replace the file store without the app noticing.
 
 mod access_log;
-pub mod clock;
 mod file;
 pub mod fsutil;
 mod index;
@@ -16,134 +15,14 @@ pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 pub use memory::MemoryStore;
 
+/// The clock moved to the crate root (the domain and the store share it);
+/// this path stays for the callers that still name it here.
+pub use crate::clock;
+
 use time::OffsetDateTime;
 
-use crate::case::{Case, Outcome, Reviewer, Status};
-
-/// What the queue shows of a case, without holding the whole case.
-///
-/// A queue of 100,000 cases holds 100,000 of these, so the text lives in
-/// two allocations (the id, and the names) instead of four strings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaseSummary {
-    pub id: Box<str>,
-    pub status: Status,
-    pub outcome: Option<Outcome>,
-    pub received_at: OffsetDateTime,
-    pub due_at: OffsetDateTime,
-    /// When it was last decided, for turnaround figures.
-    pub decided_at: Option<OffsetDateTime>,
-    names: Names,
-}
-
-/// The member's name, the member id and the reviewer, one after the other.
-#[derive(Debug, Clone, PartialEq)]
-struct Names {
-    text: Box<str>,
-    member_end: u32,
-    member_id_end: u32,
-    has_reviewer: bool,
-}
-
-impl Names {
-    fn new(member: &str, member_id: &str, reviewer: Option<&str>) -> Names {
-        let reviewer_text = reviewer.unwrap_or("");
-        let mut text = String::with_capacity(member.len() + member_id.len() + reviewer_text.len());
-        text.push_str(member);
-        text.push_str(member_id);
-        text.push_str(reviewer_text);
-        // Beyond 4 GiB of names the split points would not fit; such a
-        // summary keeps the member's name alone (no case file is that big).
-        match (
-            u32::try_from(member.len()),
-            u32::try_from(member.len() + member_id.len()),
-        ) {
-            (Ok(member_end), Ok(member_id_end)) => Names {
-                text: text.into_boxed_str(),
-                member_end,
-                member_id_end,
-                has_reviewer: reviewer.is_some(),
-            },
-            _ => Names {
-                text: Box::from(""),
-                member_end: 0,
-                member_id_end: 0,
-                has_reviewer: false,
-            },
-        }
-    }
-}
-
-/// The parts of a [`CaseSummary`], to build one.
-pub struct SummaryParts<'a> {
-    pub id: &'a str,
-    pub member: &'a str,
-    pub member_id: &'a str,
-    pub status: Status,
-    pub outcome: Option<Outcome>,
-    pub received_at: OffsetDateTime,
-    pub due_at: OffsetDateTime,
-    pub reviewer: Option<&'a str>,
-    pub decided_at: Option<OffsetDateTime>,
-}
-
-impl CaseSummary {
-    pub fn new(parts: SummaryParts<'_>) -> CaseSummary {
-        CaseSummary {
-            id: Box::from(parts.id),
-            status: parts.status,
-            outcome: parts.outcome,
-            received_at: parts.received_at,
-            due_at: parts.due_at,
-            decided_at: parts.decided_at,
-            names: Names::new(parts.member, parts.member_id, parts.reviewer),
-        }
-    }
-
-    pub fn of(case: &Case) -> CaseSummary {
-        CaseSummary::new(SummaryParts {
-            id: &case.id,
-            member: &case.member.name,
-            member_id: &case.member.member_id,
-            status: case.status,
-            outcome: case.determination.as_ref().map(|d| d.outcome),
-            received_at: case.request.received_at,
-            due_at: case.request.due_at,
-            reviewer: case.reviewer(),
-            decided_at: case.determination.as_ref().map(|d| d.decided_at),
-        })
-    }
-
-    pub fn member(&self) -> &str {
-        self.names
-            .text
-            .get(..self.names.member_end as usize)
-            .unwrap_or("")
-    }
-
-    pub fn member_id(&self) -> &str {
-        let n = &self.names;
-        n.text
-            .get(n.member_end as usize..n.member_id_end as usize)
-            .unwrap_or("")
-    }
-
-    pub fn reviewer(&self) -> Option<&str> {
-        let n = &self.names;
-        n.has_reviewer
-            .then(|| n.text.get(n.member_id_end as usize..).unwrap_or(""))
-    }
-
-    /// The queue's order: open work first, soonest due first; decided
-    /// cases after it, also by due time; the id breaks ties.
-    pub fn queue_order(&self, other: &CaseSummary) -> std::cmp::Ordering {
-        (self.status.is_final(), self.due_at, &self.id).cmp(&(
-            other.status.is_final(),
-            other.due_at,
-            &other.id,
-        ))
-    }
-}
+pub use crate::case::summary::{CaseSummary, FigureParts, QaVerdicts, SummaryParts};
+use crate::case::{Case, Reviewer};
 
 /// Something in the store that is not a readable case: listed, never
 /// touched. `location` is what a person needs to find it (a file's path

@@ -74,9 +74,10 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         } => {
             let result = store.save(&case, &expected).map_err(|e| e.to_string());
             if result.is_ok()
-                && let Some(draft) = draft {
-                    let _ = store.discard_draft(&draft);
-                }
+                && let Some(draft) = draft
+            {
+                let _ = store.discard_draft(&draft);
+            }
             let location = store.case_location(&case.id);
             Done::Saved {
                 purpose,
@@ -129,7 +130,7 @@ fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> 
     let case = store.load(&request.id).map_err(|e| e.to_string())?;
     if let Err(reason) = editable(&case, request.role) {
         log(store, &request.holder, &case.id, "view")?;
-        return Ok(read_only(store, case, Some(reason), request));
+        return Ok(read_only(store, case, Some(reason.into()), request));
     }
     match take_lock(store, request) {
         Ok(_) => {}
@@ -237,14 +238,10 @@ fn log(
         .map_err(|err| format!("Could not write the access log, so {case_id} is not shown: {err}"))
 }
 
+/// The dashboard's figures over the whole queue: from the listing's
+/// summaries, no case loaded.
 fn dashboard(store: &dyn CaseStore, now: time::OffsetDateTime) -> DashboardState {
-    let listing = store.list();
-    let cases: Vec<crate::case::Case> = listing
-        .cases
-        .iter()
-        .filter_map(|s| store.load(&s.id).ok())
-        .collect();
-    DashboardState::new(&cases, now)
+    DashboardState::new(&store.list().cases, now)
 }
 
 /// Worker threads performing effects for one session, reporting each

@@ -12,12 +12,12 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
 use time::OffsetDateTime;
-use time::macros::{date, datetime};
+use time::macros::datetime;
 use umdesk::case::due::DueTable;
 use umdesk::case::{
-    Case, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Status, Urgency,
-    generate::generate, history, new_case, parse_case, to_json,
+    Case, RequestFacts, Reviewer, Role, Status, history, new_case, parse_case, to_json,
 };
+use umdesk::fixtures::generate;
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, FileStore};
 use umdesk::tui::Settings;
@@ -132,26 +132,7 @@ pub fn type_text(app: &mut App, text: &str) {
 
 /// The request facts of a case seeded straight into a store.
 pub fn facts(member: &str, member_id: &str) -> RequestFacts {
-    RequestFacts {
-        member: Member {
-            name: member.to_string(),
-            member_id: member_id.to_string(),
-            date_of_birth: date!(1958 - 06 - 30),
-            product: Product::CommercialPpo,
-        },
-        provider: Provider {
-            name: "Rowan Inventa, MD".to_string(),
-            npi: "1234567893".to_string(),
-        },
-        service: Service {
-            cpt_codes: vec!["47371".to_string()],
-            icd10_codes: vec!["C22.0".to_string()],
-            planned_date: Some(date!(2026 - 12 - 15)),
-        },
-        received_at: datetime!(2026-11-30 09:00 -5),
-        urgency: Urgency::Standard,
-        lesions: Vec::new(),
-    }
+    umdesk::fixtures::facts().member(member, member_id).build()
 }
 
 /// A new case in review, written through the store as intake would; its id.

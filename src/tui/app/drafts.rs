@@ -116,9 +116,10 @@ impl App {
                 self.draft.written = Some(location);
                 self.draft.failed = None;
                 if let Some(old) = self.superseded_draft.take()
-                    && &old != key {
-                        self.effects.push(Effect::DiscardDraft { key: old });
-                    }
+                    && &old != key
+                {
+                    self.effects.push(Effect::DiscardDraft { key: old });
+                }
             }
             Err(err) => {
                 self.draft.written = None;

@@ -154,9 +154,10 @@ impl App {
         // screen through the whole review that followed it.
         self.message = None;
         if let Some(c) = self.fault_panic_key
-            && key.code == ratatui::crossterm::event::KeyCode::Char(c) {
-                panic!("fault injected by UMDESK_FAULT_PANIC_KEY");
-            }
+            && key.code == ratatui::crossterm::event::KeyCode::Char(c)
+        {
+            panic!("fault injected by UMDESK_FAULT_PANIC_KEY");
+        }
         if self.overlay.is_some() {
             self.overlay_key(key);
             return;

@@ -108,17 +108,18 @@ impl App {
             return;
         }
         if let Screen::Case(ws) = &mut self.screen
-            && ws.case.id == id {
-                ws.saved = case.clone();
-                if purpose == SavePurpose::Finalize {
-                    ws.case = case.clone();
-                } else {
-                    // Keys pressed while the save was on its way stay in
-                    // the working copy, over the history just written.
-                    ws.case.history = case.history.clone();
-                    ws.case.seal = case.seal.clone();
-                }
+            && ws.case.id == id
+        {
+            ws.saved = case.clone();
+            if purpose == SavePurpose::Finalize {
+                ws.case = case.clone();
+            } else {
+                // Keys pressed while the save was on its way stay in
+                // the working copy, over the history just written.
+                ws.case.history = case.history.clone();
+                ws.case.seal = case.seal.clone();
             }
+        }
         self.draft.saved();
         match purpose {
             SavePurpose::Save => self.info(format!("Saved {id}{location}")),

@@ -7,8 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, Table};
 use time::OffsetDateTime;
 
-use crate::case::Case;
-use crate::cli::stats::{Stats, compute};
+use crate::case::stats::{Stats, compute};
+use crate::case::summary::CaseSummary;
 use crate::tui::theme::Theme;
 
 #[derive(Debug)]
@@ -17,7 +17,8 @@ pub struct DashboardState {
 }
 
 impl DashboardState {
-    pub fn new(cases: &[Case], now: OffsetDateTime) -> DashboardState {
+    /// The figures of the queue, from its summaries alone.
+    pub fn new(cases: &[CaseSummary], now: OffsetDateTime) -> DashboardState {
         DashboardState {
             stats: compute(cases, now),
         }

@@ -323,7 +323,7 @@ fn problem(kind: FieldKind, text: &str, now: OffsetDateTime) -> Option<String> {
         FieldKind::MemberId => required("the member ID"),
         FieldKind::ProviderName => required("the provider's name"),
         FieldKind::DateOfBirth => {
-            let date = iso_date::parse(text).err();
+            let date = iso_date::parse(text).err().map(String::from);
             date.or_else(|| {
                 iso_date::parse(text)
                     .ok()
@@ -347,7 +347,7 @@ fn problem(kind: FieldKind, text: &str, now: OffsetDateTime) -> Option<String> {
             codes.iter().find_map(|c| icd10_problem(c))
         }
         FieldKind::PlannedDate if text.is_empty() => None,
-        FieldKind::PlannedDate => iso_date::parse(text).err(),
+        FieldKind::PlannedDate => iso_date::parse(text).err().map(String::from),
         FieldKind::Received => parse_received(text).err(),
         FieldKind::Product | FieldKind::Urgency => None,
     }

@@ -348,7 +348,7 @@ fn row<'a>(
     theme: &Theme,
 ) -> [Span<'a>; 7] {
     let marker = if selected { theme.symbols.focus } else { " " };
-    let overdue = !summary.status.is_final() && summary.due_at < now;
+    let overdue = summary.is_overdue(now);
     let due = if summary.status.is_final() {
         "done".to_string()
     } else if overdue {

@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::case::fmt_number;
 use crate::case::{Case, Origin, Outcome};
 use crate::policy::{CriterionInput, Policy};
-use crate::rules::answers::fmt_number;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::policy_pane;
 use crate::tui::workspace::Workspace;
