@@ -13,9 +13,10 @@ mod pty;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{draft_files, draft_of, empty_store, facts, load_case, lock_path, seed_case};
+use common::{draft_files, draft_of, empty_store, facts, load_case, lock_path, nurse, seed_case};
 use pty::keys::{CTRL_S, DOWN, ENTER, RIGHT};
 use pty::{Pty, SIZE_80X24, Signal, alternate_screen_left, assert_restored};
+use tempfile::TempDir;
 use umdesk::case::Status;
 
 const UMDESK: &str = env!("CARGO_BIN_EXE_umdesk");
@@ -29,11 +30,28 @@ fn start(store: &Path) -> Pty {
 /// As `start`, with extra environment variables.
 fn start_with(store: &Path, extra_env: &[(&str, &str)]) -> Pty {
     let home = tempfile::tempdir().expect("a home");
-    let mut cmd = pty::umdesk_command(Path::new(UMDESK), home.path(), store, "Pat Lee, RN");
+    let mut cmd = pty::umdesk_command(Path::new(UMDESK), home.path(), store, &nurse().name);
     for (key, value) in extra_env {
         cmd.env(key, value);
     }
     Pty::spawn_with_home(cmd, SIZE_80X24, home)
+}
+
+/// A store holding one seeded case of `member`, and umdesk started on it
+/// (with `extra_env`) with that case open for review: the store, the
+/// case's id and the terminal.
+fn open_review(
+    member: &str,
+    member_id: &str,
+    extra_env: &[(&str, &str)],
+) -> (TempDir, String, Pty) {
+    let store = empty_store();
+    let id = seed_case(store.path(), facts(member, member_id));
+    let mut s = start_with(store.path(), extra_env);
+    s.wait_for(&id);
+    s.send(ENTER);
+    s.wait_for_all(&["umdesk · Review", member]);
+    (store, id, s)
 }
 
 /// The case files of the store, in order.
@@ -142,14 +160,8 @@ fn a_case_walked_from_the_queue_to_a_saved_determination() {
 
 #[test]
 fn a_hang_up_mid_review_keeps_the_draft_for_the_next_start() {
-    let store = empty_store();
+    let (store, id, mut s) = open_review("Riley Nonexistent", "FIC400000001", &[]);
     let dir = store.path();
-    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
-
-    let mut s = start(dir);
-    s.wait_for(&id);
-    s.send(ENTER);
-    s.wait_for_all(&["umdesk · Review", "Riley Nonexistent"]);
     assert!(lock_path(dir, &id).exists(), "the open case is locked");
     s.send(RIGHT);
     s.send(RIGHT);
@@ -202,13 +214,8 @@ fn a_hang_up_mid_review_keeps_the_draft_for_the_next_start() {
 /// A review in progress when `signal` arrives: the process exits 0 with
 /// the terminal restored, the draft kept and the lock released.
 fn signal_mid_review(signal: Signal) {
-    let store = empty_store();
+    let (store, id, mut s) = open_review("Drew Hypothetical", "FIC500000001", &[]);
     let dir = store.path();
-    let id = seed_case(dir, facts("Drew Hypothetical", "FIC500000001"));
-    let mut s = start(dir);
-    s.wait_for(&id);
-    s.send(ENTER);
-    s.wait_for("umdesk · Review");
     s.send(RIGHT);
     s.wait_for("✗ 1 Unresectable");
     s.signal(signal);
@@ -234,14 +241,9 @@ fn sigint_from_outside_mid_review_exits_cleanly_with_the_terminal_restored() {
 /// the next start offers the work back.
 #[test]
 fn a_panic_restores_the_terminal_and_keeps_the_draft() {
-    let store = empty_store();
+    let fault = [("UMDESK_FAULT_PANIC_KEY", "%")];
+    let (store, id, mut s) = open_review("Morgan Notreal", "FIC400000009", &fault);
     let dir = store.path();
-    let id = seed_case(dir, facts("Morgan Notreal", "FIC400000009"));
-
-    let mut s = start_with(dir, &[("UMDESK_FAULT_PANIC_KEY", "%")]);
-    s.wait_for(&id);
-    s.send(ENTER);
-    s.wait_for_all(&["umdesk · Review", "Morgan Notreal"]);
     s.send(RIGHT);
     s.send(RIGHT);
     s.wait_for("✓ 1 Unresectable");
@@ -283,11 +285,7 @@ fn a_panic_restores_the_terminal_and_keeps_the_draft() {
 
 /// Whether the screen's bottom row is the footer (it ends with "q quit").
 fn footer_on_bottom_row(screen: &vt100::Screen) -> bool {
-    let (rows, cols) = screen.size();
-    screen
-        .rows(0, cols)
-        .nth(usize::from(rows) - 1)
-        .is_some_and(|row| row.contains("q quit"))
+    pty::bottom_row_contains(screen, "q quit")
 }
 
 /// A window resized at any time, the first resize after the start
@@ -319,13 +317,7 @@ fn a_resized_terminal_is_drawn_at_its_new_size() {
 /// is still one key: cut after its `ESC [` it moves the answer once.
 #[test]
 fn an_arrow_key_cut_in_two_by_a_slow_link_is_one_key() {
-    let store = empty_store();
-    let dir = store.path();
-    let id = seed_case(dir, facts("Drew Hypothetical", "FIC500000001"));
-    let mut s = start(dir);
-    s.wait_for(&id);
-    s.send(ENTER);
-    s.wait_for("umdesk · Review");
+    let (_store, _id, mut s) = open_review("Drew Hypothetical", "FIC500000001", &[]);
     s.send_apart(&[b"\x1b[", b"C"], Duration::from_millis(50));
     s.wait_for("✗ 1 Unresectable");
     s.send_apart(&[b"\x1b[", b"C"], Duration::from_millis(50));

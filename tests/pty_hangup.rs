@@ -13,7 +13,7 @@ mod pty;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{draft_of, empty_store, facts, lock_path, seed_case};
+use common::{draft_of, empty_store, facts, lock_path, nurse, seed_case};
 use pty::keys::{ENTER, RIGHT};
 use pty::{Pty, SIZE_80X24};
 
@@ -27,7 +27,7 @@ fn a_terminal_that_goes_away_ends_the_app_with_the_draft_kept() {
         Path::new(env!("CARGO_BIN_EXE_umdesk")),
         home.path(),
         dir,
-        "Pat Lee, RN",
+        &nurse().name,
     );
     let mut s = Pty::spawn_with_home(cmd, SIZE_80X24, home);
 

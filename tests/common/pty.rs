@@ -190,6 +190,19 @@ impl Pty {
         self.shared.output.lock().expect("the terminal's output")
     }
 
+    /// Lets go of `output` until the next chunk arrives, `at_most` long.
+    fn next_chunk<'a>(
+        &'a self,
+        output: MutexGuard<'a, Output>,
+        at_most: Duration,
+    ) -> MutexGuard<'a, Output> {
+        self.shared
+            .arrived
+            .wait_timeout(output, at_most)
+            .expect("the terminal's output")
+            .0
+    }
+
     /// Reads what has been received so far.
     pub fn with_output<R>(&self, look: impl FnOnce(&Output) -> R) -> R {
         look(&self.output())
@@ -273,12 +286,7 @@ impl Pty {
                 drop(output);
                 panic!("timed out waiting for {what}; the screen is:\n{screen}");
             }
-            output = self
-                .shared
-                .arrived
-                .wait_timeout(output, left)
-                .expect("the terminal's output")
-                .0;
+            output = self.next_chunk(output, left);
         }
     }
 
@@ -311,12 +319,7 @@ impl Pty {
                 drop(output);
                 panic!("the output never went quiet");
             }
-            output = self
-                .shared
-                .arrived
-                .wait_timeout(output, self.quiet - quiet_for)
-                .expect("the terminal's output")
-                .0;
+            output = self.next_chunk(output, self.quiet - quiet_for);
         }
     }
 
@@ -331,12 +334,7 @@ impl Pty {
                 if left.is_zero() {
                     break;
                 }
-                output = self
-                    .shared
-                    .arrived
-                    .wait_timeout(output, left)
-                    .expect("the terminal's output")
-                    .0;
+                output = self.next_chunk(output, left);
             }
             output.chunks.len() > mark
         };
@@ -535,6 +533,17 @@ pub fn umdesk_command(bin: &Path, home: &Path, store: &Path, reviewer: &str) -> 
 }
 
 // ---------------------------------------------------------------- assertions
+
+/// Whether the screen's bottom row holds `text`: a program that writes its
+/// frames row by row (as ratatui does) has finished a frame whose footer
+/// is there.
+pub fn bottom_row_contains(screen: &vt100::Screen, text: &str) -> bool {
+    let (rows, cols) = screen.size();
+    screen
+        .rows(0, cols)
+        .nth(usize::from(rows).saturating_sub(1))
+        .is_some_and(|row| row.contains(text))
+}
 
 fn last_index(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
