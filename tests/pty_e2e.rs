@@ -1,7 +1,8 @@
 //! The built binary in a real pseudo-terminal (issue 3 item 7, issue 5
 //! items 2 and 3): a case walked from the queue to a saved determination;
 //! a hang-up in the middle of a review, its draft recovered on the next
-//! start; SIGTERM leaving the terminal restored.
+//! start; SIGTERM leaving the terminal restored; a key cut in pieces by a
+//! slow link; a resized window.
 //!
 //! The terminal is the shared harness of `common/pty.rs`; every step waits
 //! for what it expects on screen (or on disk), never for a fixed time.
