@@ -1,9 +1,15 @@
 //! `cargo bench --bench umdesk`: issue 6's benchmark.
 //!
 //! Builds `target/release/umdesk` (`cargo build --release --bin umdesk`),
-//! drives it in real pseudo-terminals (portable-pty, screens read through
-//! vt100) beside the peer `dialog --checklist` with five items, prints one
-//! table and writes the same figures to `target/bench/umdesk-bench.json`.
+//! drives it in real pseudo-terminals (the end-to-end tests' harness,
+//! `tests/common/pty.rs`: portable-pty, screens read through vt100) beside
+//! the peer `dialog --checklist` with five items, prints one table and
+//! writes the same figures to `target/bench/umdesk-bench.json`.
+//!
+//! The peer is not installed by the bench: install the package `dialog`
+//! first (Debian or Ubuntu: `sudo apt-get install dialog`). Without it the
+//! bench says so and leaves out only the dialog columns and the targets
+//! measured against dialog; every other figure is still measured.
 //! Each figure is the median of `UMDESK_BENCH_RUNS` (10) runs, with min and max; each target
 //! of the issue is checked here, from these figures.
 //!
@@ -28,17 +34,19 @@
 //! `UMDESK_BENCH_REUSE=1` reuses it; `UMDESK_BENCH_NO_BUILD=1` measures the
 //! binary as it is; `UMDESK_BENCH_CASES` (fewer cases, to try the bench).
 
+#[path = "../tests/common/pty.rs"]
+mod pty;
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use pty::keys::{DOWN, DOWN_APPLICATION, ESC};
+use pty::{CommandBuilder, Pty};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
@@ -69,9 +77,6 @@ const SIZES: [(u16, u16); 2] = [SMALL, LARGE];
 /// Draws per timed batch of the in-process render.
 const DRAWS_PER_BATCH: u32 = 200;
 
-const DOWN: &[u8] = b"\x1b[B";
-const DOWN_APPLICATION: &[u8] = b"\x1bOB";
-const ESC: &[u8] = b"\x1b";
 /// The character typed into the queue filter; it narrows 100,000 cases.
 const FILTER_CHAR: &[u8] = b"z";
 
@@ -159,35 +164,19 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// The peer: installed with apt-get when the bench runs as root, else
-/// the bench says how to install it and leaves the dialog columns empty.
-fn ensure_dialog() -> Option<PathBuf> {
-    if let Some(found) = on_path("dialog") {
-        return Some(found);
+/// The peer, `dialog`, from PATH. The bench installs nothing: without it
+/// the bench says what to install and leaves out only the comparisons.
+fn find_dialog() -> Option<PathBuf> {
+    let found = on_path("dialog");
+    if found.is_none() {
+        println!(
+            "dialog (the peer) is not installed: the dialog columns and the targets \
+             measured against it are skipped. To include them, install the package \
+             `dialog` (Debian or Ubuntu: `sudo apt-get install dialog`) and run the \
+             bench again."
+        );
     }
-    // SAFETY: geteuid(2) has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        println!("dialog is missing: apt-get install -y dialog");
-        let install = || {
-            Command::new("apt-get")
-                .args(["install", "-y", "dialog"])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !install() {
-            let _ = Command::new("apt-get").arg("update").status();
-            install();
-        }
-        if let Some(found) = on_path("dialog") {
-            return Some(found);
-        }
-    }
-    println!(
-        "dialog (the peer) is not installed; install it with `sudo apt-get install dialog` \
-         (Debian package dialog). The dialog columns are skipped."
-    );
-    None
+    found
 }
 
 // ---------------------------------------------------------------- stores
@@ -203,6 +192,9 @@ fn private_file(path: &Path, bytes: &[u8]) {
 }
 
 /// A new store under target/bench holding a copy of `saved-cases/*.json`.
+// When `src/fixtures` holds the hand-written samples (issue 9 item 5),
+// write them from there as `umdesk demo` will, instead of reading the
+// source tree.
 fn sample_store(paths: &Paths) -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
         .prefix("samples-")
@@ -300,179 +292,70 @@ fn generate_into(dir: &Path, count: usize) {
 
 // ---------------------------------------------------------------- sessions
 
-/// Everything read from the terminal: a live screen and every chunk with
-/// the moment its read returned, so a condition can be dated exactly by
-/// replaying the chunks.
-struct Log {
-    parser: vt100::Parser,
-    chunks: Vec<(Instant, Vec<u8>)>,
-    last_at: Option<Instant>,
-}
-
-struct Session {
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
-    log: Arc<Mutex<Log>>,
-    reader: Option<JoinHandle<()>>,
-    started: Instant,
-    size: (u16, u16),
+/// A program in a terminal of `size`, with the bench's deadline and quiet
+/// time. The terminal is the tests' harness (`tests/common/pty.rs`).
+fn session(cmd: CommandBuilder, size: (u16, u16)) -> Pty {
+    let mut s = Pty::spawn(cmd, size);
+    s.set_timeout(TIMEOUT);
+    s.set_quiet(QUIET);
+    s
 }
 
 type Predicate<'a> = &'a dyn Fn(&vt100::Screen) -> bool;
 
-impl Session {
-    fn start(cmd: CommandBuilder, (rows, cols): (u16, u16)) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let log = Arc::new(Mutex::new(Log {
-            parser: vt100::Parser::new(rows, cols, 0),
-            chunks: Vec::new(),
-            last_at: None,
-        }));
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let writer = pty.master.take_writer().expect("pty writer");
-        let shared = Arc::clone(&log);
-        let reader = std::thread::spawn(move || {
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let at = Instant::now();
-                        let mut log = shared.lock().expect("log");
-                        log.parser.process(&buf[..n]);
-                        log.chunks.push((at, buf[..n].to_vec()));
-                        log.last_at = Some(at);
-                    }
-                }
-            }
-        });
-        let started = Instant::now();
-        let child = pty.slave.spawn_command(cmd).expect("spawn");
-        // Only the child holds the terminal side, so its exit ends the reads.
-        drop(pty.slave);
-        Session {
-            child,
-            _master: pty.master,
-            writer,
-            log,
-            reader: Some(reader),
-            started,
-            size: (rows, cols),
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.process_id().expect("pid")
-    }
-
-    /// The number of chunks read so far: a mark to measure from.
-    fn mark(&self) -> usize {
-        self.log.lock().expect("log").chunks.len()
-    }
-
-    /// Writes `bytes`; the mark and the moment just before the write.
-    fn send(&mut self, bytes: &[u8]) -> (usize, Instant) {
-        let mark = self.mark();
-        let at = Instant::now();
-        self.writer.write_all(bytes).expect("write to the terminal");
-        self.writer.flush().expect("flush");
-        (mark, at)
-    }
-
-    fn rows(&self) -> Vec<String> {
-        let log = self.log.lock().expect("log");
-        log.parser.screen().rows(0, self.size.1).collect()
-    }
-
-    fn screen_text(&self) -> String {
-        self.log.lock().expect("log").parser.screen().contents()
-    }
-
+/// What the bench measures of a program in the harness's terminal.
+trait Measure {
     /// Waits until `holds` is true of the live screen; then dates it: the
     /// arrival of the first chunk at or after `from` after which it held.
-    fn wait_for(&self, what: &str, from: usize, holds: Predicate) -> (usize, Instant) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if holds(self.log.lock().expect("log").parser.screen()) {
-                break;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "timed out waiting for {what}; the screen is:\n{}",
-                    self.screen_text()
-                );
-            }
-            std::thread::sleep(Duration::from_micros(500));
-        }
+    fn wait_dated(&self, what: &str, from: usize, holds: Predicate) -> (usize, Instant);
+    fn first_chunk_where(&self, from: usize, holds: Predicate) -> Option<(usize, Instant)>;
+    /// When the screen first equalled its settled state after `mark`.
+    fn settled_at(&self, mark: usize) -> Option<Instant>;
+    /// Waits until the program has used no CPU for 100 ms.
+    fn settle_cpu(&self);
+    /// Sends a key and lets the program react: (bytes, key to frame in ms).
+    fn key(&mut self, bytes: &[u8]) -> (usize, Option<f64>);
+    /// The same, with the bytes themselves.
+    fn key_raw(&mut self, bytes: &[u8]) -> (Vec<u8>, Option<f64>);
+    fn proc_status_kb(&self, field: &str) -> Option<f64>;
+    /// utime + stime of the whole process, in clock ticks.
+    fn cpu_ticks(&self) -> u64;
+    /// CPU time of every thread in ns (schedstat) and context switches.
+    fn cpu_detail(&self) -> (u64, u64);
+    /// Sends `keys`, answers `discard` with `d` if asked, waits for exit.
+    fn quit(self, keys: &[u8], discard: Option<&str>);
+}
+
+impl Measure for Pty {
+    fn wait_dated(&self, what: &str, from: usize, holds: Predicate) -> (usize, Instant) {
+        self.wait_until(what, |output| holds(output.screen()));
         self.first_chunk_where(from, holds)
             .unwrap_or_else(|| panic!("{what} held before the mark"))
     }
 
     fn first_chunk_where(&self, from: usize, holds: Predicate) -> Option<(usize, Instant)> {
-        let chunks = self.log.lock().expect("log").chunks.clone();
-        let mut parser = vt100::Parser::new(self.size.0, self.size.1, 0);
-        for (i, (at, bytes)) in chunks.iter().enumerate() {
-            parser.process(bytes);
+        let chunks = self.with_output(|output| output.chunks.clone());
+        let (rows, cols) = self.size();
+        let mut parser = vt100::Parser::new(rows, cols, 0);
+        for (i, chunk) in chunks.iter().enumerate() {
+            parser.process(&chunk.bytes);
             if i >= from && holds(parser.screen()) {
-                return Some((i, *at));
+                return Some((i, chunk.at));
             }
         }
         None
     }
 
-    /// Waits for output after `mark` (up to `wait`), then for `QUIET` of
-    /// silence. Whether anything came.
-    fn settle_after(&self, mark: usize, wait: Duration) -> bool {
-        let deadline = Instant::now() + wait;
-        while self.mark() <= mark && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        let came = self.mark() > mark;
-        self.settle();
-        came
+    fn settled_at(&self, mark: usize) -> Option<Instant> {
+        let settled = self.with_output(|output| output.screen().contents_formatted());
+        self.first_chunk_where(mark, &|s| s.contents_formatted() == settled)
+            .map(|(_, at)| at)
     }
 
-    /// Waits until nothing has been read for `QUIET`.
-    fn settle(&self) {
-        let called = Instant::now();
-        let deadline = called + TIMEOUT;
-        loop {
-            let last = self.log.lock().expect("log").last_at.unwrap_or(called);
-            let quiet_since = last.max(called);
-            if quiet_since.elapsed() >= QUIET {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the output never went quiet");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// Every byte read from chunk `from` up to and including chunk `to`.
-    fn raw_between(&self, from: usize, to: usize) -> Vec<u8> {
-        let log = self.log.lock().expect("log");
-        let end = (to + 1).min(log.chunks.len());
-        log.chunks[from.min(end)..end]
-            .iter()
-            .flat_map(|(_, b)| b.iter().copied())
-            .collect()
-    }
-
-    fn raw_since(&self, mark: usize) -> Vec<u8> {
-        self.raw_between(mark, usize::MAX - 1)
-    }
-
-    /// Waits until the program has used no CPU for 100 ms (every thread's
-    /// run time in /proc/<pid>/task/*/schedstat unchanged), so that work it
-    /// does after a frame (such as checking every case file behind the
-    /// index) is not counted in the next key. Gives up after 20 s.
+    /// Every thread's run time in /proc/<pid>/task/*/schedstat unchanged
+    /// for 100 ms, so that work the program does after a frame (such as
+    /// checking every case file behind the index) is not counted in the
+    /// next key. Gives up after 20 s.
     fn settle_cpu(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut last = self.cpu_detail().0;
@@ -490,34 +373,11 @@ impl Session {
         eprintln!("warning: the program never went idle");
     }
 
-    fn bytes_since(&self, mark: usize) -> usize {
-        let log = self.log.lock().expect("log");
-        log.chunks[mark.min(log.chunks.len())..]
-            .iter()
-            .map(|(_, b)| b.len())
-            .sum()
-    }
-
-    /// When the screen first equalled its settled state after `mark`.
-    fn settled_at(&self, mark: usize) -> Option<Instant> {
-        let settled = self
-            .log
-            .lock()
-            .expect("log")
-            .parser
-            .screen()
-            .contents_formatted();
-        self.first_chunk_where(mark, &|s| s.contents_formatted() == settled)
-            .map(|(_, at)| at)
-    }
-
-    /// Sends a key and lets the program react: (bytes, key to frame in ms).
     fn key(&mut self, bytes: &[u8]) -> (usize, Option<f64>) {
         let (raw, took) = self.key_raw(bytes);
         (raw.len(), took)
     }
 
-    /// The same, with the bytes themselves.
     fn key_raw(&mut self, bytes: &[u8]) -> (Vec<u8>, Option<f64>) {
         let (mark, at) = self.send(bytes);
         self.settle_after(mark, Duration::from_secs(3));
@@ -533,7 +393,6 @@ impl Session {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
-    /// utime + stime of the whole process, in clock ticks.
     fn cpu_ticks(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("stat");
         let after_name = &stat[stat.rfind(')').expect("comm") + 2..];
@@ -542,7 +401,6 @@ impl Session {
         fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
     }
 
-    /// CPU time of every thread in ns (schedstat) and context switches.
     fn cpu_detail(&self) -> (u64, u64) {
         let mut ns = 0;
         let mut switches = 0;
@@ -570,13 +428,12 @@ impl Session {
         (ns, switches)
     }
 
-    /// Sends `keys`, answers `discard` with `d` if asked, waits for exit.
     fn quit(mut self, keys: &[u8], discard: Option<&str>) {
         let (mark, _) = self.send(keys);
         if let Some(word) = discard {
             let deadline = Instant::now() + Duration::from_secs(2);
             while Instant::now() < deadline {
-                if self.child.try_wait().ok().flatten().is_some() {
+                if self.try_wait().is_some() {
                     break;
                 }
                 if self.mark() > mark && self.screen_text().contains(word) {
@@ -587,26 +444,14 @@ impl Session {
             }
         }
         let deadline = Instant::now() + TIMEOUT;
-        while self.child.try_wait().ok().flatten().is_none() {
+        while self.try_wait().is_none() {
             if Instant::now() > deadline {
                 eprintln!("warning: the program did not quit; killed");
-                let _ = self.child.kill();
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
+        // Dropped: killed if still there, and the rest of its output read.
     }
 }
 
@@ -616,27 +461,8 @@ fn ms(d: Duration) -> f64 {
 
 // ---------------------------------------------------------------- programs
 
-fn environment(cmd: &mut CommandBuilder, paths: &Paths) {
-    cmd.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("LANG", "C.UTF-8");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", &paths.home);
-    cmd.env("XDG_CONFIG_HOME", paths.home.join("config"));
-    cmd.env("XDG_DATA_HOME", paths.home.join("data"));
-    cmd.env("XDG_STATE_HOME", paths.home.join("state"));
-    cmd.cwd(&paths.home);
-}
-
 fn umdesk(paths: &Paths, store: &Path) -> CommandBuilder {
-    let mut cmd = CommandBuilder::new(&paths.bin);
-    cmd.arg("--cases");
-    cmd.arg(store);
-    cmd.args(["--reviewer", REVIEWER, "--role", "nurse"]);
-    environment(&mut cmd, paths);
-    cmd
+    pty::umdesk_command(&paths.bin, &paths.home, store, REVIEWER)
 }
 
 fn dialog(paths: &Paths, program: &Path) -> CommandBuilder {
@@ -651,17 +477,13 @@ fn dialog(paths: &Paths, program: &Path) -> CommandBuilder {
     ] {
         cmd.args([tag, item, "off"]);
     }
-    environment(&mut cmd, paths);
+    pty::isolate(&mut cmd, &paths.home);
     cmd
 }
 
 /// umdesk's frame is complete when its bottom row (the footer) says quit.
 fn umdesk_frame(screen: &vt100::Screen) -> bool {
-    let (rows, cols) = screen.size();
-    screen
-        .rows(0, cols)
-        .nth(usize::from(rows) - 1)
-        .is_some_and(|footer| footer.contains("quit"))
+    pty::bottom_row_contains(screen, "quit")
 }
 
 /// dialog's frame is complete when `<Cancel>` shows and the box's bottom
@@ -839,14 +661,14 @@ fn fmt_sample(s: &Sample, unit: &str) -> String {
 
 /// One start at `size`: first frame, its bytes, the peak memory; quits.
 fn start_once(cmd: CommandBuilder, size: (u16, u16), umdesk_app: bool, runs: &mut StartRuns) {
-    let s = Session::start(cmd, size);
+    let s = session(cmd, size);
     let holds: Predicate = if umdesk_app {
         &umdesk_frame
     } else {
         &dialog_frame
     };
-    let (last, at) = s.wait_for("the first frame", 0, holds);
-    runs.ms.push(ms(at.duration_since(s.started)));
+    let (last, at) = s.wait_dated("the first frame", 0, holds);
+    runs.ms.push(ms(at.duration_since(s.started())));
     let raw = s.raw_between(0, last);
     runs.bytes.push(raw.len() as f64);
     runs.raw.get_or_insert(raw);
@@ -863,7 +685,7 @@ fn start_once(cmd: CommandBuilder, size: (u16, u16), umdesk_app: bool, runs: &mu
 }
 
 /// In the queue, selects the first case "in review" and opens it.
-fn open_first_in_review(s: &mut Session) -> String {
+fn open_first_in_review(s: &mut Pty) -> String {
     let rows = s.rows();
     let selected = rows
         .iter()
@@ -882,7 +704,7 @@ fn open_first_in_review(s: &mut Session) -> String {
     if moves > 0 {
         let (mark, _) = s.send("j".repeat(moves).as_bytes());
         let want = id.clone();
-        s.wait_for("the case selected", mark, &|screen| {
+        s.wait_dated("the case selected", mark, &|screen| {
             screen
                 .rows(0, screen.size().1)
                 .any(|r| r.starts_with('›') && r.contains(&want))
@@ -894,7 +716,7 @@ fn open_first_in_review(s: &mut Session) -> String {
     let queue_footer = rows.last().cloned().unwrap_or_default();
     let (mark, _) = s.send(b"\r");
     let want = id.clone();
-    s.wait_for("the review screen", mark, &|screen| {
+    s.wait_dated("the review screen", mark, &|screen| {
         let rows: Vec<String> = screen.rows(0, screen.size().1).collect();
         rows[0].contains("Review")
             && rows[1].contains(&want)
@@ -909,9 +731,11 @@ fn open_first_in_review(s: &mut Session) -> String {
 /// The policy pane's cells: from its top-left corner `┌` to the right
 /// edge, over the rows its left border spans (`│`, or `┃` beside the
 /// focused criterion's lines).
-fn pane_cells(s: &Session) -> Option<f64> {
-    let log = s.log.lock().expect("log");
-    let screen = log.parser.screen();
+fn pane_cells(s: &Pty) -> Option<f64> {
+    s.with_output(|output| pane_cells_of(output.screen()))
+}
+
+fn pane_cells_of(screen: &vt100::Screen) -> Option<f64> {
     let (rows, cols) = screen.size();
     let (top, left) = (0..rows)
         .flat_map(|r| (0..cols).map(move |c| (r, c)))
@@ -931,8 +755,8 @@ fn pane_cells(s: &Session) -> Option<f64> {
 /// character typed into the evidence note.
 fn review_once(paths: &Paths, size: (u16, u16), runs: &mut ReviewRuns) {
     let store = sample_store(paths);
-    let mut s = Session::start(umdesk(paths, store.path()), size);
-    s.wait_for("the first frame", 0, &umdesk_frame);
+    let mut s = session(umdesk(paths, store.path()), size);
+    s.wait_dated("the first frame", 0, &umdesk_frame);
     s.settle();
     open_first_in_review(&mut s);
 
@@ -992,26 +816,14 @@ fn review_once(paths: &Paths, size: (u16, u16), runs: &mut ReviewRuns) {
 /// application-cursor form `ESC O B` (what a terminal sends once dialog
 /// has switched the keypad on) is used.
 fn dialog_down_form(paths: &Paths, program: &Path) -> &'static [u8] {
-    let mut s = Session::start(dialog(paths, program), SMALL);
-    s.wait_for("dialog's first frame", 0, &dialog_frame);
+    let mut s = session(dialog(paths, program), SMALL);
+    s.wait_dated("dialog's first frame", 0, &dialog_frame);
     s.settle();
-    let before = s
-        .log
-        .lock()
-        .expect("log")
-        .parser
-        .screen()
-        .contents_formatted();
+    let before = s.with_output(|output| output.screen().contents_formatted());
     let (mark, _) = s.send(DOWN);
     s.settle_after(mark, Duration::from_millis(500));
-    let moved = s.child.try_wait().ok().flatten().is_none()
-        && s.log
-            .lock()
-            .expect("log")
-            .parser
-            .screen()
-            .contents_formatted()
-            != before;
+    let moved = s.try_wait().is_none()
+        && s.with_output(|output| output.screen().contents_formatted()) != before;
     s.quit(b"\r", None);
     if moved { DOWN } else { DOWN_APPLICATION }
 }
@@ -1023,8 +835,8 @@ fn dialog_keys_once(
     down: &[u8],
     runs: &mut DialogKeys,
 ) {
-    let mut s = Session::start(dialog(paths, program), size);
-    s.wait_for("dialog's first frame", 0, &dialog_frame);
+    let mut s = session(dialog(paths, program), size);
+    s.wait_dated("dialog's first frame", 0, &dialog_frame);
     s.settle();
     let (down_raw, _) = s.key_raw(down);
     runs.down.push(down_raw.len() as f64);
@@ -1048,9 +860,9 @@ fn generated_once(
     start: &mut StartRuns,
     filter: &mut FilterRuns,
 ) {
-    let mut s = Session::start(umdesk(paths, store), size);
-    let (last, at) = s.wait_for("the first frame over the generated store", 0, &umdesk_frame);
-    start.ms.push(ms(at.duration_since(s.started)));
+    let mut s = session(umdesk(paths, store), size);
+    let (last, at) = s.wait_dated("the first frame over the generated store", 0, &umdesk_frame);
+    start.ms.push(ms(at.duration_since(s.started())));
     start.bytes.push(s.raw_between(0, last).len() as f64);
     s.settle();
     start.bytes_quiet.push(s.bytes_since(0) as f64);
@@ -1067,7 +879,7 @@ fn generated_once(
     s.key(b"/");
     let (mark, sent) = s.send(FILTER_CHAR);
     let echo = format!("filter: {}", String::from_utf8_lossy(FILTER_CHAR));
-    s.wait_for("the filtered queue", mark, &|screen| {
+    s.wait_dated("the filtered queue", mark, &|screen| {
         screen.contents().contains(&echo)
     });
     s.settle();
@@ -1100,7 +912,7 @@ fn idle_runs(
     dialog_program: Option<&Path>,
     runs: usize,
 ) -> (IdleRuns, Option<IdleRuns>) {
-    let measure = |s: &Session, into: &Mutex<IdleRuns>| {
+    let measure = |s: &Pty, into: &Mutex<IdleRuns>| {
         s.settle();
         s.settle_cpu();
         let (ticks, (ns, switches), mark) = (s.cpu_ticks(), s.cpu_detail(), s.mark());
@@ -1118,8 +930,8 @@ fn idle_runs(
         for _ in 0..runs {
             scope.spawn(|| {
                 let store = sample_store(paths);
-                let mut s = Session::start(umdesk(paths, store.path()), SMALL);
-                s.wait_for("the first frame", 0, &umdesk_frame);
+                let mut s = session(umdesk(paths, store.path()), SMALL);
+                s.wait_dated("the first frame", 0, &umdesk_frame);
                 s.settle();
                 open_first_in_review(&mut s);
                 measure(&s, &umdesk_idle);
@@ -1127,8 +939,8 @@ fn idle_runs(
             });
             if let Some(program) = dialog_program {
                 scope.spawn(|| {
-                    let s = Session::start(dialog(paths, program), SMALL);
-                    s.wait_for("dialog's first frame", 0, &dialog_frame);
+                    let s = session(dialog(paths, program), SMALL);
+                    s.wait_dated("dialog's first frame", 0, &dialog_frame);
                     measure(&s, &dialog_idle);
                     s.quit(b"\r", None);
                 });
@@ -1369,7 +1181,7 @@ fn main() {
     build_binary(&paths);
     private_dir(&paths.bench);
     private_dir(&paths.home);
-    let dialog_program = ensure_dialog();
+    let dialog_program = find_dialog();
     let dialog_program = dialog_program.as_deref();
 
     let generated = paths.bench.join("store-100k");

@@ -302,3 +302,12 @@ pub fn settings(reviewer: Reviewer) -> Settings {
         now: fixed_now,
     }
 }
+
+/// The draft of case `id` in `<store>/drafts/`, whichever session wrote it.
+pub fn draft_of(dir: &Path, id: &str) -> Option<PathBuf> {
+    let prefix = format!("{id}--");
+    draft_files(dir).into_iter().find(|path| {
+        path.file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with(&prefix))
+    })
+}

@@ -316,14 +316,14 @@ impl App {
 }
 
 /// `UMDESK_FAULT_PANIC_KEY`, read only in builds made for tests.
-#[cfg(any(test, feature = "fault-injection"))]
+#[cfg(any(test, feature = "test-support"))]
 fn fault_panic_key() -> Option<char> {
     std::env::var("UMDESK_FAULT_PANIC_KEY")
         .ok()
         .and_then(|k| k.chars().next())
 }
 
-#[cfg(not(any(test, feature = "fault-injection")))]
+#[cfg(not(any(test, feature = "test-support")))]
 fn fault_panic_key() -> Option<char> {
     None
 }
