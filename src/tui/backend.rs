@@ -630,7 +630,7 @@ impl<W: Write> LeanBackend<W> {
 
     /// What was written (tests drain it).
     #[cfg(test)]
-    fn writer_mut(&mut self) -> &mut W {
+    pub(crate) fn writer_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 }
@@ -1675,7 +1675,7 @@ mod tests {
         let lines = |first: u16| -> Vec<Write> {
             (0..HEIGHT)
                 .map(|y| {
-                    let style = if (y + first) % 3 == 0 {
+                    let style = if (y + first).is_multiple_of(3) {
                         Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
                     } else {
                         Style::new()
