@@ -125,27 +125,7 @@ pub fn os_user() -> String {
 
 /// The login name of the effective user id, from the password database.
 fn account_name() -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
-    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call and `buf.len()` is the
-    // buffer's size; on success `result` points at `entry`, whose strings
-    // live in `buf`.
-    let rc = unsafe {
-        libc::getpwuid_r(
-            libc::geteuid(),
-            &mut entry,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 || result.is_null() || entry.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: pw_name is a NUL-terminated string inside `buf`.
-    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    let name = uzers::get_effective_username()?;
     let name = name.to_string_lossy().trim().to_string();
     check_reviewer_name(&name).is_ok().then_some(name)
 }
@@ -315,6 +295,13 @@ mod tests {
     #[test]
     fn the_account_has_a_name() {
         assert!(account_name().is_some_and(|n| !n.is_empty()));
+        // The effective user's login name, as `id -un` gives it.
+        let id = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        let expected = String::from_utf8_lossy(&id.stdout).trim().to_string();
+        assert_eq!(account_name(), Some(expected));
     }
 
     #[test]

@@ -1052,5 +1052,18 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(
+        "\n**Editing text** (every text field and the note editor)\n\n| key | does | where |\n|---|---|---|\n",
+    );
+    for key in crate::tui::widgets::edit_keys::EDIT_KEYS {
+        let scope = match key.scope {
+            crate::tui::widgets::edit_keys::EditScope::Everywhere => "fields and editor",
+            crate::tui::widgets::edit_keys::EditScope::Editor => "editor",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {scope} |\n",
+            key.key, key.description
+        ));
+    }
     out
 }

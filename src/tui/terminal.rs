@@ -17,7 +17,7 @@ use ratatui::crossterm::terminal::{
 };
 
 use super::app::App;
-use super::backend::{self, LeanBackend};
+use super::backend::{self, SessionBackend};
 use super::event::Event;
 use super::input::{ESC_WAIT, InputDecoder};
 use super::session::{self, Channel, SessionEnd};
@@ -92,7 +92,7 @@ pub fn run(app: App, store: Arc<dyn CaseStore>) -> io::Result<()> {
     let end = io::stdout()
         .as_fd()
         .try_clone_to_owned()
-        .and_then(|fd| LeanBackend::new(std::fs::File::from(fd), backend::terminal_size))
+        .and_then(|fd| SessionBackend::from_env(std::fs::File::from(fd), backend::terminal_size))
         .and_then(|backend| session::run(app, store, channel, backend));
     // Every way out (quit, signal, hang-up, error, panic) ends here.
     restore();

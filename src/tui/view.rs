@@ -218,29 +218,14 @@ fn split_last_row(area: Rect) -> [Rect; 2] {
     [body, last]
 }
 
-/// Only the lines around the cursor are laid out, so a huge note is cheap.
+/// Only the lines around the cursor are laid out, so a huge note is cheap;
+/// the terminal's own cursor shows where typing goes.
 fn render_editor(
     area: &super::widgets::text_area::TextArea,
     inner: ratatui::layout::Rect,
     frame: &mut Frame,
 ) {
-    let (cursor_line, cursor_column) = area.cursor_position();
-    let height = inner.height as usize;
-    let first = cursor_line.saturating_sub(height.saturating_sub(1));
-    let lines: Vec<Line> = area
-        .text
-        .split('\n')
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(i, line)| {
-            if i != cursor_line {
-                return Line::raw(line.to_string());
-            }
-            let before: String = line.chars().take(cursor_column).collect();
-            let after: String = line.chars().skip(cursor_column).collect();
-            Line::raw(format!("{before}▏{after}"))
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
+    if let Some(at) = area.render(inner, frame.buffer_mut()) {
+        frame.set_cursor_position(at);
+    }
 }

@@ -201,11 +201,20 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Editor { area, .. }) => {
                 area.insert_str(text);
+                let cut = area.was_truncated().then(|| area.max_bytes());
                 self.work_changed();
+                if let Some(max) = cut {
+                    self.paste_cut(max);
+                }
             }
             Some(Overlay::Prompt(prompt)) => {
                 let focus = prompt.focus;
-                prompt.fields[focus].1.insert_str(text);
+                let field = &mut prompt.fields[focus].1;
+                field.insert_str(text);
+                if field.was_truncated() {
+                    let max = field.max_bytes();
+                    self.paste_cut(max);
+                }
             }
             Some(_) => {}
             None => match &mut self.screen {
@@ -221,6 +230,14 @@ impl App {
                 _ => {}
             },
         }
+    }
+
+    /// A paste longer than the field may hold was cut: say so.
+    fn paste_cut(&mut self, max_bytes: usize) {
+        self.error(format!(
+            "The paste was cut: this field holds at most {} KiB; the rest was not pasted",
+            max_bytes / 1024
+        ));
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

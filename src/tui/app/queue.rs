@@ -40,8 +40,7 @@ impl App {
             Some(Action::Submit) => self.queue.filtering = false,
             Some(Action::Cancel) => {
                 self.queue.filtering = false;
-                self.queue.filter.text.clear();
-                self.queue.filter.cursor = 0;
+                self.queue.filter.clear();
                 self.queue.refilter();
             }
             Some(Action::Up | Action::Down) => {
