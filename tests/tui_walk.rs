@@ -1085,3 +1085,131 @@ fn a_first_frame_from_the_head_of_the_index_counts_every_case() {
     assert!(first[1].contains("12 of 12 cases"), "{first:#?}");
     assert_eq!(first[..6], full[..6], "the head of the queue, in its order");
 }
+
+/// A half-typed intake is drafted like a review: a nurse whose session dies
+/// mid-intake is offered it back, every field as typed.
+#[test]
+fn a_half_typed_intake_is_drafted_and_offered_back() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Char('n'));
+    assert_screen(&app, "intake");
+    type_text(&mut app, "Uma Halfway");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "FIC700000007");
+    app.autosave();
+    let drafts = draft_files(dir);
+    assert_eq!(drafts.len(), 1, "the intake is drafted: {drafts:?}");
+    app.crash();
+
+    let mut app = app_with(dir, nurse());
+    let Some(Overlay::Recover { drafts, .. }) = &app.overlay else {
+        panic!("the next start offers the intake");
+    };
+    assert!(drafts[0].key.subject.starts_with("new-"), "{drafts:?}");
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "intake");
+    let Screen::Intake(intake) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(intake.inputs[0].value(), "Uma Halfway");
+    assert_eq!(intake.inputs[1].value(), "FIC700000007");
+    assert!(
+        message(&app).contains("Recovered the intake"),
+        "{}",
+        message(&app)
+    );
+    // Another nurse is never offered it.
+    let other = app_with(
+        dir,
+        umdesk::case::Reviewer {
+            name: "Sam Okafor, RN".to_string(),
+            role: Role::Nurse,
+        },
+    );
+    assert!(
+        other.overlay.is_none(),
+        "only its author is offered a draft"
+    );
+}
+
+/// A case is shown only when its viewing is recorded: with an access log
+/// that cannot be written, the app refuses, as `umdesk show` does.
+#[test]
+fn a_case_is_not_shown_when_the_access_log_cannot_be_written() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    // Something that is not a file where the log must be written.
+    std::fs::create_dir(dir.join("access.log")).expect("a directory in the log's place");
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "queue");
+    let error = error_message(&app);
+    assert!(
+        error.contains("access log") && error.contains(&id),
+        "{error}"
+    );
+    assert!(
+        !lock_path(dir, &id).exists(),
+        "a refused open leaves no lock behind"
+    );
+    press(&mut app, KeyCode::Char('v'));
+    assert_screen(&app, "queue");
+}
+
+/// A draft whose session is gone belongs to its author; a supervisor sees
+/// it on the case and can hand it to the case's next reviewer, which the
+/// case's history records.
+#[test]
+fn a_supervisor_hands_a_lost_sessions_draft_to_the_next_reviewer() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "CT 2026-11-20: unresectable");
+    press(&mut app, KeyCode::Esc);
+    app.autosave();
+    app.crash();
+
+    let next = umdesk::case::Reviewer {
+        name: "Bo Second, RN".to_string(),
+        role: Role::Nurse,
+    };
+    let mut boss = app_with(dir, supervisor());
+    boss.view_case(&id, None);
+    assert_screen(&boss, "case view");
+    let Screen::CaseView(view) = &boss.screen else {
+        unreachable!()
+    };
+    assert_eq!(view.orphaned_drafts.len(), 1, "the lost draft is shown");
+    assert_eq!(view.orphaned_drafts[0].key.author, nurse().name);
+    press(&mut boss, KeyCode::Char('H'));
+    type_text(&mut boss, &next.name);
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let case = load_case(dir, &id);
+    let last = case.history.last().expect("an entry");
+    assert_eq!(last.event, "draft handed over");
+    assert!(last.summary.contains("Bo Second, RN"), "{}", last.summary);
+
+    // The first nurse is not offered it any more; the next reviewer is.
+    assert!(app_with(dir, nurse()).overlay.is_none());
+    let mut bo = app_with(dir, next);
+    let Some(Overlay::Recover { drafts, .. }) = &bo.overlay else {
+        panic!("the next reviewer is offered the draft");
+    };
+    assert_eq!(drafts[0].key.subject, id);
+    press(&mut bo, KeyCode::Enter);
+    assert_screen(&bo, "review");
+    let Screen::Case(ws) = &bo.screen else {
+        unreachable!()
+    };
+    assert_eq!(
+        ws.case.answer("unresectable").unwrap().evidence,
+        "CT 2026-11-20: unresectable"
+    );
+}

@@ -53,6 +53,8 @@ pub enum Action {
     Reopen,
     Reassign,
     BreakLock,
+    /// Hand a lost session's draft of the case to its next reviewer.
+    HandOverDraft,
     // Dialogs and text fields
     /// Enter in a dialog or the filter: take what was typed.
     Submit,

@@ -82,6 +82,18 @@ pub enum Effect {
         id: String,
         expected: LockInfo,
     },
+    /// The drafts of case `id` whose sessions are gone.
+    FindCaseDrafts {
+        id: String,
+    },
+    /// Hand a lost session's draft to `to`: the draft is copied as theirs,
+    /// the old one goes, and `case` (its history saying so) is saved.
+    HandOverDraft {
+        draft: DraftKey,
+        to: String,
+        case: Box<Case>,
+        expected: String,
+    },
     /// The dashboard's figures. Slow: they cover the whole store.
     Dashboard {
         now: OffsetDateTime,
@@ -154,6 +166,10 @@ pub enum Done {
     Queue(Listing),
     StoreChecked(Vec<String>),
     Drafts(Vec<DraftInfo>),
+    CaseDrafts {
+        id: String,
+        drafts: Vec<DraftInfo>,
+    },
     Opened(Result<Opened, String>),
     /// The new case's id and where it is kept.
     Created {

@@ -681,6 +681,15 @@ pub const BINDINGS: &[Binding] = &[
         "break a stale lock (supervisors)",
         "",
     ),
+    bind(
+        C::CaseView,
+        K::Char('H'),
+        SHIFT,
+        Action::HandOverDraft,
+        "H",
+        "hand a lost session's draft to the case's next reviewer (supervisors)",
+        "",
+    ),
     // Dashboard
     bind(
         C::Dashboard,

@@ -33,15 +33,24 @@ pub enum Overlay {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PromptPurpose {
-    OverrideReason { criterion: String, answer: Answer },
+    OverrideReason {
+        criterion: String,
+        answer: Answer,
+    },
     AddLesion,
-    SourceDocument { criterion: String },
+    SourceDocument {
+        criterion: String,
+    },
     Search,
     ReopenReason,
     ReassignTo,
     BreakLockReason,
     QaReview,
     PeerToPeer,
+    /// Hand the lost session's draft `draft` on.
+    HandOverDraft {
+        draft: crate::store::DraftKey,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +139,10 @@ pub enum PromptAnswer {
         provider_contact: String,
         note: String,
     },
+    HandOverDraft {
+        draft: crate::store::DraftKey,
+        to: String,
+    },
 }
 
 impl Prompt {
@@ -177,6 +190,16 @@ impl Prompt {
                     outcome_agrees,
                     criteria,
                     note: text(2),
+                }
+            }
+            PromptPurpose::HandOverDraft { draft } => {
+                let to = text(0);
+                if to.is_empty() {
+                    return Err("Name the reviewer who takes the draft".to_string());
+                }
+                PromptAnswer::HandOverDraft {
+                    draft: draft.clone(),
+                    to,
                 }
             }
             PromptPurpose::PeerToPeer => PromptAnswer::PeerToPeer {

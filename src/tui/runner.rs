@@ -10,7 +10,7 @@ use crate::case::history;
 use crate::rules::decision::editable;
 use crate::store::{AccessEntry, CaseStore, LockHolder, LockInfo, StoreError};
 
-use super::effect::{Done, Effect, OpenMode, OpenRequest, Opened};
+use super::effect::{Done, Effect, OpenMode, OpenRequest, Opened, SavePurpose};
 use super::screens::dashboard::DashboardState;
 
 /// Performs one effect.
@@ -29,6 +29,23 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
                 .filter(|d| !session_is_live(store, &d.key.session))
                 .collect(),
         ),
+        Effect::FindCaseDrafts { id } => Done::CaseDrafts {
+            drafts: store
+                .drafts()
+                .into_iter()
+                .filter(|d| d.key.subject == id && !session_is_live(store, &d.key.session))
+                .collect(),
+            id,
+        },
+        Effect::HandOverDraft {
+            draft,
+            to,
+            case,
+            expected,
+        } => Done::Saved {
+            purpose: SavePurpose::Supervise,
+            result: hand_over_draft(store, &draft, &to, *case, &expected),
+        },
         Effect::Open(request) => Done::Opened(open(store, &request)),
         Effect::View {
             id,
@@ -116,6 +133,41 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         }
         Effect::Dashboard { now } => Done::Dashboard(Box::new(dashboard(store, now))),
     }
+}
+
+/// Saves `case` (whose history records the handover), then writes the
+/// draft as `to`'s, under a session that is not alive so that it is offered
+/// to them, and only then lets the lost session's draft go.
+fn hand_over_draft(
+    store: &dyn CaseStore,
+    draft: &crate::store::DraftKey,
+    to: &str,
+    case: crate::case::Case,
+    expected: &str,
+) -> Result<(crate::case::Case, String), String> {
+    let json = store.load_draft(draft).map_err(|e| e.to_string())?;
+    store.save(&case, expected).map_err(|e| e.to_string())?;
+    // The lost session's lock goes with its draft, or the next reviewer
+    // could not open the case to recover it.
+    if let Some(lock) = store.lock_info(&case.id)
+        && lock.holder.session == draft.session
+        && store.session_alive(&draft.session) == Some(false)
+    {
+        store
+            .break_lock(&case.id, &lock)
+            .map_err(|e| e.to_string())?;
+    }
+    let handed = crate::store::DraftKey {
+        subject: draft.subject.clone(),
+        author: to.to_string(),
+        session: format!("handed-{}", draft.session),
+    };
+    store
+        .save_draft(&handed, &json)
+        .map_err(|e| format!("the case says so, but the draft was not copied: {e}"))?;
+    let _ = store.discard_draft(draft);
+    let location = store.case_location(&case.id);
+    Ok((case, location))
 }
 
 /// Whether a session may still be writing: alive, or impossible to tell.

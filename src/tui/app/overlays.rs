@@ -150,7 +150,8 @@ impl App {
             PromptAnswer::Reopen { .. }
             | PromptAnswer::Reassign { .. }
             | PromptAnswer::BreakLock { .. }
-            | PromptAnswer::QaReview { .. } => self.supervise(answer),
+            | PromptAnswer::QaReview { .. }
+            | PromptAnswer::HandOverDraft { .. } => self.supervise(answer),
             PromptAnswer::PeerToPeer {
                 provider_contact,
                 note,

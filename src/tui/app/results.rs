@@ -22,6 +22,13 @@ impl App {
                 }
             }
             Done::Drafts(drafts) => self.offer_drafts(drafts),
+            Done::CaseDrafts { id, drafts } => {
+                if let Screen::CaseView(view) = &mut self.screen
+                    && view.case.id == id
+                {
+                    view.orphaned_drafts = drafts;
+                }
+            }
             Done::Opened(result) => {
                 self.working = None;
                 match result {
@@ -80,9 +87,14 @@ impl App {
                 lock,
                 lock_is_stale,
             } => {
+                let id = case.id.clone();
                 let mut view = CaseViewState::new(case, banner, lock);
                 view.lock_is_stale = lock_is_stale;
                 self.screen = Screen::CaseView(Box::new(view));
+                if self.role() == crate::case::Role::Supervisor {
+                    self.effects
+                        .push(crate::tui::effect::Effect::FindCaseDrafts { id });
+                }
             }
         }
     }

@@ -26,22 +26,37 @@ impl App {
             Action::Reopen => Act::ReopenForAmendment,
             Action::Reassign => Act::Reassign,
             Action::BreakLock => Act::BreakStaleLock,
+            Action::HandOverDraft => Act::Reassign,
             _ => return,
         };
+        let orphan = view.orphaned_drafts.first().cloned();
+        let assigned = view.case.assigned_reviewer.clone().unwrap_or_default();
         let lock = view.lock.clone();
         let lock_is_stale = view.lock_is_stale;
         if let Err(reason) = check(role, act) {
             self.error(reason);
             return;
         }
-        let prompt = match act {
-            Act::QaReview => Prompt::qa_review(),
-            Act::ReopenForAmendment => Prompt::single(
+        let prompt = match (act, action) {
+            (_, Action::HandOverDraft) => {
+                let Some(orphan) = orphan else {
+                    self.error("This case has no draft left by a lost session");
+                    return;
+                };
+                let title = format!("Hand {}'s draft on", orphan.key.author);
+                Prompt::with_fields(
+                    PromptPurpose::HandOverDraft { draft: orphan.key },
+                    &title,
+                    &[("To the reviewer (name, credentials)", &assigned)],
+                )
+            }
+            (Act::QaReview, _) => Prompt::qa_review(),
+            (Act::ReopenForAmendment, _) => Prompt::single(
                 PromptPurpose::ReopenReason,
                 "Reopen for amendment",
                 "Reason",
             ),
-            Act::Reassign => Prompt::single(
+            (Act::Reassign, _) => Prompt::single(
                 PromptPurpose::ReassignTo,
                 "Reassign",
                 "Reviewer (name, credentials)",
@@ -85,6 +100,30 @@ impl App {
                 self.effects.push(Effect::BreakLock {
                     id: case.id.clone(),
                     expected: lock,
+                });
+                return Ok(());
+            }
+            PromptAnswer::HandOverDraft { draft, to } => {
+                let summary = format!(
+                    "Unsaved draft of {} from a lost session handed to {to}",
+                    draft.author
+                );
+                crate::case::history::record_changes(
+                    &mut case,
+                    Vec::new(),
+                    &reviewer,
+                    "draft handed over",
+                    &summary,
+                    now,
+                );
+                let expected = last_digest(&view.case);
+                view.orphaned_drafts.retain(|d| d.key != draft);
+                self.working = Some(format!("Handing the draft of {} on…", case.id));
+                self.effects.push(Effect::HandOverDraft {
+                    draft,
+                    to,
+                    case: Box::new(case),
+                    expected,
                 });
                 return Ok(());
             }

@@ -19,6 +19,9 @@ pub struct CaseViewState {
     /// The lock's session is gone (or it is too old to tell): a supervisor
     /// may break it.
     pub lock_is_stale: bool,
+    /// Drafts of this case whose sessions are gone, for a supervisor to
+    /// hand to the case's next reviewer.
+    pub orphaned_drafts: Vec<crate::store::DraftInfo>,
     pub scroll: u16,
     integrity: Integrity,
 }
@@ -31,6 +34,7 @@ impl CaseViewState {
             banner,
             lock,
             lock_is_stale: false,
+            orphaned_drafts: Vec::new(),
             scroll: 0,
             integrity,
         }
@@ -89,6 +93,17 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
     };
     let sealed = if case.seal.is_some() { "sealed, " } else { "" };
     lines.push(Line::styled(format!("{symbol} {sealed}{integrity}"), style));
+    for draft in &view.orphaned_drafts {
+        lines.push(Line::styled(
+            format!(
+                "{} Unsaved draft of {} from a lost session, saved {} (H hands it on)",
+                theme.symbols.flag,
+                draft.key.author,
+                rfc3339(draft.saved_at)
+            ),
+            theme.warning,
+        ));
+    }
     for (label, value) in facts(case) {
         lines.push(Line::from(vec![
             Span::styled(format!("{label:>11} "), theme.dim),
