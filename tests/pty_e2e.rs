@@ -306,7 +306,7 @@ fn a_resized_terminal_is_drawn_at_its_new_size() {
         );
     }
     s.resize((20, 60));
-    s.wait_for("umdesk needs at least 80x24");
+    s.wait_for("umdesk needs at least 80x22");
     s.resize(SIZE_80X24);
     s.wait_until("the queue again at 80x24", |output| {
         footer_on_bottom_row(output.screen()) && output.screen().contents().contains(&id)

@@ -212,5 +212,5 @@ fn too_small_terminal() {
     insta::assert_snapshot!("too_small_60x20", terminal.backend());
     let text = screen_text(&terminal);
     assert!(text.contains("60x20"), "{text}");
-    assert!(text.contains("80x24"), "{text}");
+    assert!(text.contains("80x22"), "{text}");
 }

@@ -670,7 +670,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Reassign,
         "G",
         "reassign (supervisors)",
-        "",
+        "reassign",
     ),
     bind(
         C::CaseView,
@@ -679,7 +679,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::BreakLock,
         "B",
         "break a stale lock (supervisors)",
-        "",
+        "break lock",
     ),
     bind(
         C::CaseView,
@@ -688,7 +688,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::HandOverDraft,
         "H",
         "hand a lost session's draft to the case's next reviewer (supervisors)",
-        "",
+        "hand on",
     ),
     // Dashboard
     bind(

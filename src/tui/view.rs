@@ -20,7 +20,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         chrome::too_small(frame, &app.theme);
         return;
     }
-    let [title, body, message, footer] = chrome_rows(area);
+    let message_rows = chrome::message_rows(app.message.as_ref(), area.width);
+    let [title, body, message, footer] = chrome_rows(area, message_rows);
     let reviewer = &app.settings.reviewer;
     let who = format!("{} ({})", reviewer.name, reviewer.role.label());
     chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
@@ -47,7 +48,13 @@ pub fn render(app: &App, frame: &mut Frame) {
     // An overlay takes the keys and names its own in its box; the screen's
     // footer under it would offer keys that do something else there.
     if app.overlay.is_none() {
-        chrome::footer(frame, footer, app.key_context(), &app.theme);
+        chrome::footer(
+            frame,
+            footer,
+            app.key_context(),
+            &app.unavailable_actions(),
+            &app.theme,
+        );
     }
     if let Some(overlay) = &app.overlay {
         render_overlay(app, overlay, frame);
@@ -57,13 +64,13 @@ pub fn render(app: &App, frame: &mut Frame) {
 /// The title row, the screen, the message row and the footer row. Plain
 /// arithmetic: ratatui's constraint solver was a sixth of the work before
 /// the first frame, for a split this simple.
-fn chrome_rows(area: Rect) -> [Rect; 4] {
+fn chrome_rows(area: Rect, message_rows: u16) -> [Rect; 4] {
     let row = |y: u16, height: u16| Rect { y, height, ..area };
     let bottom = area.y + area.height;
     [
         row(area.y, 1),
-        row(area.y + 1, area.height.saturating_sub(3)),
-        row(bottom.saturating_sub(2), 1),
+        row(area.y + 1, area.height.saturating_sub(2 + message_rows)),
+        row(bottom.saturating_sub(1 + message_rows), message_rows),
         row(bottom.saturating_sub(1), 1),
     ]
 }

@@ -48,6 +48,9 @@ pub struct Workspace {
     pub search: Option<PolicySearch>,
     /// The reviewer's rationale; None means the proposed one.
     pub rationale: Option<String>,
+    /// The rationale that was signed, when the case is reopened for
+    /// amendment: where the amendment starts instead of the proposed text.
+    pub signed_rationale: Option<String>,
     pub acknowledgement: String,
     pub decision: usize,
     pub scroll: u16,
@@ -74,12 +77,20 @@ impl Workspace {
             policy_scroll: None,
             search: None,
             rationale: None,
+            signed_rationale: None,
             acknowledgement: String::new(),
             decision: 0,
             scroll: 0,
             evaluation,
             draft_pending: false,
         };
+        if workspace.saved.status == Status::Reopened {
+            workspace.signed_rationale = workspace
+                .saved
+                .amendments
+                .last()
+                .map(|a| a.original.rationale.clone());
+        }
         if let Some(determination) = &workspace.saved.determination
             && workspace.saved.status == Status::Pended
         {
@@ -471,6 +482,7 @@ impl Workspace {
     pub fn rationale_text(&self) -> String {
         self.rationale
             .clone()
+            .or_else(|| self.signed_rationale.clone())
             .unwrap_or_else(|| self.evaluation.rationale.clone())
     }
 

@@ -290,6 +290,48 @@ impl App {
         }
     }
 
+    /// Keys of this screen that can do nothing now: another role's acts,
+    /// a choice of one, a lock that is not stale. The footer leaves them out.
+    pub fn unavailable_actions(&self) -> Vec<super::action::Action> {
+        use super::action::Action;
+        use crate::rules::permissions::{Act, check};
+        let role = self.role();
+        match &self.screen {
+            Screen::CaseView(view) => {
+                let mut skip: Vec<Action> = [
+                    (Action::QaReview, Act::QaReview),
+                    (Action::Reopen, Act::ReopenForAmendment),
+                    (Action::Reassign, Act::Reassign),
+                    (Action::BreakLock, Act::BreakStaleLock),
+                    (Action::HandOverDraft, Act::Reassign),
+                ]
+                .into_iter()
+                .filter(|(_, act)| check(role, *act).is_err())
+                .map(|(action, _)| action)
+                .collect();
+                if !view.lock_is_stale {
+                    skip.push(Action::BreakLock);
+                }
+                if view.orphaned_drafts.is_empty() {
+                    skip.push(Action::HandOverDraft);
+                }
+                skip
+            }
+            Screen::Case(ws) if ws.view == WorkView::Determination => {
+                if ws.decisions(role).len() > 1 {
+                    Vec::new()
+                } else {
+                    vec![Action::OptionNext, Action::OptionPrev]
+                }
+            }
+            Screen::Queue => match check(role, Act::ViewStats) {
+                Ok(()) => Vec::new(),
+                Err(_) => vec![Action::Dashboard],
+            },
+            _ => Vec::new(),
+        }
+    }
+
     /// Does the open case or intake hold work that is not saved?
     pub fn has_unsaved_work(&self) -> bool {
         match &self.screen {

@@ -25,7 +25,8 @@ pub fn render(
 ) {
     let evaluation = &ws.evaluation;
     let outcome = evaluation.outcome;
-    let mut lines = vec![Line::from(vec![
+    let mut lines = super::review::amendment_lines(ws, theme, area.width, false);
+    lines.push(Line::from(vec![
         Span::styled(
             format!("{} {}", theme.outcome_symbol(outcome), outcome.label()),
             theme.outcome_style(outcome).patch(theme.title),
@@ -37,7 +38,7 @@ pub fn render(
             ),
             theme.dim,
         ),
-    ])];
+    ]));
     // Failed criteria first: they are what a physician decides on.
     let mut ordered: Vec<&CriterionResult> = evaluation.criteria.iter().collect();
     ordered.sort_by_key(|c| match c.answer {
@@ -88,6 +89,8 @@ pub fn render(
     lines.push(Line::styled(
         if ws.rationale.is_some() {
             "Rationale (edited, e):"
+        } else if ws.signed_rationale.is_some() {
+            "Rationale (as signed before the reopening, e to edit):"
         } else {
             "Rationale (proposed, e to edit):"
         },
@@ -128,7 +131,13 @@ fn decision_lines<'a>(
 ) -> Vec<Line<'a>> {
     let decisions = ws.decisions(reviewer.role);
     let chosen = ws.chosen_decision(reviewer.role);
-    let mut spans = vec![Span::styled("Decision (Left/Right): ", theme.title)];
+    // Left/Right choose only where there is a choice.
+    let label = if decisions.len() > 1 {
+        "Decision (Left/Right): "
+    } else {
+        "Decision: "
+    };
+    let mut spans = vec![Span::styled(label, theme.title)];
     if decisions.is_empty() {
         spans.push(Span::styled(
             format!("none for a {} on this outcome", reviewer.role.label()),

@@ -53,12 +53,78 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
         )],
         area.width,
     );
+    lines.extend(amendment_lines(ws, theme, area.width, true));
     for (i, result) in ws.evaluation.criteria.iter().enumerate() {
         lines.push(criterion_row(ws, i, result, theme, area.width));
     }
-    lines.push(Line::default());
-    lines.extend(focused_detail(ws, policy, theme, area.width));
+    let available = (area.height as usize).saturating_sub(lines.len());
+    // A blank row between the list and the detail where there is room.
+    if available > MIN_DETAIL_ROWS + 4 {
+        lines.push(Line::default());
+    }
+    let rows = DetailRows::fit((area.height as usize).saturating_sub(lines.len()), &ws.case);
+    lines.extend(focused_detail(ws, policy, theme, area.width, &rows));
     draw_lines(frame.buffer_mut(), area, &lines);
+}
+
+/// Why a reopened case is being amended: the reopening's reason and the QA
+/// findings. The review shows them above the checklist in a few rows
+/// (`compact`); the determination shows them whole.
+pub fn amendment_lines(
+    ws: &Workspace,
+    theme: &Theme,
+    width: u16,
+    compact: bool,
+) -> Vec<Line<'static>> {
+    if ws.case.status != crate::case::Status::Reopened {
+        return Vec::new();
+    }
+    let mut reopened = Vec::new();
+    if let Some(amendment) = ws.case.amendments.last() {
+        reopened.push(Line::from(vec![
+            Span::styled(format!("{} Reopened: ", theme.symbols.flag), theme.warning),
+            Span::raw(format!("{} (by {})", amendment.reason, amendment.by.name)),
+        ]));
+    }
+    let mut qa_lines = Vec::new();
+    if let Some(qa) = ws.case.qa_reviews.last() {
+        let verdict = if qa.outcome_agrees {
+            "agrees with the outcome"
+        } else {
+            "disagrees with the outcome"
+        };
+        let disputed: Vec<String> = qa
+            .criteria
+            .iter()
+            .filter(|c| !c.agrees)
+            .map(|c| {
+                ws.evaluation
+                    .criteria
+                    .iter()
+                    .find(|r| r.criterion == c.criterion)
+                    .map(|r| format!("criterion {} {}", r.number, r.name))
+                    .unwrap_or_else(|| c.criterion.clone())
+            })
+            .collect();
+        let mut text = format!("QA {verdict}");
+        if !disputed.is_empty() {
+            text.push_str(&format!("; disputes {}", disputed.join(", ")));
+        }
+        if !qa.note.trim().is_empty() {
+            text.push_str(&format!(": {}", qa.note.trim()));
+        }
+        text.push_str(&format!(" (by {})", qa.by.name));
+        qa_lines.push(Line::styled(text, theme.warning));
+    }
+    if !compact {
+        reopened.extend(qa_lines);
+        return wrap_lines(reopened, width);
+    }
+    let mut lines = slot(reopened, width, 2);
+    if !qa_lines.is_empty() {
+        lines.extend(slot(qa_lines, width, 1));
+    }
+    lines
 }
 
 /// One row of the checklist. Focus is the marker alone: moving it
@@ -95,23 +161,75 @@ fn criterion_row<'a>(
     ])
 }
 
-/// Rows each part of the focused criterion's detail always takes, so the
-/// parts (and their labels) stay put as the focus moves and only what
-/// differs is sent to the terminal.
-/// Two, so the criterion's whole name shows at 80 columns, where the
-/// checklist row cuts it.
-const TITLE_ROWS: usize = 2;
-const INPUT_ROWS: usize = 3;
-const WHY_ROWS: usize = 2;
-const SUGGESTION_ROWS: usize = 2;
-const EVIDENCE_ROWS: usize = 2;
-const SOURCE_ROWS: usize = 1;
+/// The fewest rows the detail of the focused criterion is drawn in.
+const MIN_DETAIL_ROWS: usize = 7;
+
+/// Rows each part of the focused criterion's detail takes. They depend on
+/// the room there is and on the case, never on which criterion has the
+/// focus, so the parts (and their labels) stay put as the focus moves and
+/// only what differs is sent to the terminal. The evidence, last, takes
+/// whatever room is left, so a long note shows whole where it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DetailRows {
+    /// Two where they fit, so the criterion's whole name shows at 80
+    /// columns, where the checklist row cuts it.
+    title: usize,
+    input: usize,
+    why: usize,
+    suggestion: usize,
+    source: usize,
+    evidence: usize,
+}
+
+impl DetailRows {
+    fn fit(available: usize, case: &Case) -> DetailRows {
+        let mut rows = DetailRows {
+            title: 2,
+            input: 3,
+            why: 2,
+            suggestion: 2,
+            source: 1,
+            evidence: 2,
+        };
+        // Short of room: give up what is least needed first.
+        for shrink in [
+            |r: &mut DetailRows| r.suggestion = 1,
+            |r: &mut DetailRows| r.why = 1,
+            |r: &mut DetailRows| r.title = 1,
+            |r: &mut DetailRows| r.evidence = 1,
+            |r: &mut DetailRows| r.input = 2,
+        ] {
+            if rows.total() <= available {
+                break;
+            }
+            shrink(&mut rows);
+        }
+        // Room to spare: every lesion first (the prompt and one row each),
+        // then a second row for the source, then the evidence.
+        let mut spare = available.saturating_sub(rows.total());
+        let lesions_wanted = (case.lesions.len() + 1).max(rows.input);
+        let more_input = (lesions_wanted - rows.input).min(spare);
+        rows.input += more_input;
+        spare -= more_input;
+        if spare > 0 {
+            rows.source += 1;
+            spare -= 1;
+        }
+        rows.evidence += spare;
+        rows
+    }
+
+    fn total(&self) -> usize {
+        self.title + self.input + self.why + self.suggestion + self.source + self.evidence
+    }
+}
 
 fn focused_detail(
     ws: &Workspace,
     policy: &Policy,
     theme: &Theme,
     width: u16,
+    rows: &DetailRows,
 ) -> Vec<Line<'static>> {
     let Some(criterion) = ws.focused_criterion(policy) else {
         return Vec::new();
@@ -124,8 +242,12 @@ fn focused_detail(
         format!("{}. {}", result.number, criterion.name),
         theme.title,
     );
-    let mut lines = slot(vec![title], width, TITLE_ROWS);
-    lines.extend(slot(input_lines(ws, criterion, theme), width, INPUT_ROWS));
+    let mut lines = slot(vec![title], width, rows.title);
+    lines.extend(slot(
+        input_lines(ws, criterion, theme, rows.input),
+        width,
+        rows.input,
+    ));
     // Why the answer is what it is, when the record or an override made
     // it; a reviewer's own mark needs no explaining.
     let why = match result.origin {
@@ -148,7 +270,7 @@ fn focused_detail(
         }
         _ => Vec::new(),
     };
-    lines.extend(slot(why, width, WHY_ROWS));
+    lines.extend(slot(why, width, rows.why));
     let suggestion = ws
         .evaluation
         .suggestion
@@ -158,26 +280,23 @@ fn focused_detail(
     lines.extend(slot(
         suggestion.into_iter().collect(),
         width,
-        SUGGESTION_ROWS,
+        rows.suggestion,
     ));
-    let evidence = record.map(|r| r.evidence.as_str()).unwrap_or("");
-    let first = evidence.lines().next().unwrap_or("");
-    let more = if evidence.lines().nth(1).is_some() {
-        " …"
-    } else {
-        ""
-    };
-    let evidence_line = Line::from(vec![
-        Span::styled("Evidence (e): ", theme.dim),
-        Span::raw(format!("{}{more}", or_dash(first))),
-    ]);
-    lines.extend(slot(vec![evidence_line], width, EVIDENCE_ROWS));
     let source = record.map(|r| r.source_document.as_str()).unwrap_or("");
     let source_line = Line::from(vec![
         Span::styled("Source (o): ", theme.dim),
         Span::raw(or_dash(source).to_string()),
     ]);
-    lines.extend(slot(vec![source_line], width, SOURCE_ROWS));
+    lines.extend(slot(vec![source_line], width, rows.source));
+    let evidence = record.map(|r| r.evidence.as_str()).unwrap_or("");
+    // Line breaks in the note are kept; what does not fit ends with "…",
+    // and `e` opens the whole note.
+    let mut evidence_lines = vec![Line::from(vec![
+        Span::styled("Evidence (e): ", theme.dim),
+        Span::raw(or_dash(evidence.lines().next().unwrap_or("")).to_string()),
+    ])];
+    evidence_lines.extend(evidence.lines().skip(1).map(|l| Line::raw(l.to_string())));
+    lines.extend(slot(evidence_lines, width, rows.evidence));
     lines
 }
 
@@ -189,6 +308,7 @@ fn input_lines(
     ws: &Workspace,
     criterion: &crate::policy::Criterion,
     theme: &Theme,
+    rows: usize,
 ) -> Vec<Line<'static>> {
     let record = ws.case.answer(&criterion.id);
     match &criterion.input {
@@ -204,11 +324,13 @@ fn input_lines(
             ])]
         }
         CriterionInput::Measurements { prompt, unit, .. } => {
-            let mut lines = vec![Line::styled(
-                format!("{prompt} (a adds, A removes):"),
-                theme.dim,
-            )];
-            lines.extend(lesion_lines(&ws.case, unit, theme));
+            // One row, so the lesions themselves get the rest.
+            let heading = match ws.case.lesions.len() {
+                0 | 1 => format!("{prompt} (a adds, A removes):"),
+                n => format!("{n} lesions, largest first (a adds):"),
+            };
+            let mut lines = vec![Line::styled(heading, theme.dim)];
+            lines.extend(lesion_lines(&ws.case, unit, theme, rows.saturating_sub(1)));
             lines
         }
     }
@@ -242,31 +364,47 @@ fn end_with_ellipsis(line: &mut Line<'static>, width: usize) {
     line.spans.push(Span::styled("…", style));
 }
 
-/// The lesions, at most two rows: the second says how many more there are.
-fn lesion_lines(case: &Case, unit: &str, theme: &Theme) -> Vec<Line<'static>> {
+/// The lesions in `rows` rows, largest first, so the one that decides
+/// criterion 3 is always in view; when they do not all fit, the last row
+/// says how many more there are and how large they are at most.
+fn lesion_lines(case: &Case, unit: &str, theme: &Theme, rows: usize) -> Vec<Line<'static>> {
     if case.lesions.is_empty() {
         return vec![Line::styled("  no lesion entered", theme.dim)];
     }
-    let shown = (INPUT_ROWS - 1).min(case.lesions.len());
-    let mut lines: Vec<Line<'static>> = case
-        .lesions
-        .iter()
-        .take(shown)
-        .enumerate()
-        .map(|(i, lesion)| {
-            Line::raw(format!(
-                "  {}. {}: {} {unit}",
-                i + 1,
-                lesion.site,
-                fmt_number(lesion.diameter_cm)
-            ))
-        })
-        .collect();
-    let hidden = case.lesions.len() - shown;
-    if hidden > 0
-        && let Some(last) = lines.last_mut()
-    {
-        last.push_span(Span::styled(format!(" (+{hidden} more)"), theme.dim));
+    let mut order: Vec<usize> = (0..case.lesions.len()).collect();
+    // Unmeasured lesions first: they leave the criterion open.
+    order.sort_by(|&a, &b| {
+        let size = |i: usize| case.lesions[i].diameter_cm.unwrap_or(f64::INFINITY);
+        size(b).total_cmp(&size(a)).then(a.cmp(&b))
+    });
+    let rows = rows.max(1);
+    let shown = if order.len() <= rows {
+        order.len()
+    } else {
+        rows - 1
+    };
+    let line = |i: usize| {
+        let lesion = &case.lesions[i];
+        Line::raw(format!(
+            "  #{} {}: {} {unit}",
+            i + 1,
+            lesion.site,
+            fmt_number(lesion.diameter_cm)
+        ))
+    };
+    let mut lines: Vec<Line<'static>> = order.iter().take(shown).map(|&i| line(i)).collect();
+    let hidden = &order[shown..];
+    if let Some(&largest_hidden) = hidden.first() {
+        let text = if hidden.len() == 1 {
+            line(largest_hidden).spans[0].content.to_string()
+        } else {
+            format!(
+                "  … {} more, none over {} {unit}",
+                hidden.len(),
+                fmt_number(case.lesions[largest_hidden].diameter_cm)
+            )
+        };
+        lines.push(Line::styled(text, theme.dim));
     }
     lines
 }

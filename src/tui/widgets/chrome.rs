@@ -11,7 +11,12 @@ use crate::tui::keymap::{self, Context};
 use crate::tui::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// 22 rows: tmux's or screen's status line inside an 80x24 terminal
+/// leaves 23, and a nurse must be able to work there.
+pub const MIN_HEIGHT: u16 = 22;
+
+/// The most rows a message takes; a longer one ends with "…".
+const MAX_MESSAGE_ROWS: u16 = 3;
 
 pub fn title_bar(frame: &mut Frame, area: Rect, screen: &str, who: &str, theme: &Theme) {
     let left = Span::styled(format!(" umdesk · {screen}"), theme.title);
@@ -24,6 +29,16 @@ pub fn title_bar(frame: &mut Frame, area: Rect, screen: &str, who: &str, theme: 
         Span::styled(format!("{who} "), theme.dim),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The rows the message needs at `width`: one, or more for a long one, so
+/// that nothing is cut at the terminal's edge.
+pub fn message_rows(message: Option<&Message>, width: u16) -> u16 {
+    let Some(message) = message else {
+        return 1;
+    };
+    let lines = super::wrap::wrap_lines(vec![Line::raw(format!(" ! {}", message.text))], width);
+    (lines.len() as u16).clamp(1, MAX_MESSAGE_ROWS)
 }
 
 pub fn message_line(
@@ -45,14 +60,32 @@ pub fn message_line(
         MessageKind::Error => (theme.symbols.overdue, theme.error),
     };
     let line = Line::from(Span::styled(format!(" {symbol} {}", message.text), style));
-    frame.render_widget(Paragraph::new(line), area);
+    let mut lines = super::wrap::wrap_lines(vec![line], area.width);
+    if lines.len() > area.height as usize {
+        lines.truncate(area.height as usize);
+        if let Some(last) = lines.last_mut() {
+            last.push_span(Span::styled("…", style));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The most used keys of the screen, as many as fit.
-pub fn footer(frame: &mut Frame, area: Rect, context: Context, theme: &Theme) {
+/// The most used keys of the screen that can be used now (`skip` are
+/// those that cannot: another role's, or with nothing to act on), as many
+/// as fit.
+pub fn footer(
+    frame: &mut Frame,
+    area: Rect,
+    context: Context,
+    skip: &[crate::tui::action::Action],
+    theme: &Theme,
+) {
     let mut spans = Vec::new();
     let mut used = 0;
     for binding in keymap::footer(context) {
+        if skip.contains(&binding.action) {
+            continue;
+        }
         let label = binding.hint;
         let width = binding.key.chars().count() + label.chars().count() + 3;
         if used + width > area.width as usize {
