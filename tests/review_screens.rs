@@ -178,3 +178,24 @@ fn type_text_replacing(app: &mut App, text: &str) {
     ctrl(app, 'k');
     type_text(app, text);
 }
+
+#[test]
+fn the_search_hit_count_is_never_cut_from_the_policy_pane_title() {
+    let store = empty_store();
+    let id = case_with_lesions(store.path(), &[3.2]);
+    let mut app = review_at_criterion_3(store.path(), &id);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "hepatocellular");
+    press(&mut app, KeyCode::Enter);
+    let Some(search) = (match &app.screen {
+        umdesk::tui::app::Screen::Case(ws) => ws.search.clone(),
+        _ => None,
+    }) else {
+        panic!("a search: {:?}", app.message);
+    };
+    let count = format!("'hepatocellular' 1/{}", search.hits.len());
+    for (width, height) in SIZES {
+        let text = screen_text(&app, width, height);
+        assert!(text.contains(&count), "{width}x{height}:\n{text}");
+    }
+}

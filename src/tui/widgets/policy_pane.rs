@@ -15,20 +15,13 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
     let Some(section) = policy.sections.get(ws.section) else {
         return;
     };
-    let mut title = Line::from(vec![
-        Span::styled(
-            format!(" {} · {}. {} ", policy.number, section.id, section.title),
-            theme.title,
-        ),
-        Span::styled(
-            format!("[{}/{}] ", ws.section + 1, policy.sections.len()),
-            theme.dim,
-        ),
-    ]);
+    // The search's hit count and the section number come first, so a
+    // narrow pane cuts the section's title, never the count.
+    let mut spans = Vec::new();
     if let Some(search) = &ws.search {
-        title.push_span(Span::styled(
+        spans.push(Span::styled(
             format!(
-                "'{}' {}/{} ",
+                " '{}' {}/{} ",
                 search.query,
                 search.current + 1,
                 search.hits.len()
@@ -36,6 +29,24 @@ pub fn render(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut Frame,
             theme.search_hit,
         ));
     }
+    spans.push(Span::styled(
+        format!("[{}/{}] ", ws.section + 1, policy.sections.len()),
+        theme.dim,
+    ));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 2);
+    let full = format!(" {} · {}. {} ", policy.number, section.id, section.title);
+    let heading = if full.chars().count() <= room {
+        full
+    } else {
+        let kept: String = full.chars().take(room.saturating_sub(2)).collect();
+        format!("{kept}… ")
+    };
+    spans.insert(
+        usize::from(ws.search.is_some()),
+        Span::styled(heading, theme.title),
+    );
+    let title = Line::from(spans);
     let block = Block::default()
         .borders(Borders::LEFT | Borders::TOP)
         .border_style(theme.border)
