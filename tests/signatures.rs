@@ -58,7 +58,9 @@ fn roster_for(case: &Case) -> Roster {
     };
     let mut roster = Roster::default();
     roster.add(entry(&supervisor, "renee", 9)).unwrap();
-    roster.add(entry(&signer(case), "olive", SIGNER_KEY)).unwrap();
+    roster
+        .add(entry(&signer(case), "olive", SIGNER_KEY))
+        .unwrap();
     roster.add(entry(&nurse, "sam", NURSE_KEY)).unwrap();
     roster.version = 3;
     roster
@@ -290,4 +292,23 @@ fn ssh_keygen_accepts_the_signature() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn a_key_of_a_removed_reviewer_signs_nothing_dated_after_the_removal() {
+    let (case, mut roster) = signed();
+    let decided_at = case.determination.as_ref().unwrap().decided_at;
+    let name = signer(&case).name;
+    let entry = roster.entries.iter_mut().find(|e| e.name == name).unwrap();
+    // Removed after the decision: the signature still stands.
+    entry.removed = Some(umdesk::identity::roster::Removal {
+        at: decided_at + time::Duration::days(1),
+        by: "Renee Alvarez, RN, CCM (supervisor)".into(),
+    });
+    assert_eq!(verify_signatures(&case, &roster), []);
+    // Removed before it: it does not.
+    let entry = roster.entries.iter_mut().find(|e| e.name == name).unwrap();
+    entry.removed.as_mut().unwrap().at = decided_at - time::Duration::days(1);
+    let text = said(&verify_signatures(&case, &roster));
+    assert!(text.contains("removed from the roster"), "{text}");
 }

@@ -377,7 +377,7 @@ mod tests {
                 "Dana Whitfield, RN",
                 Role::Nurse,
                 &["dana"],
-                &[dana_key.clone()],
+                std::slice::from_ref(&dana_key),
             ))
             .unwrap();
         assert!(matches!(
@@ -393,7 +393,7 @@ mod tests {
                 "Sam Okafor, RN",
                 Role::Nurse,
                 &["sam"],
-                &[dana_key.clone()]
+                std::slice::from_ref(&dana_key)
             )),
             Err(RosterError::KeyTaken { .. })
         ));
@@ -443,7 +443,7 @@ mod tests {
                 "Dana Whitfield, RN",
                 Role::Nurse,
                 &["dana"],
-                &[key_line.clone()],
+                std::slice::from_ref(&key_line),
             ))
             .unwrap();
         roster.remove("Dana Whitfield, RN", removal()).unwrap();
@@ -460,7 +460,7 @@ mod tests {
                 "Dana Whitfield, RN",
                 Role::Physician,
                 &["dana"],
-                &[key_line.clone()],
+                std::slice::from_ref(&key_line),
             ))
             .unwrap();
         assert_eq!(roster.find_by_key(&key).unwrap().role, Role::Physician);

@@ -158,8 +158,8 @@ fn check_one(case: &Case, roster: &Roster, signature: &Signature) -> Result<usiz
     }
     if !holders.iter().any(|e| in_force(e, entry)) {
         return Err(problem(format!(
-            "signed with {who}'s key {print}, but the entry is dated {}, when their roster \
-             entry was not in force",
+            "signed with {who}'s key {print}, but the entry is dated {}, after they were \
+             removed from the roster",
             rfc3339(entry.at)
         )));
     }
@@ -174,13 +174,14 @@ fn check_one(case: &Case, roster: &Roster, signature: &Signature) -> Result<usiz
     Ok(index)
 }
 
-/// Whether `roster_entry` was in force when `entry` was recorded.
+/// Whether `roster_entry` could still sign `entry`: not removed before
+/// the entry's time. (No lower bound: a reviewer added to the roster
+/// later may sign what they decided before it existed.)
 fn in_force(roster_entry: &RosterEntry, entry: &HistoryEntry) -> bool {
-    entry.at >= roster_entry.added_at
-        && roster_entry
-            .removed
-            .as_ref()
-            .is_none_or(|r| entry.at < r.at)
+    roster_entry
+        .removed
+        .as_ref()
+        .is_none_or(|removal| entry.at < removal.at)
 }
 
 /// Problems of the access log against the heads the signatures recorded:

@@ -12,9 +12,9 @@ use umdesk::case::history::{Integrity, record, verify};
 use umdesk::case::{
     self, Case, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Status, Urgency,
 };
-use umdesk::policy::LoadedPolicy;
 use umdesk::identity::roster::{Removal, RosterEntry};
 use umdesk::identity::{Roster, test_keys};
+use umdesk::policy::LoadedPolicy;
 use umdesk::store::{
     AccessEntry, AccessLogHead, AccessLogIntegrity, CaseStore, DraftKey, LockHolder,
     MAX_RECORD_BYTES, StoreError,
@@ -563,7 +563,12 @@ pub fn the_roster_is_versioned_and_every_change_is_logged(h: &dyn Harness) {
 
     let mut first = Roster::default();
     first
-        .add(roster_entry(&supervisor().name, Role::Supervisor, "renee", 1))
+        .add(roster_entry(
+            &supervisor().name,
+            Role::Supervisor,
+            "renee",
+            1,
+        ))
         .unwrap();
     let add = AccessEntry::new(&supervisor(), "roster", "roster add Renee as supervisor");
     let saved = store.save_roster(&first, 0, &add).unwrap();
@@ -619,7 +624,10 @@ pub fn the_roster_is_versioned_and_every_change_is_logged(h: &dyn Harness) {
     assert_eq!(
         changes,
         [
-            (supervisor().name, "roster add Renee as supervisor".to_string()),
+            (
+                supervisor().name,
+                "roster add Renee as supervisor".to_string()
+            ),
             (supervisor().name, "roster add Dana as nurse".to_string()),
             (supervisor().name, "roster remove Dana".to_string()),
         ]
@@ -631,7 +639,10 @@ pub fn the_roster_is_versioned_and_every_change_is_logged(h: &dyn Harness) {
     // The roster is no case, and no case can take its name.
     assert!(store.list().cases.is_empty());
     assert!(store.list().unreadable.is_empty());
-    assert!(matches!(store.load("roster"), Err(StoreError::InvalidId(_))));
+    assert!(matches!(
+        store.load("roster"),
+        Err(StoreError::InvalidId(_))
+    ));
 }
 
 fn log_some(store: &dyn CaseStore, count: usize) -> Vec<AccessEntry> {
