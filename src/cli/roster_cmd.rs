@@ -50,21 +50,28 @@ fn changer(store: &FileStore, roster: &Roster) -> Result<Reviewer, Failure> {
         .map_err(|err| Failure::forbidden(err.to_string()))
 }
 
-/// Saves the changed roster over `version`, recording `what` by `by`.
+/// Saves the changed roster over `version`, recording `what` by `by`,
+/// and says `done`.
 fn save(
     store: &dyn CaseStore,
     roster: &Roster,
     version: u64,
     by: &Reviewer,
-    what: &str,
-) -> Result<Roster, Failure> {
+    (what, done): (&str, &str),
+) -> Result<(), Failure> {
     let change = AccessEntry::new(by, ROSTER_ID, what);
-    store
+    let saved = store
         .save_roster(roster, version, &change)
         .map_err(|err| match err {
             StoreError::RosterConflict { .. } => Failure::new(exit::PROBLEMS, err.to_string()),
             other => Failure::from_store(&other),
-        })
+        })?;
+    emit(&format!(
+        "{}; the roster is at version {}.\n",
+        clean(done, false),
+        saved.version
+    ))?;
+    Ok(())
 }
 
 /// A `--key` value: the key line itself, or a file holding it.
@@ -112,22 +119,22 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
         added_by: actor(&by),
         removed: None,
     };
-    let what = describe_added(&entry);
+    let how = how_added(&entry);
+    let what = format!(
+        "roster add {} as {} ({how})",
+        entry.name,
+        entry.role.label()
+    );
+    let done = format!("Added {} as {} ({how})", entry.name, entry.role.label());
     let version = roster.version;
     roster
         .add(entry)
         .map_err(|err| Failure::input(err.to_string()))?;
-    let saved = save(&store, &roster, version, &by, &what)?;
-    emit(&format!(
-        "{}; the roster is at version {}.\n",
-        clean(&capitalized(&what), false),
-        saved.version
-    ))?;
-    Ok(())
+    save(&store, &roster, version, &by, (&what, &done))
 }
 
-/// "roster add Dana Whitfield, RN as nurse (os users dana; keys SHA256:...)".
-fn describe_added(entry: &RosterEntry) -> String {
+/// "os users dana; keys SHA256:...".
+fn how_added(entry: &RosterEntry) -> String {
     let mut how = Vec::new();
     if !entry.os_users.is_empty() {
         how.push(format!("os users {}", entry.os_users.join(", ")));
@@ -136,23 +143,10 @@ fn describe_added(entry: &RosterEntry) -> String {
     if !prints.is_empty() {
         how.push(format!("keys {}", prints.join(", ")));
     }
-    let how = if how.is_empty() {
+    if how.is_empty() {
         "no way to sign in yet".to_string()
     } else {
         how.join("; ")
-    };
-    format!(
-        "roster add {} as {} ({how})",
-        entry.name,
-        entry.role.label()
-    )
-}
-
-fn capitalized(what: &str) -> String {
-    match what.strip_prefix("roster ") {
-        Some(rest) if rest.starts_with("add ") => format!("Added {}", &rest[4..]),
-        Some(rest) if rest.starts_with("remove ") => format!("Removed {}", &rest[7..]),
-        _ => what.to_string(),
     }
 }
 
@@ -176,13 +170,8 @@ fn remove(env: &Env, name: &str) -> Result<(), Failure> {
         .remove(name, removal)
         .map_err(|err| Failure::input(err.to_string()))?;
     let what = format!("roster remove {name}");
-    let saved = save(&store, &roster, version, &by, &what)?;
-    emit(&format!(
-        "{}; the roster is at version {}.\n",
-        clean(&capitalized(&what), false),
-        saved.version
-    ))?;
-    Ok(())
+    let done = format!("Removed {name}");
+    save(&store, &roster, version, &by, (&what, &done))
 }
 
 /// The digest of the roster as saved: compare it with a copy kept

@@ -119,16 +119,8 @@ impl FileStore {
 
     fn read_roster(&self) -> Result<Option<Roster>, StoreError> {
         let path = self.roster_path();
-        let text = match read_capped(&path, MAX_ROSTER_BYTES) {
-            Ok(text) => text,
-            Err(ReadError::Missing) => return Ok(None),
-            Err(ReadError::Io(error)) => {
-                return Err(StoreError::Io {
-                    location: path.display().to_string(),
-                    error,
-                });
-            }
-            Err(ReadError::Bad(reason)) => return Err(unreadable(&path, reason)),
+        let Some(text) = read_if_there(&path, MAX_ROSTER_BYTES)? else {
+            return Ok(None);
         };
         crate::json::parse::<Roster>(&text)
             .map(Some)
@@ -323,16 +315,8 @@ impl FileStore {
     }
 
     fn read_lock(&self, path: &Path) -> Result<Option<LockInfo>, StoreError> {
-        let text = match read_capped(path, MAX_LOCK_BYTES) {
-            Ok(text) => text,
-            Err(ReadError::Missing) => return Ok(None),
-            Err(ReadError::Io(error)) => {
-                return Err(StoreError::Io {
-                    location: path.display().to_string(),
-                    error,
-                });
-            }
-            Err(ReadError::Bad(reason)) => return Err(unreadable(path, reason)),
+        let Some(text) = read_if_there(path, MAX_LOCK_BYTES)? else {
+            return Ok(None);
         };
         serde_json::from_str::<LockInfo>(&text)
             .map(Some)
@@ -574,6 +558,19 @@ fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
         let line = err.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         ReadError::Bad(format!("line {line}: not UTF-8 text (byte {at})"))
     })
+}
+
+/// [`read_capped`] for a small file of the store that may be missing.
+fn read_if_there(path: &Path, cap: u64) -> Result<Option<String>, StoreError> {
+    match read_capped(path, cap) {
+        Ok(text) => Ok(Some(text)),
+        Err(ReadError::Missing) => Ok(None),
+        Err(ReadError::Io(error)) => Err(StoreError::Io {
+            location: path.display().to_string(),
+            error,
+        }),
+        Err(ReadError::Bad(reason)) => Err(unreadable(path, reason)),
+    }
 }
 
 /// The case in `path`, which must be the case `id`.
