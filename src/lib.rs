@@ -6,6 +6,8 @@
 //! - [`fixtures`] builds fictional cases through those rules, for the demo,
 //!   tests and benchmarks;
 //! - [`clock`] and [`digest`] are small helpers both layers use;
+//! - [`identity`] establishes who is reviewing (the store's roster) and
+//!   signs and verifies their acts (SSH signatures);
 //! - [`store`] does all file I/O, behind the [`store::CaseStore`] interface;
 //! - [`tui`] turns keys into actions, actions into state, state into frames;
 //! - [`cli`] is the command line.
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod digest;
 pub mod fixtures;
+pub mod identity;
 pub mod json;
 pub mod policy;
 pub mod rules;

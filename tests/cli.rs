@@ -1013,6 +1013,9 @@ impl Pty {
 fn the_app_asks_who_is_reviewing_once() {
     let world = World::new();
     let store = world.store();
+    // The store comes first: whether to ask depends on its roster.
+    fs::create_dir_all(&store).unwrap();
+    fs::set_permissions(&store, fs::Permissions::from_mode(0o700)).unwrap();
     let mut pty = Pty::start(&world, &["--cases", store.to_str().unwrap()]);
     pty.wait_until("the question", |p| {
         p.raw().contains("Who is reviewing? (name, credentials)")

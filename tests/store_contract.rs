@@ -25,6 +25,17 @@ impl Harness for Files {
         assert_ne!(edited, second);
         std::fs::write(&log, text.replacen(second, &edited, 1)).unwrap();
     }
+
+    fn cut_access_log(&self, keep: usize) {
+        let log = self.store.access_log_path();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let kept: String = text.lines().take(keep).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&log, kept).unwrap();
+    }
+
+    fn delete_access_log(&self) {
+        std::fs::remove_file(self.store.access_log_path()).unwrap();
+    }
 }
 
 fn files() -> Files {
@@ -44,6 +55,14 @@ impl Harness for Memory {
         self.0
             .tamper_with_access_log(|log| log[1].action = "edit".into());
     }
+
+    fn cut_access_log(&self, keep: usize) {
+        self.0.tamper_with_access_log(|log| log.truncate(keep));
+    }
+
+    fn delete_access_log(&self) {
+        self.0.tamper_with_access_log(Vec::clear);
+    }
 }
 
 fn memory() -> Memory {
@@ -52,6 +71,26 @@ fn memory() -> Memory {
 
 mod file_store {
     use super::{contract, files};
+
+    #[test]
+    fn the_roster_is_versioned_and_every_change_is_logged() {
+        contract::the_roster_is_versioned_and_every_change_is_logged(&files());
+    }
+
+    #[test]
+    fn the_access_log_head_is_recorded_at_each_append() {
+        contract::the_access_log_head_is_recorded_at_each_append(&files());
+    }
+
+    #[test]
+    fn a_cut_access_log_is_detected() {
+        contract::a_cut_access_log_is_detected(&files());
+    }
+
+    #[test]
+    fn a_deleted_access_log_is_detected() {
+        contract::a_deleted_access_log_is_detected(&files());
+    }
 
     #[test]
     fn ids_are_numbered_per_day_and_a_created_case_loads_back() {
@@ -116,6 +155,26 @@ mod file_store {
 
 mod memory_store {
     use super::{contract, memory};
+
+    #[test]
+    fn the_roster_is_versioned_and_every_change_is_logged() {
+        contract::the_roster_is_versioned_and_every_change_is_logged(&memory());
+    }
+
+    #[test]
+    fn the_access_log_head_is_recorded_at_each_append() {
+        contract::the_access_log_head_is_recorded_at_each_append(&memory());
+    }
+
+    #[test]
+    fn a_cut_access_log_is_detected() {
+        contract::a_cut_access_log_is_detected(&memory());
+    }
+
+    #[test]
+    fn a_deleted_access_log_is_detected() {
+        contract::a_deleted_access_log_is_detected(&memory());
+    }
 
     #[test]
     fn ids_are_numbered_per_day_and_a_created_case_loads_back() {

@@ -7,7 +7,8 @@ use super::model::{Case, Change};
 /// Longest value kept in a history entry; notes can be megabytes long.
 const MAX_VALUE_CHARS: usize = 2000;
 
-/// Every leaf field that differs, by dotted path, history and seal aside.
+/// Every leaf field that differs, by dotted path, history, seal and
+/// signatures aside.
 pub fn changes(before: &Case, after: &Case) -> Vec<Change> {
     let mut old = Vec::new();
     let mut new = Vec::new();
@@ -36,10 +37,12 @@ fn content(case: &Case) -> Value {
     let mut content = case.clone();
     content.history.clear();
     content.seal = None;
+    content.signatures.clear();
     let mut value = serde_json::to_value(&content).expect("case types always serialize");
     if let Value::Object(map) = &mut value {
         map.remove("history");
         map.remove("seal");
+        map.remove("signatures");
     }
     value
 }

@@ -8,12 +8,23 @@ use time::OffsetDateTime;
 use super::model::{Case, Change, HistoryEntry, Reviewer, Seal};
 use crate::digest::sha256_hex;
 
-/// Digest of what the case says, leaving out its history and seal.
+/// Digest of what the case says, leaving out its history, seal and
+/// signatures.
 pub fn content_digest(case: &Case) -> String {
     let mut content = case.clone();
     content.history.clear();
     content.seal = None;
+    content.signatures.clear();
     digest_of(&content)
+}
+
+/// What the seal covers: everything but the seal and the signatures
+/// (which are added after sealing, and vouch for themselves).
+fn sealed_part(case: &Case) -> Case {
+    let mut sealed = case.clone();
+    sealed.seal = None;
+    sealed.signatures.clear();
+    sealed
 }
 
 fn digest_of<T: serde::Serialize>(value: &T) -> String {
@@ -74,7 +85,7 @@ pub fn record_changes(
 /// Seals a finalized case over its canonical JSON.
 pub fn seal(case: &mut Case, at: OffsetDateTime) {
     case.seal = None;
-    let digest = digest_of(case);
+    let digest = digest_of(&sealed_part(case));
     case.seal = Some(Seal {
         digest,
         sealed_at: at,
@@ -130,9 +141,7 @@ fn verify_seal(case: &Case) -> Integrity {
         }
         return Integrity::Intact;
     };
-    let mut unsealed = case.clone();
-    unsealed.seal = None;
-    if digest_of(&unsealed) != seal.digest {
+    if digest_of(&sealed_part(case)) != seal.digest {
         return Integrity::Tampered("the seal does not match the case".to_string());
     }
     Integrity::Intact

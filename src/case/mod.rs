@@ -148,6 +148,7 @@ pub fn new_case(
         amendments: Vec::new(),
         history: Vec::new(),
         seal: None,
+        signatures: Vec::new(),
     }
 }
 

@@ -55,6 +55,12 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(default)]
     pub seal: Option<Seal>,
+    /// The signers' signatures over the history entries of their acts
+    /// (decisions, amendments, QA reviews). Outside the content digest and
+    /// the seal: a signature is added after the act is recorded and sealed,
+    /// and vouches for it through the entry's digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Signature>,
 }
 
 // Keys (`in_review`) are the serde names, spelled by strum the same way
@@ -734,4 +740,47 @@ mod tests {
         assert_eq!(Status::from_key("in review"), None);
         assert_eq!(Role::from_key("Nurse"), None);
     }
+}
+
+/// A signer's SSH signature (`SSHSIG`, Ed25519) over one history entry: the
+/// entry names the act and who did it, and through the chain everything
+/// recorded before it. What is signed is [`Signature::message`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// The `digest` of the history entry signed.
+    pub entry: String,
+    /// Who signed, as the entry names them.
+    pub signer: Reviewer,
+    /// The key's fingerprint, "SHA256:...", for people; the key itself is
+    /// inside `sshsig`.
+    pub key: String,
+    /// The access log's length and last digest when the act was signed:
+    /// signed with it, so a log later cut shorter shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<AccessLogHead>,
+    /// The armored SSH signature ("-----BEGIN SSH SIGNATURE-----").
+    pub sshsig: String,
+}
+
+impl Signature {
+    /// The bytes signed: plain text, so that `ssh-keygen -Y verify` can
+    /// check a signature too.
+    pub fn message(case_id: &str, entry: &str, access_log: Option<&AccessLogHead>) -> String {
+        let log = match access_log {
+            Some(head) => format!("{} {}", head.entries, head.digest),
+            None => "none".to_string(),
+        };
+        format!("umdesk signature 1\ncase {case_id}\nentry {entry}\naccess-log {log}\n")
+    }
+}
+
+/// Where the access log stood: how many entries, and the digest of the
+/// last one. A log shorter than a recorded head, or whose entry at that
+/// position differs, was cut or rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLogHead {
+    pub entries: u64,
+    pub digest: String,
 }

@@ -63,9 +63,16 @@ pub struct Cli {
     #[arg(long, value_name = "NAME, CREDENTIALS")]
     pub reviewer: Option<String>,
 
-    /// The reviewer's role.
+    /// The reviewer's role. In a store with a roster, the roster decides
+    /// both: these may only repeat what it says.
     #[arg(long, global = true, value_parser = parse_role, value_name = "nurse|physician|supervisor")]
     pub role: Option<Role>,
+
+    /// The private key (OpenSSH, Ed25519, without a passphrase) that signs
+    /// decisions, amendments and QA reviews (default: "signing_key" in
+    /// config.json, else ~/.ssh/id_ed25519).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,6 +101,43 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create an empty, owner-only case store (other commands never create one).
     Init(InitArgs),
+    /// Who may review in this store: add, remove or list reviewers (supervisors change it).
+    #[command(subcommand)]
+    Roster(RosterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Add a reviewer. The store's owner makes the first entry, a
+    /// supervisor; after that only supervisors on the roster change it.
+    Add(RosterAddArgs),
+    /// Remove a reviewer: they can no longer sign in; what they signed
+    /// still verifies.
+    Remove {
+        /// The name as the roster has it, e.g. "Dana Whitfield, RN".
+        name: String,
+    },
+    /// The reviewers on the roster, removed ones too.
+    List {
+        /// Print the roster itself as JSON (keep a copy for `verify --roster`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RosterAddArgs {
+    /// The reviewer's name with credentials, e.g. "Dana Whitfield, RN".
+    /// Their role is given with --role (required here: it is the new
+    /// entry's role, not a claim about who runs the command).
+    pub name: String,
+    /// An operating-system user name they sign in as (repeatable).
+    #[arg(long = "os-user", value_name = "USER")]
+    pub os_users: Vec<String>,
+    /// An SSH public key: a .pub file, or the key line itself
+    /// ("ssh-ed25519 AAAA..."); repeatable.
+    #[arg(long = "key", value_name = "FILE|\"ssh-ed25519 ...\"")]
+    pub keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +190,10 @@ pub struct VerifyArgs {
     /// Verify every case (the default).
     #[arg(long)]
     pub all: bool,
+    /// Check signatures against this copy of the roster (from `umdesk
+    /// roster list --json`, kept outside the store) instead of the store's.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

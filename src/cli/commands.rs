@@ -10,6 +10,7 @@ use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, case_id_problem, parse_case, rfc3339};
 use crate::clock;
+use crate::identity::{self, Roster};
 use crate::rules::evaluate;
 use crate::rules::permissions::{Act, check};
 use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
@@ -27,6 +28,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Stats(args)) => stats::run(env, &args),
         Some(Command::Generate(args)) => super::generate::run(env, &args),
         Some(Command::Init(args)) => init(env, &args),
+        Some(Command::Roster(command)) => super::roster_cmd::run(env, command),
     }
 }
 
@@ -57,8 +59,8 @@ fn init(env: &Env, args: &InitArgs) -> Result<(), Failure> {
 /// Plain `umdesk`: the queue of the store, as the settled reviewer.
 fn app(env: &Env) -> Result<(), Failure> {
     let policy = env.policy()?;
-    let settings = config::resolve(&env.identity, true)?;
     let store = env.open_store_for_app()?;
+    let settings = env.settings(&store, true)?;
     super::open_app(store, policy, settings)
 }
 
@@ -218,16 +220,102 @@ fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// What verify says of one case.
-fn verdict(case: &Case) -> (bool, String) {
-    match verify(case) {
-        Integrity::Intact => (true, format!("{}: intact", case.id)),
-        Integrity::Tampered(what) => (false, format!("{}: tampered: {what}", case.id)),
+/// What verify checks signatures against, and what it says of that.
+struct Signers {
+    roster: Option<Roster>,
+    /// The digests of the access log, oldest first, for the heads the
+    /// signatures recorded.
+    log: Vec<String>,
+}
+
+/// What verify says of one case: its chain and seal, then its signatures.
+fn verdict(case: &Case, signers: &Signers) -> Vec<(bool, String)> {
+    if let Integrity::Tampered(what) = verify(case) {
+        return vec![(false, format!("{}: tampered: {what}", case.id))];
     }
+    let Some(roster) = &signers.roster else {
+        let unchecked = match case.signatures.len() {
+            0 => String::new(),
+            n => format!(" ({n} signature(s) not checked: the store has no roster)"),
+        };
+        return vec![(true, format!("{}: intact{unchecked}", case.id))];
+    };
+    let checked = identity::verify::check(case, roster);
+    let mut problems = checked.problems;
+    problems.extend(identity::verify::check_access_log_heads(case, &signers.log));
+    if problems.is_empty() {
+        let signed = match checked.valid.len() {
+            0 => String::new(),
+            _ => {
+                let names: Vec<String> = checked.valid.iter().map(identity::actor).collect();
+                format!(", signed by {}", names.join(", "))
+            }
+        };
+        return vec![(true, format!("{}: intact{signed}", case.id))];
+    }
+    problems
+        .into_iter()
+        .map(|p| (false, format!("{}: signature: {p}", case.id)))
+        .collect()
+}
+
+/// The roster to check signatures against: `--roster FILE` (a copy kept
+/// outside the store), else the store's. Says which on the report.
+fn signers(
+    store: &dyn CaseStore,
+    trusted: Option<&std::path::Path>,
+) -> Result<(Signers, (bool, String)), Failure> {
+    let (roster, source) = match trusted {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = read_text(path)?;
+            let roster: Roster = crate::json::parse(&text)
+                .map_err(|err| Failure::input(format!("{name}: not a roster: {err}")))?;
+            (Some(roster), name)
+        }
+        None => match store.roster() {
+            Ok(roster) => (roster, "the store's roster".to_string()),
+            Err(err) => {
+                let line = (false, format!("roster: unreadable: {err}"));
+                let none = Signers {
+                    roster: None,
+                    log: Vec::new(),
+                };
+                return Ok((none, line));
+            }
+        },
+    };
+    let line = match &roster {
+        None => (
+            true,
+            "roster: none; who reviewed is taken on trust and signatures are not checked"
+                .to_string(),
+        ),
+        Some(roster) => (
+            true,
+            format!(
+                "roster: {} reviewers, version {}, digest {} ({source})",
+                roster.active().count(),
+                roster.version,
+                super::roster_cmd::roster_digest(roster)
+            ),
+        ),
+    };
+    let log = match &roster {
+        Some(_) => store
+            .access_log(None)
+            .map_err(|err| Failure::from_store(&err))?
+            .into_iter()
+            .map(|e| e.digest)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok((Signers { roster, log }, line))
 }
 
 fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
+    let (signers, roster_line) = signers(&store, args.roster.as_deref())?;
     let mut report = String::new();
     let mut all_intact = true;
     let mut line = |ok: bool, text: String| {
@@ -235,14 +323,16 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
         report.push_str(&clean(&text, false));
         report.push('\n');
     };
+    let judge = |case: &Case, line: &mut dyn FnMut(bool, String)| {
+        for (ok, text) in verdict(case, &signers) {
+            line(ok, text);
+        }
+    };
     match &args.id {
         Some(id) => {
             let id = checked_id(id)?;
             match store.load(id) {
-                Ok(case) => {
-                    let (ok, text) = verdict(&case);
-                    line(ok, text);
-                }
+                Ok(case) => judge(&case, &mut line),
                 Err(StoreError::NotFound(_)) => line(false, format!("{id}: not found")),
                 Err(StoreError::Unreadable(u)) => {
                     line(false, format!("{}: unreadable: {}", u.location, u.reason))
@@ -261,10 +351,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
             }
             for summary in &listing.cases {
                 match store.load(&summary.id) {
-                    Ok(case) => {
-                        let (ok, text) = verdict(&case);
-                        line(ok, text);
-                    }
+                    Ok(case) => judge(&case, &mut line),
                     Err(StoreError::Unreadable(u)) => {
                         line(false, format!("{}: unreadable: {}", u.location, u.reason))
                     }
@@ -290,6 +377,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
             line(false, format!("access log: tampered: {reason}"))
         }
     }
+    line(roster_line.0, roster_line.1);
     emit(&report)?;
     if all_intact {
         Ok(())
@@ -298,17 +386,21 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
     }
 }
 
-/// Refuses what the role may not do, with the reason.
-pub(crate) fn require(env: &Env, act: Act) -> Result<config::Settings, Failure> {
-    let settings = config::resolve(&env.identity, false)?;
+/// Refuses what the role may not do in `store`, with the reason.
+pub(crate) fn require(
+    env: &Env,
+    store: &dyn CaseStore,
+    act: Act,
+) -> Result<config::Settings, Failure> {
+    let settings = env.settings(store, false)?;
     check(settings.reviewer.role, act).map_err(Failure::forbidden)?;
     Ok(settings)
 }
 
 fn audit(env: &Env, args: &AuditArgs) -> Result<(), Failure> {
-    require(env, Act::ViewAuditLog)?;
     let id = args.id.as_deref().map(checked_id).transpose()?;
     let store = env.open_store()?;
+    require(env, &store, Act::ViewAuditLog)?;
     if let AccessLogIntegrity::Broken { reason, .. } = store.verify_access_log() {
         warn(&format!(
             "warning: the access log is not intact: {}",

@@ -1,8 +1,12 @@
 //! Who is reviewing, and the settings a reviewer keeps between sessions.
 //!
-//! `--reviewer` / `--role` win; else `config.json` in the platform config
-//! directory; else, on a terminal, the reviewer is asked once and the answer
-//! written there; else the operating-system user name, as a nurse.
+//! In a store with a roster, the reviewer is the roster entry of the
+//! effective operating-system user, and `--reviewer` / `--role` may only
+//! repeat it ([`crate::identity`]). In a store without one, identity is on
+//! trust: `--reviewer` / `--role` win; else `config.json` in the platform
+//! config directory; else, on a terminal, the reviewer is asked once and
+//! the answer written there; else the operating-system user name, as a
+//! nurse.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -14,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::Failure;
 use crate::case::due::DueTable;
 use crate::case::{Reviewer, Role};
+use crate::identity::signing::default_key_path;
+use crate::identity::{self, Claim, Identity, Roster};
 use crate::store::location;
 
 /// The file name inside the platform config directory.
@@ -34,6 +40,10 @@ pub struct Config {
     pub due_times: Option<DueTable>,
     #[serde(default = "default_stale_lock_hours")]
     pub stale_lock_hours: u32,
+    /// The private key that signs decisions, amendments and QA reviews;
+    /// ~/.ssh/id_ed25519 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<PathBuf>,
 }
 
 fn default_stale_lock_hours() -> u32 {
@@ -133,43 +143,113 @@ fn account_name() -> Option<String> {
 /// How the reviewer was settled, for the app's settings too.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The same as `identity.reviewer`.
     pub reviewer: Reviewer,
+    /// Who the reviewer is and how we know: the app shows it.
+    pub identity: Identity,
     pub due_table: DueTable,
     pub stale_lock_hours: u32,
+    /// The private key file to sign with: --signing-key, else the
+    /// config's `signing_key`, else ~/.ssh/id_ed25519. Read when signing
+    /// ([`crate::identity::signing::SigningKey::load`]).
+    pub signing_key: Option<PathBuf>,
+    /// Claims that were set aside (a config naming someone other than the
+    /// roster does), to show the user.
+    pub notes: Vec<String>,
 }
 
-/// What the command line said about who is reviewing.
+impl Settings {
+    /// Settings for `reviewer` taken on trust, with the defaults.
+    pub fn unverified(reviewer: Reviewer) -> Settings {
+        Settings {
+            reviewer: reviewer.clone(),
+            identity: Identity::unverified(reviewer),
+            due_table: DueTable::default(),
+            stale_lock_hours: DEFAULT_STALE_LOCK_HOURS,
+            signing_key: default_key_path(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// What the command line said about who is reviewing and how they sign.
 #[derive(Debug, Clone, Default)]
-pub struct Identity {
-    pub reviewer: Option<String>,
-    pub role: Option<Role>,
+pub struct Flags {
+    pub claim: Claim,
+    pub signing_key: Option<PathBuf>,
 }
 
-/// Settles who is reviewing. `ask` allows asking on a terminal (the app
-/// does; scripting commands never stop to ask).
-pub fn resolve(identity: &Identity, ask: bool) -> Result<Settings, Failure> {
+/// Settles who is reviewing, from the store's roster when it has one.
+/// `ask` allows asking on a terminal (the app does; scripting commands
+/// never stop to ask); a rostered store never asks.
+pub fn resolve(flags: &Flags, ask: bool, roster: Option<&Roster>) -> Result<Settings, Failure> {
     let path = config_path();
     let config = match &path {
         Some(path) => load(path)?,
         None => None,
     };
+    let mut settings = match roster {
+        Some(roster) => from_roster(&flags.claim, config.as_ref(), roster)?,
+        None => on_trust(&flags.claim, ask, path.as_deref(), config.as_ref())?,
+    };
+    settings.signing_key = flags
+        .signing_key
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.signing_key.clone()))
+        .or_else(default_key_path);
+    Ok(settings)
+}
+
+/// The roster's entry for the effective OS user; the claim may only
+/// repeat it.
+fn from_roster(
+    claim: &Claim,
+    config: Option<&Config>,
+    roster: &Roster,
+) -> Result<Settings, Failure> {
+    let Some(os_user) = identity::effective_os_user() else {
+        return Err(Failure::forbidden(
+            "this store has a roster, and the operating-system user running umdesk has no \
+             name in the account database, so who is reviewing cannot be established",
+        ));
+    };
+    let config_claim = config.map_or_else(Claim::default, |c| Claim {
+        reviewer: Some(c.reviewer.clone()),
+        role: Some(c.role),
+    });
+    let resolved = identity::resolve_os_user(roster, &os_user, claim, &config_claim)
+        .map_err(|err| Failure::forbidden(err.to_string()))?;
+    let mut settings = Settings::unverified(resolved.identity.reviewer.clone());
+    settings.identity = resolved.identity;
+    settings.notes = resolved.notes;
+    if let Some(config) = config {
+        settings.due_table = config.due_table();
+        settings.stale_lock_hours = config.stale_lock_hours;
+    }
+    Ok(settings)
+}
+
+/// A store without a roster: flags, config, asking, the OS user name.
+fn on_trust(
+    identity: &Claim,
+    ask: bool,
+    path: Option<&Path>,
+    config: Option<&Config>,
+) -> Result<Settings, Failure> {
     if let Some(name) = &identity.reviewer {
         check_reviewer_name(name).map_err(|p| Failure::input(format!("--reviewer: {p}")))?;
     }
-    let from_config = |config: &Config| Settings {
-        reviewer: Reviewer {
+    let from_config = |config: &Config| {
+        let mut settings = Settings::unverified(Reviewer {
             name: config.reviewer.trim().to_string(),
             role: config.role,
-        },
-        due_table: config.due_table(),
-        stale_lock_hours: config.stale_lock_hours,
+        });
+        settings.due_table = config.due_table();
+        settings.stale_lock_hours = config.stale_lock_hours;
+        settings
     };
-    let defaults = |reviewer: Reviewer| Settings {
-        reviewer,
-        due_table: DueTable::default(),
-        stale_lock_hours: DEFAULT_STALE_LOCK_HOURS,
-    };
-    let mut settings = match (&config, &identity.reviewer) {
+    let defaults = Settings::unverified;
+    let mut settings = match (config, &identity.reviewer) {
         // The config's role belongs to the config's reviewer only.
         (Some(config), Some(name)) => {
             let mut settings = from_config(config);
@@ -186,7 +266,7 @@ pub fn resolve(identity: &Identity, ask: bool) -> Result<Settings, Failure> {
             role: Role::Nurse,
         }),
         (None, None) => {
-            let asked = match &path {
+            let asked = match path {
                 Some(path) if ask && identity.role.is_none() && io::stdin().is_terminal() => {
                     ask_and_save(path)?
                 }
@@ -204,6 +284,7 @@ pub fn resolve(identity: &Identity, ask: bool) -> Result<Settings, Failure> {
     if let Some(role) = identity.role {
         settings.reviewer.role = role;
     }
+    settings.identity = Identity::unverified(settings.reviewer.clone());
     Ok(settings)
 }
 
@@ -241,6 +322,7 @@ fn ask_and_save(path: &Path) -> Result<Option<Config>, Failure> {
         role,
         due_times: None,
         stale_lock_hours: DEFAULT_STALE_LOCK_HOURS,
+        signing_key: None,
     };
     match write_new(path, &config) {
         Ok(()) => {

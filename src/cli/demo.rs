@@ -12,7 +12,6 @@ use directories::ProjectDirs;
 
 use super::output::warn;
 use super::{Env, Failure, Settings, config, create_store_at, open_app};
-use crate::case::due::DueTable;
 use crate::case::{Case, Reviewer, Role, to_json};
 use crate::clock;
 use crate::fixtures::sample_cases;
@@ -30,14 +29,15 @@ pub fn demo_reviewer(role: Role) -> &'static str {
 
 pub(crate) fn run(env: &Env) -> Result<(), Failure> {
     let policy = env.policy()?;
-    if let Some(name) = &env.identity.reviewer {
+    if let Some(name) = &env.identity.claim.reviewer {
         config::check_reviewer_name(name)
             .map_err(|p| Failure::input(format!("--reviewer: {p}")))?;
     }
-    let role = env.identity.role.unwrap_or(Role::Nurse);
+    let role = env.identity.claim.role.unwrap_or(Role::Nurse);
     let reviewer = Reviewer {
         name: env
             .identity
+            .claim
             .reviewer
             .as_deref()
             .map(str::trim)
@@ -61,11 +61,11 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         reviewer.role.label()
     ));
     let store = create_store_at(&dir)?;
-    let settings = Settings {
-        reviewer,
-        due_table: DueTable::default(),
-        stale_lock_hours: config::DEFAULT_STALE_LOCK_HOURS,
-    };
+    // A demo store is new and has no roster: identity is on trust.
+    let mut settings = Settings::unverified(reviewer);
+    if let Some(key) = &env.identity.signing_key {
+        settings.signing_key = Some(key.clone());
+    }
     open_app(store, policy, settings)
 }
 

@@ -3,7 +3,7 @@
 
 use super::args::GenerateArgs;
 use super::output::{emit, warn};
-use super::{Env, Failure, config};
+use super::{Env, Failure};
 use crate::case::history::{record_changes, seal};
 use crate::case::{Case, Change, Reviewer};
 use crate::clock;
@@ -11,8 +11,8 @@ use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
-    let settings = config::resolve(&env.identity, false)?;
     let store = env.create_store()?;
+    let settings = env.settings(&store, false)?;
     let now = clock::now();
     let count = usize::try_from(args.count).unwrap_or(usize::MAX);
     let cases = crate::fixtures::generate(&policy, count, args.seed, now);

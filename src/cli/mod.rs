@@ -9,6 +9,7 @@ mod demo;
 mod generate;
 mod output;
 mod policy_cmd;
+mod roster_cmd;
 mod show;
 pub mod stats;
 
@@ -69,6 +70,11 @@ impl Failure {
         Failure::new(code, String::new())
     }
 
+    /// The same failure, its message after `context`.
+    pub fn with_context(self, context: &str) -> Failure {
+        Failure::new(self.code, format!("{context}: {}", self.message))
+    }
+
     /// A store error, with the code that fits it.
     pub fn from_store(err: &StoreError) -> Failure {
         let code = match err {
@@ -109,13 +115,23 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<(), Failure> {
+pub fn run(mut cli: Cli) -> Result<(), Failure> {
+    // `roster add NAME --role ROLE`: there --role is the new entry's role,
+    // not a claim about who runs the command.
+    let new_entry_role = match &cli.command {
+        Some(args::Command::Roster(args::RosterCommand::Add(_))) => cli.role.take(),
+        _ => None,
+    };
     let env = Env {
+        new_entry_role,
         cases: cli.cases.clone(),
         policy: cli.policy.clone(),
-        identity: config::Identity {
-            reviewer: cli.reviewer.clone(),
-            role: cli.role,
+        identity: config::Flags {
+            claim: crate::identity::Claim {
+                reviewer: cli.reviewer.clone(),
+                role: cli.role,
+            },
+            signing_key: cli.signing_key.clone(),
         },
     };
     commands::dispatch(&env, cli.command)
@@ -125,7 +141,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 pub(crate) struct Env {
     pub cases: Option<PathBuf>,
     pub policy: Option<PathBuf>,
-    pub identity: config::Identity,
+    pub identity: config::Flags,
+    /// The role given to `roster add`.
+    pub new_entry_role: Option<crate::case::Role>,
 }
 
 impl Env {
@@ -173,6 +191,23 @@ impl Env {
         } else {
             create_store_at(&dir)
         }
+    }
+
+    /// Who is reviewing in `store`: its roster's entry for the OS user when
+    /// it has a roster (a roster that cannot be read stops the command),
+    /// else the flags and config, on trust. Notes about claims set aside
+    /// go to stderr.
+    pub fn settings(&self, store: &dyn CaseStore, ask: bool) -> Result<Settings, Failure> {
+        let roster = store.roster().map_err(|err| {
+            Failure::from_store(&err).with_context(
+                "the store's roster cannot be read, so who is reviewing cannot be established",
+            )
+        })?;
+        let settings = config::resolve(&self.identity, ask, roster.as_ref())?;
+        for note in &settings.notes {
+            output::warn(&output::clean(note, false));
+        }
+        Ok(settings)
     }
 
     /// Whether the store was named by `--cases` or `UMDESK_CASES`, rather

@@ -4,7 +4,7 @@
 use super::args::ShowArgs;
 use super::commands::checked_id;
 use super::output::{clean, emit, fields, indent_rest, when};
-use super::{Env, Failure, config};
+use super::{Env, Failure};
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, Reviewer, facts, short_digest, to_json};
 use crate::policy::LoadedPolicy;
@@ -14,8 +14,8 @@ use crate::store::{AccessEntry, CaseStore, actor};
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
     let id = checked_id(&args.id)?;
     let policy = env.policy()?;
-    let settings = config::resolve(&env.identity, false)?;
     let store = env.open_store()?;
+    let settings = env.settings(&store, false)?;
     let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
     // HIPAA audit controls: no viewing goes unrecorded.
     store

@@ -12,8 +12,8 @@ use crate::rules::permissions::Act;
 use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
-    require(env, Act::ViewStats)?;
     let store = env.open_store()?;
+    require(env, &store, Act::ViewStats)?;
     let listing = store.list();
     for u in &listing.unreadable {
         warn(&format!(

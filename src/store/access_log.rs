@@ -3,6 +3,10 @@
 //! before, so a line edited, removed or inserted by hand breaks the chain.
 //!
 //! Viewing a case appends here and never rewrites the case file.
+//!
+//! After each append the log's head (how many entries, the last digest)
+//! is written to [`HEAD_NAME`], so that a log cut short at its end, or
+//! deleted, no longer looks like a shorter or a new log.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,15 +16,21 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::StoreError;
 use super::fsutil::{self, Access};
 use super::lock::{hostname, ssh_connection};
+use super::{AccessLogHead, StoreError};
 use crate::case::Reviewer;
 use crate::clock;
 use crate::digest::sha256_hex;
 
 /// File name of the log inside the store directory.
 pub const LOG_NAME: &str = "access.log";
+
+/// File name of the log's recorded head, beside the log.
+pub const HEAD_NAME: &str = "access.head";
+
+/// The head file holds one small JSON object; anything larger is not ours.
+const MAX_HEAD: u64 = 4096;
 
 /// A line longer than this is not one we wrote; reading stops there.
 const MAX_LINE: u64 = 4 * 1024 * 1024;
@@ -142,7 +152,88 @@ pub(crate) fn append(path: &Path, entry: &AccessEntry) -> Result<AccessEntry, St
         let _ = file.set_len(len).and_then(|()| file.sync_data());
         return Err(io_err(error));
     }
+    let entries = entries_before(path, &file, len, &written.prev)? + 1;
+    let head = AccessLogHead {
+        entries,
+        digest: written.digest.clone(),
+    };
+    write_head(path, &head)?;
     Ok(written)
+}
+
+fn head_path(log: &Path) -> std::path::PathBuf {
+    log.with_file_name(HEAD_NAME)
+}
+
+/// How many entries the first `len` bytes of the log hold, whose last
+/// digest is `prev`: one more than the recorded head when that head is the
+/// last entry (the usual case), else counted.
+fn entries_before(path: &Path, file: &File, len: u64, prev: &str) -> Result<u64, StoreError> {
+    if len == 0 {
+        return Ok(0);
+    }
+    if let Ok(Some(head)) = read_head(path)
+        && head.digest == prev
+    {
+        return Ok(head.entries);
+    }
+    // No head yet (a log from before heads), or one left behind by a
+    // crash between the append and its head: count once.
+    let mut bytes = vec![0u8; len as usize];
+    file.read_exact_at(&mut bytes, 0)
+        .map_err(|error| StoreError::Io {
+            location: path.display().to_string(),
+            error,
+        })?;
+    Ok(lines(&bytes).count() as u64)
+}
+
+/// Records the head. Written after the entry is on disk, so a crash leaves
+/// a head no further than the log; a head behind the log is fine.
+fn write_head(log: &Path, head: &AccessLogHead) -> Result<(), StoreError> {
+    let path = head_path(log);
+    let json = serde_json::to_vec(head).map_err(|err| StoreError::Io {
+        location: path.display().to_string(),
+        error: io::Error::new(io::ErrorKind::InvalidInput, err),
+    })?;
+    // No wait for the disk: the entry it describes was synced first, so
+    // whichever version of the head survives a power cut, it is not ahead
+    // of the log.
+    fsutil::write_private_nosync(&path, &json).map_err(|error| StoreError::Io {
+        location: path.display().to_string(),
+        error,
+    })
+}
+
+/// The recorded head of the log at `log`; None when none was recorded.
+/// A head file that is not one is an error naming it: it is evidence, not
+/// a cache.
+pub(crate) fn read_head(log: &Path) -> Result<Option<AccessLogHead>, StoreError> {
+    let path = head_path(log);
+    let shown = path.display().to_string();
+    let file = match fsutil::open_private(&path, Access::Read) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(StoreError::Io {
+                location: shown,
+                error,
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_HEAD)
+        .read_to_end(&mut bytes)
+        .map_err(|error| StoreError::Io {
+            location: shown.clone(),
+            error,
+        })?;
+    serde_json::from_slice(&bytes).map(Some).map_err(|err| {
+        StoreError::Unreadable(super::Unreadable {
+            location: shown,
+            reason: format!("not the access log's recorded head ({err})"),
+        })
+    })
 }
 
 /// The last line of a file of `len` bytes: where it starts, its bytes
@@ -236,9 +327,8 @@ pub(crate) fn read(path: &Path, case_id: Option<&str>) -> Result<Vec<AccessEntry
 /// Checks every line: that it parses, chains to the line before, and
 /// still has the digest it was written with.
 pub(crate) fn verify(path: &Path) -> AccessLogIntegrity {
-    let bytes = match read_log(path) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return AccessLogIntegrity::Intact { entries: 0 },
+    let head = match read_head(path) {
+        Ok(head) => head,
         Err(err) => {
             return AccessLogIntegrity::Broken {
                 line: 0,
@@ -246,8 +336,18 @@ pub(crate) fn verify(path: &Path) -> AccessLogIntegrity {
             };
         }
     };
+    let bytes = match read_log(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return against_head(&[], head.as_ref()),
+        Err(err) => {
+            return AccessLogIntegrity::Broken {
+                line: 0,
+                reason: err.to_string(),
+            };
+        }
+    };
+    let mut digests = Vec::new();
     let mut prev = String::new();
-    let mut count = 0;
     for (number, line) in lines(&bytes) {
         let broken = |reason: String| AccessLogIntegrity::Broken {
             line: number,
@@ -265,8 +365,46 @@ pub(crate) fn verify(path: &Path) -> AccessLogIntegrity {
         if entry.compute_digest() != entry.digest {
             return broken(format!("line {number} was changed after it was written"));
         }
-        prev = entry.digest;
-        count += 1;
+        prev = entry.digest.clone();
+        digests.push(entry.digest);
+    }
+    against_head(&digests, head.as_ref())
+}
+
+/// A chain that holds (`digests`, oldest first) against the head the
+/// store recorded: it must reach it, and pass through it.
+pub(crate) fn against_head(digests: &[String], head: Option<&AccessLogHead>) -> AccessLogIntegrity {
+    let count = digests.len();
+    let Some(head) = head else {
+        return AccessLogIntegrity::Intact { entries: count };
+    };
+    let recorded = usize::try_from(head.entries).unwrap_or(usize::MAX);
+    if count == 0 && recorded > 0 {
+        return AccessLogIntegrity::Broken {
+            line: 1,
+            reason: format!(
+                "the access log is missing or empty, but the store recorded {recorded} entries \
+                 in it (it was deleted or emptied)"
+            ),
+        };
+    }
+    if count < recorded {
+        return AccessLogIntegrity::Broken {
+            line: count + 1,
+            reason: format!(
+                "the access log ends at entry {count}, but the store recorded {recorded} entries \
+                 (entries {} to {recorded} were removed)",
+                count + 1
+            ),
+        };
+    }
+    if recorded > 0 && digests[recorded - 1] != head.digest {
+        return AccessLogIntegrity::Broken {
+            line: recorded,
+            reason: format!(
+                "entry {recorded} is not the entry the store recorded there (the log was rewritten)"
+            ),
+        };
     }
     AccessLogIntegrity::Intact { entries: count }
 }

@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::access_log::{self, AccessEntry, AccessLogIntegrity, LOG_NAME};
+use super::access_log::{self, AccessEntry, AccessLogIntegrity, HEAD_NAME, LOG_NAME};
 use super::fsutil::{self, Access};
 use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
 use super::session;
 use super::{
-    CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, MAX_RECORD_BYTES,
-    SessionLease, StoreError, StoreWarning, Unreadable, check_current, check_id, check_record_size,
+    AccessLogHead, CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing,
+    MAX_RECORD_BYTES, ROSTER_ID, Roster, SessionLease, StoreError, StoreWarning, Unreadable,
+    check_current, check_id, check_record_size, check_roster_version,
 };
 use crate::case::{Case, case_id_for, case_id_problem, parse_case, to_json};
 use crate::clock;
@@ -23,6 +24,9 @@ use crate::clock;
 /// What the reader takes of a case or draft file, as the writer allows.
 const MAX_CASE_BYTES: u64 = MAX_RECORD_BYTES as u64;
 const MAX_LOCK_BYTES: u64 = 64 * 1024;
+/// The roster: who may review here, owner-only like everything else.
+pub const ROSTER_NAME: &str = "roster.json";
+const MAX_ROSTER_BYTES: u64 = 4 * 1024 * 1024;
 /// Held (with flock) while a save compares and replaces a case file, so
 /// two saves from the same loaded version cannot both pass the check.
 const WRITE_LOCK_NAME: &str = ".write-lock";
@@ -99,6 +103,28 @@ impl FileStore {
 
     pub fn access_log_path(&self) -> PathBuf {
         self.dir.join(LOG_NAME)
+    }
+
+    pub fn roster_path(&self) -> PathBuf {
+        self.dir.join(ROSTER_NAME)
+    }
+
+    /// The operating-system user owning the store's directory: the one
+    /// who may make the first roster entry.
+    pub fn owner(&self) -> Option<String> {
+        let uid = fs::metadata(&self.dir).ok()?.uid();
+        let user = uzers::get_user_by_uid(uid)?;
+        user.name().to_str().map(str::to_string)
+    }
+
+    fn read_roster(&self) -> Result<Option<Roster>, StoreError> {
+        let path = self.roster_path();
+        let Some(text) = read_if_there(&path, MAX_ROSTER_BYTES)? else {
+            return Ok(None);
+        };
+        crate::json::parse::<Roster>(&text)
+            .map(Some)
+            .map_err(|err| unreadable(&path, format!("not a roster: {err}")))
     }
 
     pub fn index_path(&self) -> PathBuf {
@@ -289,16 +315,8 @@ impl FileStore {
     }
 
     fn read_lock(&self, path: &Path) -> Result<Option<LockInfo>, StoreError> {
-        let text = match read_capped(path, MAX_LOCK_BYTES) {
-            Ok(text) => text,
-            Err(ReadError::Missing) => return Ok(None),
-            Err(ReadError::Io(error)) => {
-                return Err(StoreError::Io {
-                    location: path.display().to_string(),
-                    error,
-                });
-            }
-            Err(ReadError::Bad(reason)) => return Err(unreadable(path, reason)),
+        let Some(text) = read_if_there(path, MAX_LOCK_BYTES)? else {
+            return Ok(None);
         };
         serde_json::from_str::<LockInfo>(&text)
             .map(Some)
@@ -362,6 +380,8 @@ impl FileStore {
     fn special_file_warnings(&self) -> Vec<StoreWarning> {
         let expected = [
             (LOG_NAME, false),
+            (HEAD_NAME, false),
+            (ROSTER_NAME, false),
             (INDEX_NAME, false),
             (WRITE_LOCK_NAME, false),
             (DRAFTS_DIR, true),
@@ -401,6 +421,7 @@ impl FileStore {
             let ours = name.ends_with(".json")
                 || name.ends_with(".lock")
                 || name == LOG_NAME
+                || name == HEAD_NAME
                 || name == INDEX_NAME;
             if !ours || fsutil::is_temp_name(&name) {
                 continue;
@@ -537,6 +558,19 @@ fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
         let line = err.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         ReadError::Bad(format!("line {line}: not UTF-8 text (byte {at})"))
     })
+}
+
+/// [`read_capped`] for a small file of the store that may be missing.
+fn read_if_there(path: &Path, cap: u64) -> Result<Option<String>, StoreError> {
+    match read_capped(path, cap) {
+        Ok(text) => Ok(Some(text)),
+        Err(ReadError::Missing) => Ok(None),
+        Err(ReadError::Io(error)) => Err(StoreError::Io {
+            location: path.display().to_string(),
+            error,
+        }),
+        Err(ReadError::Bad(reason)) => Err(unreadable(path, reason)),
+    }
 }
 
 /// The case in `path`, which must be the case `id`.
@@ -734,6 +768,9 @@ impl CaseStore for FileStore {
                 let Some(stem) = name.strip_suffix(".json") else {
                     continue;
                 };
+                if stem == ROSTER_ID {
+                    continue;
+                }
                 let meta = match entry.metadata() {
                     Ok(meta) => meta,
                     // Removed since the directory was read.
@@ -1096,6 +1133,40 @@ impl CaseStore for FileStore {
 
     fn verify_access_log(&self) -> AccessLogIntegrity {
         access_log::verify(&self.access_log_path())
+    }
+
+    fn access_log_head(&self) -> Result<Option<AccessLogHead>, StoreError> {
+        access_log::read_head(&self.access_log_path())
+    }
+
+    fn roster(&self) -> Result<Option<Roster>, StoreError> {
+        self.read_roster()
+    }
+
+    fn save_roster(
+        &self,
+        roster: &Roster,
+        expected_version: u64,
+        change: &AccessEntry,
+    ) -> Result<Roster, StoreError> {
+        let path = self.roster_path();
+        let mut saved = roster.clone();
+        saved.version = expected_version + 1;
+        let mut json = serde_json::to_vec_pretty(&saved).map_err(|err| StoreError::Io {
+            location: path.display().to_string(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, err),
+        })?;
+        json.push(b'\n');
+        let _guard = self.write_lock()?;
+        // An unreadable roster is an error here too: it is never replaced
+        // by one built without it.
+        let stored = self.read_roster()?;
+        check_roster_version(stored.as_ref(), expected_version)?;
+        // Logged first: a change that is recorded and then fails to be
+        // written is better than one written and never recorded.
+        access_log::append(&self.access_log_path(), change)?;
+        fsutil::write_private(&path, &json).map_err(self.io(&path))?;
+        Ok(saved)
     }
 
     fn warnings(&self) -> Vec<StoreWarning> {

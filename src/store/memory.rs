@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use time::OffsetDateTime;
 
-use super::access_log::AccessLogIntegrity;
+use super::access_log::{AccessLogIntegrity, against_head};
 use super::{
-    AccessEntry, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, LockHolder, LockInfo,
-    SessionLease, StoreError, StoreWarning, check_current, check_id, check_record_size, clock,
+    AccessEntry, AccessLogHead, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, LockHolder,
+    LockInfo, Roster, SessionLease, StoreError, StoreWarning, check_current, check_id,
+    check_record_size, check_roster_version, clock,
 };
 use crate::case::{Case, case_id_for, to_json};
 
@@ -21,6 +22,9 @@ struct State {
     locks: BTreeMap<String, LockInfo>,
     drafts: BTreeMap<DraftKey, (OffsetDateTime, String)>,
     log: Vec<AccessEntry>,
+    /// The log's head as last recorded, apart from the log itself.
+    log_head: Option<AccessLogHead>,
+    roster: Option<Roster>,
     sessions: BTreeMap<String, Weak<()>>,
     /// The highest sequence number handed out per received date: numbers
     /// are never reused, as in the file store.
@@ -234,25 +238,30 @@ impl CaseStore for MemoryStore {
     }
 
     fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError> {
+        append_access(&mut self.state(), entry)
+    }
+
+    fn access_log_head(&self) -> Result<Option<AccessLogHead>, StoreError> {
+        Ok(self.state().log_head.clone())
+    }
+
+    fn roster(&self) -> Result<Option<Roster>, StoreError> {
+        Ok(self.state().roster.clone())
+    }
+
+    fn save_roster(
+        &self,
+        roster: &Roster,
+        expected_version: u64,
+        change: &AccessEntry,
+    ) -> Result<Roster, StoreError> {
         let mut state = self.state();
-        let mut written = entry.clone();
-        written.prev = state
-            .log
-            .last()
-            .map(|e| e.digest.clone())
-            .unwrap_or_default();
-        written.digest = written.compute_digest();
-        if written.digest.is_empty() {
-            return Err(StoreError::Io {
-                location: memory_location("access-log"),
-                error: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "the entry cannot be written (its time is out of range)",
-                ),
-            });
-        }
-        state.log.push(written);
-        Ok(())
+        check_roster_version(state.roster.as_ref(), expected_version)?;
+        append_access(&mut state, change)?;
+        let mut saved = roster.clone();
+        saved.version = expected_version + 1;
+        state.roster = Some(saved.clone());
+        Ok(saved)
     }
 
     fn access_log(&self, case_id: Option<&str>) -> Result<Vec<AccessEntry>, StoreError> {
@@ -287,9 +296,8 @@ impl CaseStore for MemoryStore {
             }
             prev = &entry.digest;
         }
-        AccessLogIntegrity::Intact {
-            entries: state.log.len(),
-        }
+        let digests: Vec<String> = state.log.iter().map(|e| e.digest.clone()).collect();
+        against_head(&digests, state.log_head.as_ref())
     }
 
     fn warnings(&self) -> Vec<StoreWarning> {
@@ -303,6 +311,32 @@ impl CaseStore for MemoryStore {
     fn case_location(&self, id: &str) -> String {
         memory_location(id)
     }
+}
+
+/// Appends `entry` to the log, chained, and records the new head.
+fn append_access(state: &mut State, entry: &AccessEntry) -> Result<(), StoreError> {
+    let mut written = entry.clone();
+    written.prev = state
+        .log
+        .last()
+        .map(|e| e.digest.clone())
+        .unwrap_or_default();
+    written.digest = written.compute_digest();
+    if written.digest.is_empty() {
+        return Err(StoreError::Io {
+            location: memory_location("access-log"),
+            error: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the entry cannot be written (its time is out of range)",
+            ),
+        });
+    }
+    state.log_head = Some(AccessLogHead {
+        entries: state.log.len() as u64 + 1,
+        digest: written.digest.clone(),
+    });
+    state.log.push(written);
+    Ok(())
 }
 
 fn expect_lock(state: &State, id: &str, expected: &LockInfo) -> Result<(), StoreError> {

@@ -10,6 +10,8 @@ mod lock;
 mod memory;
 mod session;
 
+pub use crate::case::AccessLogHead;
+pub use crate::identity::roster::Roster;
 pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
@@ -21,8 +23,8 @@ pub use crate::clock;
 
 use time::OffsetDateTime;
 
+use crate::case::Case;
 pub use crate::case::summary::{CaseSummary, FigureParts, QaVerdicts, SummaryParts};
-use crate::case::{Case, Reviewer};
 
 /// Something in the store that is not a readable case: listed, never
 /// touched. `location` is what a person needs to find it (a file's path
@@ -87,6 +89,12 @@ pub enum StoreError {
     /// A lock was to be broken or taken over, and the case has none now.
     #[error("case {0} is not locked (any more)")]
     NotLocked(String),
+    /// Someone else changed the roster since it was read; nothing was written.
+    #[error(
+        "the roster was changed by someone else (it is at version {found}; this change \
+         started from version {expected}); look at `umdesk roster list` and try again"
+    )]
+    RosterConflict { expected: u64, found: u64 },
     /// There is no store at `location`; a reading command does not make one.
     #[error(
         "there is no case store at {location}; check --cases and {env}, \
@@ -96,12 +104,34 @@ pub enum StoreError {
     Missing { location: String },
 }
 
+/// The id the roster's record would have as a case (`roster.json`), which
+/// no case may take.
+pub const ROSTER_ID: &str = "roster";
+
 /// Refuses an id that is not a case id (and so could name a file outside
-/// the store).
+/// the store, or the store's roster).
 pub(crate) fn check_id(id: &str) -> Result<(), StoreError> {
+    if id.eq_ignore_ascii_case(ROSTER_ID) {
+        return Err(StoreError::InvalidId(format!(
+            "'{id}' names the store's roster, not a case"
+        )));
+    }
     match crate::case::case_id_problem(id) {
         Some(problem) => Err(StoreError::InvalidId(problem)),
         None => Ok(()),
+    }
+}
+
+/// Refuses a roster save that did not start from the stored version.
+pub(crate) fn check_roster_version(
+    stored: Option<&Roster>,
+    expected: u64,
+) -> Result<(), StoreError> {
+    let found = stored.map_or(0, |r| r.version);
+    if found == expected {
+        Ok(())
+    } else {
+        Err(StoreError::RosterConflict { expected, found })
     }
 }
 
@@ -270,10 +300,33 @@ pub trait CaseStore: Send + Sync {
     fn load_draft(&self, key: &DraftKey) -> Result<String, StoreError>;
     fn discard_draft(&self, key: &DraftKey) -> Result<(), StoreError>;
 
-    /// Appends to the append-only, hash-chained access log.
+    /// Appends to the append-only, hash-chained access log, and records
+    /// the log's new head (its length and last digest) where a log cut
+    /// short or deleted later shows.
     fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
     fn access_log(&self, case_id: Option<&str>) -> Result<Vec<AccessEntry>, StoreError>;
+    /// The chain, and the log against the head the store recorded: a log
+    /// shorter than it, or missing while it exists, is `Broken`.
     fn verify_access_log(&self) -> AccessLogIntegrity;
+    /// The access log's head as the store last recorded it; None before
+    /// the first entry. A signature records it, so that a log cut shorter
+    /// than what its signer saw shows even if the record here is rewritten.
+    fn access_log_head(&self) -> Result<Option<AccessLogHead>, StoreError>;
+
+    /// The store's roster; None when it has none (a demo, a first run).
+    /// A roster that cannot be read is an error, never "no roster": who
+    /// is reviewing must not fall back to what they claim.
+    fn roster(&self) -> Result<Option<Roster>, StoreError>;
+    /// Saves `roster` over the stored version `expected_version` (0 when
+    /// there is none yet) and appends `change` (who, what) to the access
+    /// log. Returns the roster as saved, with its new version. If the
+    /// stored roster has moved on, nothing is written: `RosterConflict`.
+    fn save_roster(
+        &self,
+        roster: &Roster,
+        expected_version: u64,
+        change: &AccessEntry,
+    ) -> Result<Roster, StoreError>;
 
     /// Permission problems of the store itself.
     fn warnings(&self) -> Vec<StoreWarning>;
@@ -286,6 +339,4 @@ pub trait CaseStore: Send + Sync {
 }
 
 /// Who did something, for locks and the access log.
-pub fn actor(reviewer: &Reviewer) -> String {
-    format!("{} ({})", reviewer.name, reviewer.role.label())
-}
+pub use crate::identity::actor;

@@ -12,9 +12,12 @@ use umdesk::case::history::{Integrity, record, verify};
 use umdesk::case::{
     self, Case, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Status, Urgency,
 };
+use umdesk::identity::roster::{Removal, RosterEntry};
+use umdesk::identity::{Roster, test_keys};
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{
-    AccessEntry, AccessLogIntegrity, CaseStore, DraftKey, LockHolder, MAX_RECORD_BYTES, StoreError,
+    AccessEntry, AccessLogHead, AccessLogIntegrity, CaseStore, DraftKey, LockHolder,
+    MAX_RECORD_BYTES, StoreError,
 };
 
 /// A fresh, empty store of one kind, and what only its owner can do.
@@ -23,6 +26,11 @@ pub trait Harness {
     /// Changes the action of the second access-log entry behind the
     /// store's back, as someone with direct access to its records could.
     fn tamper_with_access_log(&self);
+    /// Keeps only the first `keep` access-log entries, behind the store's
+    /// back.
+    fn cut_access_log(&self, keep: usize);
+    /// Deletes the access log (only the log), behind the store's back.
+    fn delete_access_log(&self);
 }
 
 pub const RECEIVED: time::Date = date!(2026 - 12 - 01);
@@ -535,4 +543,153 @@ pub fn ids_that_could_leave_the_store_are_refused(h: &dyn Harness) {
     ));
     assert!(store.list().cases.is_empty());
     assert!(store.drafts().is_empty());
+}
+
+fn roster_entry(name: &str, role: Role, user: &str, key: u8) -> RosterEntry {
+    RosterEntry {
+        name: name.into(),
+        role,
+        os_users: vec![user.into()],
+        keys: vec![test_keys::public_line(key)],
+        added_at: at(),
+        added_by: "owner, store owner (supervisor)".into(),
+        removed: None,
+    }
+}
+
+pub fn the_roster_is_versioned_and_every_change_is_logged(h: &dyn Harness) {
+    let store = h.store();
+    assert_eq!(store.roster().unwrap(), None, "a new store has no roster");
+
+    let mut first = Roster::default();
+    first
+        .add(roster_entry(
+            &supervisor().name,
+            Role::Supervisor,
+            "renee",
+            1,
+        ))
+        .unwrap();
+    let add = AccessEntry::new(&supervisor(), "roster", "roster add Renee as supervisor");
+    let saved = store.save_roster(&first, 0, &add).unwrap();
+    assert_eq!(saved.version, 1);
+    assert_eq!(store.roster().unwrap(), Some(saved.clone()));
+
+    // Two supervisors start from version 1: the first save wins, the
+    // second is refused and writes nothing, not even to the log.
+    let mut by_renee = saved.clone();
+    by_renee
+        .add(roster_entry(&nurse().name, Role::Nurse, "dana", 2))
+        .unwrap();
+    let mut by_other = saved.clone();
+    by_other
+        .add(roster_entry(&other_nurse().name, Role::Nurse, "sam", 3))
+        .unwrap();
+    let second = AccessEntry::new(&supervisor(), "roster", "roster add Dana as nurse");
+    assert_eq!(store.save_roster(&by_renee, 1, &second).unwrap().version, 2);
+    let lost = AccessEntry::new(&supervisor(), "roster", "roster add Sam as nurse");
+    match store.save_roster(&by_other, 1, &lost) {
+        Err(StoreError::RosterConflict { expected, found }) => {
+            assert_eq!((expected, found), (1, 2));
+        }
+        other => panic!("expected a roster conflict, got {other:?}"),
+    }
+    let stored = store.roster().unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert!(stored.find_by_name(&nurse().name).is_some());
+    assert!(stored.find_by_name(&other_nurse().name).is_none());
+
+    let mut removed = stored.clone();
+    removed
+        .remove(
+            &nurse().name,
+            Removal {
+                at: at(),
+                by: "Renee Alvarez, RN, CCM (supervisor)".into(),
+            },
+        )
+        .unwrap();
+    let remove = AccessEntry::new(&supervisor(), "roster", "roster remove Dana");
+    assert_eq!(store.save_roster(&removed, 2, &remove).unwrap().version, 3);
+    let stored = store.roster().unwrap().unwrap();
+    assert!(stored.find_by_os_user("dana").is_none());
+    assert_eq!(stored.entries.len(), 2, "a removed entry is kept");
+
+    let changes: Vec<(String, String)> = store
+        .access_log(Some("roster"))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reviewer.name, e.action))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                supervisor().name,
+                "roster add Renee as supervisor".to_string()
+            ),
+            (supervisor().name, "roster add Dana as nurse".to_string()),
+            (supervisor().name, "roster remove Dana".to_string()),
+        ]
+    );
+    assert_eq!(
+        store.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 3 }
+    );
+    // The roster is no case, and no case can take its name.
+    assert!(store.list().cases.is_empty());
+    assert!(store.list().unreadable.is_empty());
+    assert!(matches!(
+        store.load("roster"),
+        Err(StoreError::InvalidId(_))
+    ));
+}
+
+fn log_some(store: &dyn CaseStore, count: usize) -> Vec<AccessEntry> {
+    let a = create(store, "Ana Example", at());
+    for _ in 0..count {
+        store
+            .log_access(&AccessEntry::new(&nurse(), &a.id, "view"))
+            .unwrap();
+    }
+    store.access_log(None).unwrap()
+}
+
+pub fn the_access_log_head_is_recorded_at_each_append(h: &dyn Harness) {
+    let store = h.store();
+    assert_eq!(store.access_log_head().unwrap(), None);
+    let log = log_some(store, 3);
+    assert_eq!(
+        store.access_log_head().unwrap(),
+        Some(AccessLogHead {
+            entries: 3,
+            digest: log[2].digest.clone()
+        })
+    );
+}
+
+pub fn a_cut_access_log_is_detected(h: &dyn Harness) {
+    let store = h.store();
+    log_some(store, 4);
+    h.cut_access_log(2);
+    match store.verify_access_log() {
+        AccessLogIntegrity::Broken { line, reason } => {
+            assert_eq!(line, 3);
+            assert!(reason.contains("removed"), "{reason}");
+            assert!(reason.contains('4'), "{reason}");
+        }
+        other => panic!("a log cut from 4 entries to 2 verified: {other:?}"),
+    }
+}
+
+pub fn a_deleted_access_log_is_detected(h: &dyn Harness) {
+    let store = h.store();
+    log_some(store, 2);
+    h.delete_access_log();
+    match store.verify_access_log() {
+        AccessLogIntegrity::Broken { reason, .. } => {
+            assert!(reason.contains("deleted"), "{reason}");
+        }
+        other => panic!("a deleted log verified: {other:?}"),
+    }
 }

@@ -1,0 +1,231 @@
+//! Signing the history entry of an act with the signer's SSH key.
+//!
+//! The signature is an OpenSSH `SSHSIG` (what `ssh-keygen -Y sign` makes),
+//! Ed25519, over [`Signature::message`]: the case id, the digest of the
+//! entry (which chains to every entry before it and carries the digest of
+//! the case content), and the access log's head at the time.
+
+use std::path::{Path, PathBuf};
+
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
+
+use super::roster::fingerprint;
+use crate::case::{AccessLogHead, Case, HistoryEntry, Signature};
+
+/// The namespaces of the acts that are signed: a signature made for one
+/// kind of act can never be passed off as another.
+pub const DETERMINATION: &str = "umdesk-determination";
+pub const AMENDMENT: &str = "umdesk-amendment";
+pub const QA_REVIEW: &str = "umdesk-qa-review";
+
+/// The namespace of the act an entry records, if it is an act that is
+/// signed.
+pub fn namespace_for(entry: &HistoryEntry) -> Option<&'static str> {
+    match entry.event.as_str() {
+        "decided" => Some(DETERMINATION),
+        "amended" => Some(AMENDMENT),
+        "qa_review" => Some(QA_REVIEW),
+        _ => None,
+    }
+}
+
+/// Why no key could be had, or no signature made.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error(
+        "there is no signing key at {path}; make one with `ssh-keygen -t ed25519 -f {path}`, \
+         give another with --signing-key FILE (or \"signing_key\" in config.json), \
+         and ask a supervisor to add its .pub line to the roster"
+    )]
+    MissingKey { path: String },
+    #[error(
+        "the signing key {path} is protected by a passphrase, which umdesk cannot ask for; \
+         use a key without a passphrase kept owner-only, or remove the passphrase \
+         with `ssh-keygen -p -f {path}`"
+    )]
+    EncryptedKey { path: String },
+    #[error(
+        "the signing key {path} is {algorithm}; umdesk signs with Ed25519 keys (ssh-keygen -t ed25519)"
+    )]
+    NotEd25519 { path: String, algorithm: String },
+    #[error("the signing key {path} cannot be read: {reason}")]
+    UnreadableKey { path: String, reason: String },
+    #[error("history entry {number} ({event}) records no act that is signed")]
+    NotSignable { number: usize, event: String },
+    #[error("case {id} has no history entry {number}")]
+    NoEntry { id: String, number: usize },
+    #[error("the signature could not be made: {0}")]
+    Failed(String),
+}
+
+/// A private key, ready to sign.
+#[derive(Clone)]
+pub struct SigningKey {
+    key: PrivateKey,
+    /// Where it came from, for messages.
+    pub source: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("source", &self.source)
+            .field("fingerprint", &self.fingerprint())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `~/.ssh/id_ed25519`, where `ssh-keygen -t ed25519` puts a key.
+pub fn default_key_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.home_dir().join(".ssh").join("id_ed25519"))
+}
+
+impl SigningKey {
+    /// Reads an OpenSSH private key file (unencrypted, Ed25519).
+    pub fn load(path: &Path) -> Result<SigningKey, SignError> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(SignError::MissingKey { path: shown });
+            }
+            Err(err) => {
+                return Err(SignError::UnreadableKey {
+                    path: shown,
+                    reason: err.to_string(),
+                });
+            }
+        };
+        SigningKey::from_openssh(&text, &shown)
+    }
+
+    /// A key from the text of an OpenSSH private key file; `source` names
+    /// it in messages.
+    pub fn from_openssh(text: &str, source: &str) -> Result<SigningKey, SignError> {
+        let key = PrivateKey::from_openssh(text).map_err(|err| SignError::UnreadableKey {
+            path: source.to_string(),
+            reason: format!("not an OpenSSH private key ({err})"),
+        })?;
+        SigningKey::new(key, source)
+    }
+
+    pub fn new(key: PrivateKey, source: &str) -> Result<SigningKey, SignError> {
+        if key.is_encrypted() {
+            return Err(SignError::EncryptedKey {
+                path: source.to_string(),
+            });
+        }
+        if key.algorithm() != Algorithm::Ed25519 {
+            return Err(SignError::NotEd25519 {
+                path: source.to_string(),
+                algorithm: key.algorithm().to_string(),
+            });
+        }
+        Ok(SigningKey {
+            key,
+            source: source.to_string(),
+        })
+    }
+
+    pub fn public_key(&self) -> &ssh_key::PublicKey {
+        self.key.public_key()
+    }
+
+    /// "SHA256:...".
+    pub fn fingerprint(&self) -> String {
+        fingerprint(self.public_key())
+    }
+
+    /// The public key as a roster line, "ssh-ed25519 AAAA... comment".
+    pub fn public_line(&self) -> String {
+        self.public_key().to_openssh().unwrap_or_default()
+    }
+}
+
+/// Signs history entry `index` (from 0) of `case` as its author, with
+/// `access_log` the log's head now. The caller adds the signature to
+/// `case.signatures`; it stays outside the content digest and the seal.
+pub fn sign_entry(
+    case: &Case,
+    index: usize,
+    key: &SigningKey,
+    access_log: Option<AccessLogHead>,
+) -> Result<Signature, SignError> {
+    let entry = case.history.get(index).ok_or_else(|| SignError::NoEntry {
+        id: case.id.clone(),
+        number: index + 1,
+    })?;
+    let namespace = namespace_for(entry).ok_or_else(|| SignError::NotSignable {
+        number: index + 1,
+        event: entry.event.clone(),
+    })?;
+    let message = Signature::message(&case.id, &entry.digest, access_log.as_ref());
+    let sshsig = key
+        .key
+        .sign(namespace, HashAlg::Sha512, message.as_bytes())
+        .and_then(|sig| sig.to_pem(LineEnding::LF))
+        .map_err(|err| SignError::Failed(err.to_string()))?;
+    Ok(Signature {
+        entry: entry.digest.clone(),
+        signer: entry.by.clone(),
+        key: key.fingerprint(),
+        access_log,
+        sshsig,
+    })
+}
+
+/// Signs the case's last history entry and adds the signature: what the
+/// app does right after recording (and sealing) a decision, amendment or
+/// QA review.
+pub fn sign_last_entry(
+    case: &mut Case,
+    key: &SigningKey,
+    access_log: Option<AccessLogHead>,
+) -> Result<(), SignError> {
+    let Some(index) = case.history.len().checked_sub(1) else {
+        return Err(SignError::NoEntry {
+            id: case.id.clone(),
+            number: 1,
+        });
+    };
+    let signature = sign_entry(case, index, key, access_log)?;
+    case.signatures.push(signature);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::test_keys;
+
+    #[test]
+    fn an_encrypted_or_missing_key_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("id_ed25519");
+        let err = SigningKey::load(&missing).unwrap_err().to_string();
+        assert!(err.contains("ssh-keygen -t ed25519"), "{err}");
+        assert!(err.contains(&missing.display().to_string()), "{err}");
+
+        // A passphrase-protected key as ssh-keygen writes it
+        // (`ssh-keygen -t ed25519 -N secret`).
+        let err = SigningKey::from_openssh(test_keys::ENCRYPTED, "enc")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("passphrase"), "{err}");
+
+        let garbage = dir.path().join("garbage");
+        std::fs::write(&garbage, "not a key").unwrap();
+        let err = SigningKey::load(&garbage).unwrap_err().to_string();
+        assert!(err.contains("not an OpenSSH private key"), "{err}");
+    }
+
+    #[test]
+    fn a_key_file_loads_and_its_public_line_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("id_ed25519");
+        std::fs::write(&path, test_keys::private_openssh(3)).unwrap();
+        let key = SigningKey::load(&path).unwrap();
+        assert_eq!(key.public_line(), test_keys::public_line(3));
+        assert!(key.fingerprint().starts_with("SHA256:"));
+    }
+}
