@@ -6,6 +6,9 @@
 //! - [`fixtures`] builds fictional cases through those rules, for the demo,
 //!   tests and benchmarks;
 //! - [`clock`] and [`digest`] are small helpers both layers use;
+//! - [`sanitize`] is the one way text from a file reaches a terminal: it
+//!   shows control and invisible characters escaped (pure, so the domain
+//!   may use it too);
 //! - [`store`] does all file I/O, behind the [`store::CaseStore`] interface;
 //! - [`tui`] turns keys into actions, actions into state, state into frames;
 //! - [`cli`] is the command line.
@@ -18,5 +21,6 @@ pub mod fixtures;
 pub mod json;
 pub mod policy;
 pub mod rules;
+pub mod sanitize;
 pub mod store;
 pub mod tui;

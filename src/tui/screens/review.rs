@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::case::fmt_number;
 use crate::case::{Case, Origin, Outcome};
 use crate::policy::{CriterionInput, Policy};
+use crate::sanitize::line as safe;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::policy_pane;
 use crate::tui::workspace::Workspace;
@@ -46,7 +47,7 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
             format!(
                 "{} · {} · {}",
                 ws.case.id,
-                ws.case.member.name,
+                safe(&ws.case.member.name),
                 ws.case.member.product.label()
             ),
             theme.title,
@@ -132,7 +133,7 @@ fn focused_detail(
         Some(Origin::Auto) => vec![Line::from(vec![
             Span::styled("Why: ", theme.dim),
             Span::styled(
-                result.reason.clone(),
+                safe(&result.reason).into_owned(),
                 theme.answer_style(Some(result.answer)),
             ),
         ])],
@@ -143,7 +144,10 @@ fn focused_detail(
                 .unwrap_or("");
             vec![Line::from(vec![
                 Span::styled("Override: ", theme.dim),
-                Span::styled(reason.to_string(), theme.answer_style(Some(result.answer))),
+                Span::styled(
+                    safe(reason).into_owned(),
+                    theme.answer_style(Some(result.answer)),
+                ),
             ])]
         }
         _ => Vec::new(),
@@ -154,7 +158,7 @@ fn focused_detail(
         .suggestion
         .as_ref()
         .filter(|s| s.criterion == criterion.id)
-        .map(|s| Line::styled(format!("Suggested (g): {}", s.reason), theme.warning));
+        .map(|s| Line::styled(format!("Suggested (g): {}", safe(&s.reason)), theme.warning));
     lines.extend(slot(
         suggestion.into_iter().collect(),
         width,
@@ -169,13 +173,13 @@ fn focused_detail(
     };
     let evidence_line = Line::from(vec![
         Span::styled("Evidence (e): ", theme.dim),
-        Span::raw(format!("{}{more}", or_dash(first))),
+        Span::raw(format!("{}{more}", safe(or_dash(first)))),
     ]);
     lines.extend(slot(vec![evidence_line], width, EVIDENCE_ROWS));
     let source = record.map(|r| r.source_document.as_str()).unwrap_or("");
     let source_line = Line::from(vec![
         Span::styled("Source (o): ", theme.dim),
-        Span::raw(or_dash(source).to_string()),
+        Span::raw(safe(or_dash(source)).into_owned()),
     ]);
     lines.extend(slot(vec![source_line], width, SOURCE_ROWS));
     lines
@@ -257,7 +261,7 @@ fn lesion_lines(case: &Case, unit: &str, theme: &Theme) -> Vec<Line<'static>> {
             Line::raw(format!(
                 "  {}. {}: {} {unit}",
                 i + 1,
-                lesion.site,
+                safe(&lesion.site),
                 fmt_number(lesion.diameter_cm)
             ))
         })
@@ -303,7 +307,7 @@ fn render_live(ws: &Workspace, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Outcome::NotApplicable => format!(
             " · refer to {}",
-            evaluation.refer_to.as_deref().unwrap_or("")
+            safe(evaluation.refer_to.as_deref().unwrap_or(""))
         ),
         Outcome::MeetsCriteria => " · all criteria met".to_string(),
     };

@@ -44,7 +44,8 @@ pub fn message_line(
         MessageKind::Info => (theme.symbols.met, theme.met),
         MessageKind::Error => (theme.symbols.overdue, theme.error),
     };
-    let line = Line::from(Span::styled(format!(" {symbol} {}", message.text), style));
+    let text = crate::sanitize::line(&message.text);
+    let line = Line::from(Span::styled(format!(" {symbol} {text}"), style));
     frame.render_widget(Paragraph::new(line), area);
 }
 
