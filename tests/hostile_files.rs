@@ -62,32 +62,14 @@ fn use_everywhere(case: &Case) {
     common::draw(&app, 80, 24);
 }
 
-/// `sample` with the string at `pointer` replaced by `text`, if the case
+/// `sample` with its `leaf`th string (counted round) replaced by `text`, if the case
 /// still parses.
 fn with_text_at(sample: &str, leaf: usize, text: &str) -> Option<Case> {
     let mut document: serde_json::Value = serde_json::from_str(sample).unwrap();
-    let mut pointers = Vec::new();
-    string_pointers(&document, String::new(), &mut pointers);
+    let pointers = common::string_pointers(&document);
     let pointer = &pointers[leaf % pointers.len()];
     *document.pointer_mut(pointer)? = serde_json::Value::String(text.to_string());
     parse_case(&document.to_string()).ok()
-}
-
-fn string_pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(_) => out.push(at),
-        serde_json::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                string_pointers(item, format!("{at}/{i}"), out);
-            }
-        }
-        serde_json::Value::Object(fields) => {
-            for (key, item) in fields {
-                string_pointers(item, format!("{at}/{key}"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 proptest! {

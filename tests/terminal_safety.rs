@@ -47,33 +47,12 @@ fn hazards(text: &str) -> Vec<char> {
     found
 }
 
-/// The JSON pointers of every string in `value`.
-fn string_pointers(value: &Value, at: String, out: &mut Vec<String>) {
-    match value {
-        Value::String(_) => out.push(at),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                string_pointers(item, format!("{at}/{i}"), out);
-            }
-        }
-        Value::Object(fields) => {
-            for (key, item) in fields {
-                let key = key.replace('~', "~0").replace('/', "~1");
-                string_pointers(item, format!("{at}/{key}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// `document` with `HOSTILE` put before every string that can hold it and
 /// still parse with `parses` (so dates and keys stay as they are), except
 /// at the pointers in `keep`.
 fn taint(document: &Value, keep: &[&str], parses: impl Fn(&Value) -> bool) -> Value {
     let mut document = document.clone();
-    let mut pointers = Vec::new();
-    string_pointers(&document, String::new(), &mut pointers);
-    for pointer in pointers {
+    for pointer in common::string_pointers(&document) {
         if keep.iter().any(|k| pointer == *k || pointer.ends_with(k)) {
             continue;
         }
