@@ -8,6 +8,9 @@
 //! - [`clock`] and [`digest`] are small helpers both layers use;
 //! - [`identity`] establishes who is reviewing (the store's roster) and
 //!   signs and verifies their acts (SSH signatures);
+//! - [`sanitize`] is the one way text from a file reaches a terminal: it
+//!   shows control and invisible characters escaped (pure, so the domain
+//!   may use it too);
 //! - [`store`] does all file I/O, behind the [`store::CaseStore`] interface;
 //! - [`tui`] turns keys into actions, actions into state, state into frames;
 //! - [`cli`] is the command line.
@@ -21,5 +24,6 @@ pub mod identity;
 pub mod json;
 pub mod policy;
 pub mod rules;
+pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -589,6 +589,50 @@ fn policy_check_accepts_the_pack_and_names_a_broken_path() {
     assert!(stdout(&output).contains(good.to_str().unwrap()));
 }
 
+/// `--policy` with a file that is not a pack is refused by every command,
+/// naming the file, even by one that does not read the policy: a command
+/// never runs quietly under a pack other than the one it was given.
+#[test]
+fn a_policy_file_that_is_not_a_pack_is_refused_by_every_command() {
+    let world = World::new();
+    seed_queue(&world);
+    let not_a_pack = world.file("notapack.txt", "Dear reviewer,\nthis is a letter.\n");
+    let also_not = world.file("config.json", r#"{"reviewer": "A, RN", "role": "nurse"}"#);
+    for file in [&not_a_pack, &also_not] {
+        let name = file.to_str().unwrap();
+        for command in [
+            &["list"][..],
+            &["verify"],
+            &["show", "UM-20260101-0001"],
+            &["policy", "show"],
+            &["stats"],
+        ] {
+            let mut args = vec!["--policy", name];
+            args.extend_from_slice(command);
+            let output = world.run_as(SUPERVISOR, "supervisor", &args);
+            assert_code(&output, 2);
+            let err = stderr(&output);
+            assert!(
+                err.contains(&format!("{name} is not a valid policy pack")),
+                "{command:?}: {err}"
+            );
+            assert!(
+                stdout(&output).is_empty(),
+                "{command:?}: {}",
+                stdout(&output)
+            );
+        }
+    }
+    let missing = world.root.path().join("missing.json");
+    let output = world.run(&["--policy", missing.to_str().unwrap(), "list"]);
+    assert_code(&output, 2);
+    assert!(
+        stderr(&output).contains(missing.to_str().unwrap()),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn show_prints_the_case_and_records_the_viewing() {
     let world = World::new();
@@ -1097,6 +1141,8 @@ fn demo_opens_a_queue_of_the_samples() {
     );
     for name in &samples {
         let copy = demo.join(name);
+        let mode = fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
         let original = format!("{}/saved-cases/{name}", env!("CARGO_MANIFEST_DIR"));
         assert_eq!(
             fs::read(&copy).unwrap(),

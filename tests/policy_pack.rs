@@ -650,3 +650,62 @@ fn text_that_is_not_json_is_named() {
     assert_eq!(err.origin, "broken.json");
     assert!(!err.problems.is_empty());
 }
+
+#[test]
+fn control_and_invisible_characters_are_named_by_path() {
+    let mut pack = pack_value();
+    pack["title"] = json!("Cryosurgical \u{1b}]0;owned\u{7}Ablation");
+    pack["criteria"][0]["name"] = json!("Unresectable\u{202e}");
+    pack["criteria"][1]["input"]["options"][0]["label"] = json!("zero\u{200b}width");
+    pack["definitions"][0]["text"] = json!("soft\u{ad}hyphen and a tab\there");
+    pack["coding"]["procedure_codes"][0]["description"] = json!("DEL\u{7f} and C1\u{9b}");
+    let problems = problems_of(&pack);
+    for (path, mentions) in [
+        ("$.title", r"\u{1b}"),
+        ("$.title", r"\u{7}"),
+        ("$.criteria[0].name", r"\u{202e}"),
+        ("$.criteria[1].input.options[0].label", r"\u{200b}"),
+        ("$.definitions[0].text", r"\u{ad}"),
+        ("$.definitions[0].text", r"\t"),
+        ("$.coding.procedure_codes[0].description", r"\u{7f}"),
+        ("$.coding.procedure_codes[0].description", r"\u{9b}"),
+    ] {
+        assert_problem_under(&problems, path, mentions);
+    }
+    // Each message is safe to print: it names the characters escaped.
+    for problem in &problems {
+        assert!(
+            !problem.message.chars().any(umdesk::sanitize::is_hidden),
+            "{problem:?}"
+        );
+    }
+    // The loader refuses the same pack, so `--policy` never reviews with it.
+    assert!(LoadedPolicy::from_json(&pack.to_string(), "hostile.json").is_err());
+}
+
+#[test]
+fn a_hidden_character_in_a_key_is_named_too() {
+    let mut pack = pack_value();
+    pack["criteria"][0]
+        .as_object_mut()
+        .unwrap()
+        .insert("name\u{202e}".into(), json!("x"));
+    let problems = problems_of(&pack);
+    assert!(
+        problems
+            .iter()
+            .all(|p| !p.path.chars().any(umdesk::sanitize::is_hidden)
+                && !p.message.chars().any(umdesk::sanitize::is_hidden)),
+        "{}",
+        describe(&problems)
+    );
+    assert_problem_under(&problems, "$.criteria[0]", r"\u{202e}");
+}
+
+#[test]
+fn line_breaks_in_wording_are_allowed() {
+    let mut pack = pack_value();
+    pack["definitions"][0]["text"] = json!("first paragraph\n\nsecond paragraph");
+    let problems = problems_of(&pack);
+    assert!(problems.is_empty(), "{}", describe(&problems));
+}

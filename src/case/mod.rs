@@ -263,8 +263,13 @@ pub fn fmt_number(value: Option<f64>) -> String {
     }
 }
 
+/// The first 12 characters of a digest, for people. Counted in characters,
+/// not bytes: a digest edited by hand may hold anything.
 pub fn short_digest(digest: &str) -> &str {
-    &digest[..digest.len().min(12)]
+    match digest.char_indices().nth(12) {
+        Some((end, _)) => &digest[..end],
+        None => digest,
+    }
 }
 
 pub fn rfc3339(at: OffsetDateTime) -> String {
@@ -283,6 +288,17 @@ mod tests {
             assert!(case_id_problem(bad).is_some(), "{bad:?}");
         }
         assert!(case_id_problem(&"x".repeat(65)).is_some());
+    }
+
+    #[test]
+    fn a_short_digest_never_splits_a_character() {
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(short_digest(hex), "9f86d081884c");
+        assert_eq!(short_digest("abc"), "abc");
+        assert_eq!(short_digest(""), "");
+        assert_eq!(short_digest(&"é".repeat(20)), "é".repeat(12));
+        assert_eq!(short_digest("a山b"), "a山b");
+        assert_eq!(short_digest("12345678901山"), "12345678901山");
     }
 
     #[test]

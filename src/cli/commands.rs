@@ -4,7 +4,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::args::{AuditArgs, Command, EvaluateArgs, InitArgs, ListArgs, VerifyArgs};
-use super::output::{clean, emit, table, warn, when};
+use super::output::{clean, emit, emit_json, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
@@ -45,12 +45,12 @@ fn init(env: &Env, args: &InitArgs) -> Result<(), Failure> {
     if existed {
         emit(&format!(
             "{} is already there; umdesk will use it as a case store.\n",
-            store.location()
+            clean(&store.location(), false)
         ))?;
     } else {
         emit(&format!(
             "Created the case store {} (owner-only).\n",
-            store.location()
+            clean(&store.location(), false)
         ))?;
     }
     Ok(())
@@ -147,16 +147,14 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                 decided_at: s.decided_at.map(rfc3339),
             })
             .collect();
-        emit(&format!("{}\n", to_pretty(&rows)))?;
+        emit_json(&format!("{}\n", to_pretty(&rows)))?;
     } else if shown.is_empty() {
+        let location = store.location();
+        let location = clean(&location, false);
         let what = if listing.cases.is_empty() {
-            format!("No cases in {}.\n", store.location())
+            format!("No cases in {location}.\n")
         } else {
-            format!(
-                "No case matches ({} in {}).\n",
-                listing.cases.len(),
-                store.location()
-            )
+            format!("No case matches ({} in {location}).\n", listing.cases.len(),)
         };
         emit(&what)?;
     } else {
@@ -181,7 +179,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     for unreadable in &listing.unreadable {
         warn(&format!(
             "{}: unreadable: {}",
-            unreadable.location,
+            clean(&unreadable.location, false),
             clean(&unreadable.reason, false)
         ));
     }
@@ -202,7 +200,8 @@ pub(crate) fn to_pretty<T: Serialize>(value: &T) -> String {
 fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
     let name = super::display_name(&args.file);
     let text = read_text(&args.file)?;
-    let case = parse_case(&text).map_err(|err| Failure::input(format!("{name}: {err}")))?;
+    let case = parse_case(&text)
+        .map_err(|err| Failure::input(format!("{name}: {}", clean(&err.to_string(), false))))?;
     let policy = env.policy()?;
     if case.policy.digest != policy.digest {
         warn(&format!(
@@ -210,13 +209,13 @@ fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
             clean(&case.policy.number, false),
             clean(&case.policy.effective_date, false),
             clean(crate::case::short_digest(&case.policy.digest), false),
-            policy.policy.number,
-            policy.policy.effective_date,
+            clean(&policy.policy.number, false),
+            clean(&policy.policy.effective_date, false),
             crate::case::short_digest(&policy.digest),
         ));
     }
     let evaluation = evaluate(&policy.policy, &case);
-    emit(&format!("{}\n", to_pretty(&evaluation)))?;
+    emit_json(&format!("{}\n", to_pretty(&evaluation)))?;
     Ok(())
 }
 

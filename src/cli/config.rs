@@ -8,19 +8,20 @@
 //! the answer written there; else the operating-system user name, as a
 //! nurse.
 
-use std::fs::{self, DirBuilder, OpenOptions};
+use std::fs;
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::Failure;
+use super::output::path_name;
 use crate::case::due::DueTable;
 use crate::case::{Reviewer, Role};
 use crate::identity::signing::default_key_path;
 use crate::identity::{self, Claim, Identity, Roster};
-use crate::store::location;
+use crate::sanitize;
+use crate::store::{fsutil, location};
 
 /// The file name inside the platform config directory.
 pub const CONFIG_NAME: &str = "config.json";
@@ -69,12 +70,12 @@ pub fn load(path: &Path) -> Result<Option<Config>, Failure> {
         Ok(text) => text,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => {
-            return Err(Failure::input(format!("{}: {err}", path.display())));
+            return Err(Failure::input(format!("{}: {err}", path_name(path))));
         }
     };
     parse(&text)
         .map(Some)
-        .map_err(|message| Failure::input(format!("{}: {message}", path.display())))
+        .map_err(|message| Failure::input(format!("{}: {message}", path_name(path))))
 }
 
 /// Parses a config, naming the line, column and JSON path of a problem.
@@ -95,8 +96,13 @@ pub fn check_reviewer_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the reviewer's name must not be empty".to_string());
     }
-    if name.chars().any(char::is_control) {
-        return Err("the reviewer's name must be one line of plain text".to_string());
+    // A name is printed on every record and screen: no escape sequence,
+    // line break, bidi override or invisible character may hide in it.
+    if name.chars().any(sanitize::is_hidden) {
+        return Err(format!(
+            "the reviewer's name must be one line of plain text, not '{}'",
+            sanitize::line(name)
+        ));
     }
     if name.chars().count() > 120 {
         return Err("the reviewer's name is at most 120 characters".to_string());
@@ -104,21 +110,16 @@ pub fn check_reviewer_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a new config file, owner-only, creating its directory (0700).
+/// Writes a new config file through the store's private-file writer:
+/// owner-only (0600), whole or not at all, its directory created 0700.
 /// Never replaces an existing file.
 pub fn write_new(path: &Path, config: &Config) -> io::Result<()> {
     if let Some(dir) = path.parent() {
-        DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        fsutil::ensure_private_dir(dir)?;
     }
     let mut text = serde_json::to_string_pretty(config).map_err(io::Error::other)?;
     text.push('\n');
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    fsutil::create_exclusive_atomic(path, text.as_bytes())
 }
 
 /// The operating-system user name, for the last fallback: `$USER` (or
@@ -329,14 +330,14 @@ fn ask_and_save(path: &Path) -> Result<Option<Config>, Failure> {
             let _ = writeln!(
                 stderr,
                 "Saved to {} (edit or delete it to change who is reviewing).",
-                path.display()
+                path_name(path)
             );
         }
         Err(err) => {
             let _ = writeln!(
                 stderr,
                 "warning: could not save {}: {err}; you will be asked again next time",
-                path.display()
+                path_name(path)
             );
         }
     }
@@ -423,6 +424,36 @@ mod tests {
         assert!(printed.contains("must not be empty"), "{printed}");
         let mut empty = io::Cursor::new(Vec::new());
         assert!(ask(&mut empty, &mut Vec::new(), "Who? ", |a| Ok(a.to_string())).is_none());
+    }
+
+    #[test]
+    fn a_name_with_hidden_characters_is_refused_and_shown_escaped() {
+        for name in [
+            "Eve\u{202e}DM ,",
+            "Eve\u{200b}, RN",
+            "Eve\u{1b}]0;x\u{7}, RN",
+        ] {
+            let problem = check_reviewer_name(name).unwrap_err();
+            assert!(problem.contains("plain text"), "{problem}");
+            assert!(!problem.chars().any(sanitize::is_hidden), "{problem:?}");
+        }
+        assert!(check_reviewer_name("Zoë Ångström, RN").is_ok());
+    }
+
+    /// Through the store's writer: a write cut short by a full disk leaves
+    /// no config, not a torn one, and no temporary file either.
+    #[test]
+    fn a_config_cut_short_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("umdesk").join(CONFIG_NAME);
+        let config = parse(r#"{"reviewer": "A, RN", "role": "nurse"}"#).unwrap();
+        fsutil::faults::short_write(5);
+        assert!(write_new(&path, &config).is_err());
+        assert!(!path.exists());
+        let left = fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(left, 0);
+        write_new(&path, &config).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(config));
     }
 
     #[test]

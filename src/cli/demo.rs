@@ -3,19 +3,20 @@
 //! [`crate::fixtures::sample_cases`], the same bytes as `saved-cases/`, so
 //! the binary needs no source tree.
 
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
-use super::output::warn;
+use super::output::{clean, path_name, warn};
 use super::{Env, Failure, Settings, config, create_store_at, open_app};
 use crate::case::{Case, Reviewer, Role, to_json};
 use crate::clock;
 use crate::fixtures::sample_cases;
 use crate::policy::LoadedPolicy;
+use crate::store::fsutil;
 
 /// The demo reviewer of each role (fictional, like the cases; the
 /// physician and the supervisor are the ones the samples name).
@@ -56,8 +57,8 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
     let fresh = add_fresh_cases(&policy, &dir)?;
     warn(&format!(
         "umdesk demo: {samples} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
-        dir.display(),
-        reviewer.name,
+        path_name(&dir),
+        clean(&reviewer.name, false),
         reviewer.role.label()
     ));
     let store = create_store_at(&dir)?;
@@ -95,13 +96,20 @@ fn write_samples(dir: &Path) -> Result<usize, Failure> {
     Ok(samples.len())
 }
 
+/// Each case through the store's private-file writer: owner-only, whole
+/// or not at all, never over a file that is there; one wait for the disk
+/// for the lot.
 fn write_cases(dir: &Path, cases: &[Case]) -> Result<(), Failure> {
+    let mut written = Vec::with_capacity(cases.len());
     for case in cases {
         let target = dir.join(format!("{}.json", case.id));
-        write_private(&target, to_json(case).as_bytes())
-            .map_err(|err| Failure::store(format!("{}: {err}", target.display())))?;
+        fsutil::write_temp(&target, to_json(case).as_bytes(), false)
+            .and_then(|temp| fsutil::link_into_place(&temp, &target))
+            .map_err(|err| Failure::store(format!("{}: {err}", path_name(&target))))?;
+        written.push(target);
     }
-    Ok(())
+    fsutil::sync_filesystem(dir, &written)
+        .map_err(|err| Failure::store(format!("{}: {err}", path_name(dir))))
 }
 
 /// A demo never mixes the samples into a directory that holds anything.
@@ -111,7 +119,7 @@ fn refuse_in_use(dir: &Path) -> Result<(), Failure> {
         return Err(Failure::input(format!(
             "{}: the demo copies the sample cases into a fresh directory, and this one \
              is not empty; give a new directory, or leave out --cases",
-            dir.display()
+            path_name(dir)
         )));
     }
     Ok(())
@@ -123,11 +131,11 @@ fn prepare_given(dir: &Path) -> Result<PathBuf, Failure> {
     match fs::read_dir(dir) {
         Ok(_) => Ok(dir.to_path_buf()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            private_dir(dir, true)
-                .map_err(|err| Failure::store(format!("{}: {err}", dir.display())))?;
+            fsutil::ensure_private_dir(dir)
+                .map_err(|err| Failure::store(format!("{}: {err}", path_name(dir))))?;
             Ok(dir.to_path_buf())
         }
-        Err(err) => Err(Failure::store(format!("{}: {err}", dir.display()))),
+        Err(err) => Err(Failure::store(format!("{}: {err}", path_name(dir)))),
     }
 }
 
@@ -138,7 +146,8 @@ fn fresh_demo_dir() -> Result<PathBuf, Failure> {
         .ok_or_else(|| {
             Failure::store("no platform data directory was found (is HOME set?); pass --cases DIR")
         })?;
-    private_dir(&base, true).map_err(|err| Failure::store(format!("{}: {err}", base.display())))?;
+    fsutil::ensure_private_dir(&base)
+        .map_err(|err| Failure::store(format!("{}: {err}", path_name(&base))))?;
     let now = clock::now();
     let stamp = format!(
         "demo-{:04}{:02}{:02}-{:02}{:02}{:02}",
@@ -156,36 +165,18 @@ fn fresh_demo_dir() -> Result<PathBuf, Failure> {
             format!("{stamp}-{attempt}")
         };
         let dir = base.join(name);
-        match private_dir(&dir, false) {
+        // Made here, not found: two demos started in one second never
+        // share a directory.
+        match DirBuilder::new().mode(fsutil::DIR_MODE).create(&dir) {
             Ok(()) => return Ok(dir),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(err) => return Err(Failure::store(format!("{}: {err}", dir.display()))),
+            Err(err) => return Err(Failure::store(format!("{}: {err}", path_name(&dir)))),
         }
     }
     Err(Failure::store(format!(
         "{}: no free demo directory name for {stamp}",
-        base.display()
+        path_name(&base)
     )))
-}
-
-/// Creates a directory owner-only (0700); `recursive` also makes parents
-/// and accepts an existing directory.
-fn private_dir(dir: &Path, recursive: bool) -> io::Result<()> {
-    DirBuilder::new()
-        .recursive(recursive)
-        .mode(0o700)
-        .create(dir)
-}
-
-/// Writes a new owner-only file; a sealed case must land byte for byte.
-fn write_private(to: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(to)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
@@ -203,6 +194,23 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
+    }
+
+    /// Through the store's writer: owner-only files, and a write cut short
+    /// by a full disk leaves neither a torn case nor a temporary file.
+    #[test]
+    fn demo_cases_are_private_and_whole() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cases = sample_cases(&LoadedPolicy::embedded());
+        fsutil::faults::short_write(10);
+        assert!(write_cases(dir.path(), &cases[..1]).is_err());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        write_cases(dir.path(), &cases).unwrap();
+        for entry in fs::read_dir(dir.path()).unwrap().flatten() {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{:?}", entry.path());
+        }
     }
 
     /// The demo needs no source tree, yet writes exactly `saved-cases/`.

@@ -2,7 +2,7 @@
 //! benchmarks, written through the store like any other case.
 
 use super::args::GenerateArgs;
-use super::output::{emit, warn};
+use super::output::{clean, emit, warn};
 use super::{Env, Failure};
 use crate::case::history::{record_changes, seal};
 use crate::case::{Case, Change, Reviewer};
@@ -27,7 +27,7 @@ pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
         Some(first) => emit(&format!(
             "Wrote {} fictional cases to {} ({first} .. {last}).\n",
             args.count,
-            store.location()
+            clean(&store.location(), false)
         ))?,
         None => warn("No case was generated."),
     }

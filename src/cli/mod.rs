@@ -75,14 +75,16 @@ impl Failure {
         Failure::new(self.code, format!("{context}: {}", self.message))
     }
 
-    /// A store error, with the code that fits it.
+    /// A store error, with the code that fits it. The message names files
+    /// of the store, whose names anyone who can write there chose: it is
+    /// one line, escaped.
     pub fn from_store(err: &StoreError) -> Failure {
         let code = match err {
             StoreError::NotFound(_) => exit::PROBLEMS,
             StoreError::InvalidId(_) => exit::BAD_INPUT,
             _ => exit::STORE,
         };
-        Failure::new(code, err.to_string())
+        Failure::new(code, output::clean(&err.to_string(), false))
     }
 }
 
@@ -98,8 +100,13 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            // --help and --version land here too, with exit code 0.
-            let _ = err.print();
+            // --help and --version land here too, with exit code 0. An
+            // error quotes the argument it refuses: plain and escaped.
+            if err.use_stderr() {
+                output::warn(err.render().to_string().trim_end());
+            } else {
+                let _ = err.print();
+            }
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::BAD_INPUT));
         }
     };
@@ -122,10 +129,13 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
         Some(args::Command::Roster(args::RosterCommand::Add(_))) => cli.role.take(),
         _ => None,
     };
+    // A pack named by `--policy` is read before anything else, by every
+    // command: a file that is not a pack is refused, never ignored.
+    let policy = cli.policy.as_deref().map(load_pack).transpose()?;
     let env = Env {
         new_entry_role,
         cases: cli.cases.clone(),
-        policy: cli.policy.clone(),
+        policy,
         identity: config::Flags {
             claim: crate::identity::Claim {
                 reviewer: cli.reviewer.clone(),
@@ -137,10 +147,18 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     commands::dispatch(&env, cli.command)
 }
 
+/// `umdesk show`'s text of a case: its facts, criteria, determination and
+/// the rest, with its history when asked. Every string from the case is
+/// escaped as the command line escapes it.
+pub fn show_text(case: &crate::case::Case, policy: &LoadedPolicy, with_history: bool) -> String {
+    show::text(case, policy, with_history)
+}
+
 /// The global options, and what follows from them on demand.
 pub(crate) struct Env {
     pub cases: Option<PathBuf>,
-    pub policy: Option<PathBuf>,
+    /// The pack `--policy` named, read and checked.
+    pub policy: Option<LoadedPolicy>,
     pub identity: config::Flags,
     /// The role given to `roster add`.
     pub new_entry_role: Option<crate::case::Role>,
@@ -151,7 +169,7 @@ impl Env {
     pub fn policy(&self) -> Result<LoadedPolicy, Failure> {
         match &self.policy {
             None => Ok(LoadedPolicy::embedded()),
-            Some(path) => load_pack(path),
+            Some(loaded) => Ok(loaded.clone()),
         }
     }
 
@@ -220,7 +238,7 @@ impl Env {
 
 pub(crate) fn warn_about(store: &FileStore) {
     for warning in store.warnings() {
-        output::warn(&format!("warning: {}", warning.0));
+        output::warn(&format!("warning: {}", output::clean(&warning.0, false)));
     }
 }
 
@@ -231,13 +249,19 @@ pub(crate) fn create_store_at(dir: &Path) -> Result<FileStore, Failure> {
 
 /// Reads a pack; every problem is named by the file and its JSON path.
 pub(crate) fn load_pack(path: &Path) -> Result<LoadedPolicy, Failure> {
-    let name = path.display().to_string();
+    let name = display_name(path);
     let text = read_text(path)?;
     LoadedPolicy::from_json(&text, &name).map_err(|err| {
         let lines: Vec<String> = err
             .problems
             .iter()
-            .map(|p| format!("{name}: {}: {}", p.path, p.message))
+            .map(|p| {
+                format!(
+                    "{name}: {}: {}",
+                    output::clean(&p.path, false),
+                    output::clean(&p.message, false)
+                )
+            })
             .collect();
         Failure::input(format!(
             "{name} is not a valid policy pack:\n{}",
@@ -254,7 +278,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
             .map_err(|err| Failure::input(format!("stdin: {err}")))?;
         ("stdin".to_string(), bytes)
     } else {
-        let name = path.display().to_string();
+        let name = display_name(path);
         match std::fs::read(path) {
             Ok(bytes) => (name, bytes),
             Err(err) => return Err(Failure::input(format!("{name}: {err}"))),
@@ -267,12 +291,13 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
     })
 }
 
-/// The name a file given on the command line goes by in messages.
+/// The name a file given on the command line goes by in messages: one
+/// line, escaped, since a file name can hold anything but `/` and NUL.
 pub(crate) fn display_name(path: &Path) -> String {
     if path == Path::new("-") {
         "stdin".to_string()
     } else {
-        path.display().to_string()
+        output::path_name(path)
     }
 }
 

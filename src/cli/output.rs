@@ -1,17 +1,39 @@
 //! Printing: tables, safe text, and stdout that tolerates a closed pipe.
+//!
+//! Every byte the command line prints goes out through [`emit`],
+//! [`emit_json`] or [`warn`], and each passes it through the one
+//! sanitizer ([`crate::sanitize`]) on the way: whatever a case file, a
+//! pack, a file name or a message quoting them holds, no control or
+//! invisible character reaches the terminal raw. Callers still clean each
+//! name and one-line field with [`clean`] where they build the text, so
+//! that a line break in a name is shown as `\n` and cannot forge a line.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
+
+use crate::sanitize::{self, Breaks};
 
 /// A timestamp for people: RFC 3339 with its offset, to the second.
 pub fn when(at: time::OffsetDateTime) -> String {
     crate::case::rfc3339(at.replace_nanosecond(0).unwrap_or(at))
 }
 
-/// Writes `text` to stdout. A reader that went away (`umdesk list | head`)
-/// is not an error worth a message.
+/// Writes `text` to stdout, its control and invisible characters shown
+/// escaped (line breaks and tabs kept). A reader that went away
+/// (`umdesk list | head`) is not an error worth a message.
 pub fn emit(text: &str) -> io::Result<()> {
+    write_out(&sanitize::lines(text))
+}
+
+/// Writes a JSON document as serde_json made it to stdout, with the
+/// characters serde_json leaves raw escaped as JSON escapes them.
+pub fn emit_json(json: &str) -> io::Result<()> {
+    write_out(&sanitize::json(json))
+}
+
+fn write_out(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -22,25 +44,28 @@ pub fn emit(text: &str) -> io::Result<()> {
     }
 }
 
-/// Writes one line to stderr, ignoring a closed stderr.
+/// Writes one line to stderr, sanitized as [`emit`] does, ignoring a
+/// closed stderr.
 pub fn warn(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", sanitize::lines(line));
 }
 
 /// Text from a case file or a pack, made safe to print on a terminal:
-/// control characters (escape sequences among them) are shown escaped.
-/// Line breaks are kept when `multiline`.
-pub fn clean(text: &str, multiline: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' if multiline => out.push('\n'),
-            '\t' if multiline => out.push('\t'),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
+/// control and invisible characters (escape sequences, bidi overrides,
+/// zero-width characters) are shown escaped. Line breaks and tabs are
+/// kept when `multiline`.
+pub fn clean(text: &str, multiline: bool) -> Cow<'_, str> {
+    let breaks = if multiline {
+        Breaks::Keep
+    } else {
+        Breaks::Escape
+    };
+    sanitize::for_terminal(text, breaks)
+}
+
+/// A path as messages name it, on one line, escaped.
+pub fn path_name(path: &std::path::Path) -> String {
+    clean(&path.display().to_string(), false).into_owned()
 }
 
 /// `text` with every line after the first indented by `indent`.
@@ -63,7 +88,7 @@ pub fn indent_rest(text: &str, indent: &str) -> String {
 /// line up.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let columns = header.len();
-    let cleaned: Vec<Vec<String>> = rows
+    let cleaned: Vec<Vec<Cow<str>>> = rows
         .iter()
         .map(|row| row.iter().map(|cell| clean(cell, false)).collect())
         .collect();
@@ -89,7 +114,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     line(header.to_vec());
     for row in &cleaned {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(|cell| &**cell).collect());
     }
     out
 }
@@ -123,6 +148,15 @@ mod tests {
         assert_eq!(clean("a\u{1b}[2Jb", false), "a\\u{1b}[2Jb");
         assert_eq!(clean("a\nb", false), "a\\nb");
         assert_eq!(clean("a\nb", true), "a\nb");
+        assert_eq!(clean("a\u{202e}b", true), "a\\u{202e}b");
+    }
+
+    #[test]
+    fn continued_lines_are_cleaned_too() {
+        assert_eq!(
+            indent_rest("a\n\u{1b}]0;x\u{7}", "  "),
+            "a\n  \\u{1b}]0;x\\u{7}"
+        );
     }
 
     #[test]

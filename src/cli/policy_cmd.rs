@@ -2,7 +2,7 @@
 
 use super::args::PolicyCommand;
 use super::commands::to_pretty;
-use super::output::{clean, emit, indent_rest, warn};
+use super::output::{clean, emit, emit_json, indent_rest, warn};
 use super::{Env, Failure, display_name, exit, read_text};
 use crate::case::Product;
 use crate::policy::{CriterionInput, Policy, check_json};
@@ -12,7 +12,7 @@ pub(crate) fn run(env: &Env, command: PolicyCommand) -> Result<(), Failure> {
         PolicyCommand::Show { json } => {
             let loaded = env.policy()?;
             if json {
-                emit(&format!("{}\n", to_pretty(&loaded.policy)))?;
+                emit_json(&format!("{}\n", to_pretty(&loaded.policy)))?;
             } else {
                 emit(&render(&loaded.policy, &loaded.origin, &loaded.digest))?;
             }
@@ -37,7 +37,7 @@ pub(crate) fn run(env: &Env, command: PolicyCommand) -> Result<(), Failure> {
                     for problem in &problems {
                         warn(&format!(
                             "{name}: {}: {}",
-                            problem.path,
+                            clean(&problem.path, false),
                             clean(&problem.message, false)
                         ));
                     }
@@ -53,7 +53,7 @@ pub(crate) fn run(env: &Env, command: PolicyCommand) -> Result<(), Failure> {
 
 /// The policy in text, everything taken from the pack.
 fn render(policy: &Policy, origin: &str, digest: &str) -> String {
-    let c = |text: &str| clean(text, false);
+    let c = |text: &str| clean(text, false).into_owned();
     let mut out = format!(
         "{} {}\n{}, effective {}\nPack: {} (sha256 {})\n",
         c(&policy.number),

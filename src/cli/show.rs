@@ -3,7 +3,7 @@
 
 use super::args::ShowArgs;
 use super::commands::checked_id;
-use super::output::{clean, emit, fields, indent_rest, when};
+use super::output::{clean, emit, emit_json, fields, indent_rest, when};
 use super::{Env, Failure};
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, Reviewer, facts, short_digest, to_json};
@@ -26,44 +26,50 @@ pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
             ))
         })?;
     if args.json {
-        return Ok(emit(&to_json(&case))?);
+        return Ok(emit_json(&to_json(&case))?);
     }
-    let mut text = render(&case, &policy);
-    if args.history {
-        text.push_str(&history(&case));
-    }
-    emit(&text)?;
+    emit(&text(&case, &policy, args.history))?;
     Ok(())
 }
 
+/// The case in text, with its history when asked.
+pub(crate) fn text(case: &Case, policy: &LoadedPolicy, with_history: bool) -> String {
+    let mut text = render(case, policy);
+    if with_history {
+        text.push_str(&history(case));
+    }
+    text
+}
+
+/// A reviewer as the record names them, on one line, escaped.
 fn who(reviewer: &Reviewer) -> String {
-    actor(reviewer)
+    clean(&actor(reviewer), false).into_owned()
 }
 
 /// The case view in text: facts, criteria, determination and the rest.
 pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
     let policy = &loaded.policy;
-    let mut out = fields(&facts(case));
+    let mut out = fields(&one_line_facts(case));
     if case.policy.digest != loaded.digest {
         out.push_str(&format!(
             "\nNote: this case was made under {} pack {}; the criteria below are read with {} pack {}.\n",
             clean(&case.policy.number, false),
             clean(short_digest(&case.policy.digest), false),
-            policy.number,
+            clean(&policy.number, false),
             short_digest(&loaded.digest)
         ));
     }
     let evaluation = evaluate(policy, case);
     out.push_str(&format!(
         "\nCriteria ({} section I: all must be met)\n",
-        policy.number
+        clean(&policy.number, false)
     ));
     for result in &evaluation.criteria {
         let origin = result.origin.map(|o| o.label()).unwrap_or("unanswered");
         out.push_str(&format!(
             "\n  {}. {}: {} ({origin})\n",
             result.number,
-            result.name,
+            clean(&result.name, false),
             result.answer.label()
         ));
         let mut lines = vec![("Reason", result.reason.clone())];
@@ -75,7 +81,7 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
                 lines.push(("Source", stored.source_document.clone()));
             }
             if let Some(author) = &stored.author {
-                lines.push(("Answered by", author.clone()));
+                lines.push(("Answered by", clean(author, false).into_owned()));
             }
         }
         out.push_str(&indented(&fields(&lines), "     "));
@@ -103,10 +109,16 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
                 ("Rationale", d.rationale.clone()),
             ];
             if !d.missing_information.is_empty() {
-                lines.push(("Missing", d.missing_information.join("\n")));
+                let missing: Vec<_> = d
+                    .missing_information
+                    .iter()
+                    .map(|m| clean(m, false))
+                    .collect();
+                lines.push(("Missing", missing.join("\n")));
             }
             if !d.coding_flags.is_empty() {
-                lines.push(("Coding flags", d.coding_flags.join("\n")));
+                let flags: Vec<_> = d.coding_flags.iter().map(|f| clean(f, false)).collect();
+                lines.push(("Coding flags", flags.join("\n")));
             }
             if let Some(note) = &d.coding_acknowledgement {
                 lines.push(("Acknowledged", note.clone()));
@@ -183,6 +195,19 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
     out
 }
 
+/// The request facts with each one-line value escaped whole, so that a
+/// line break in a name cannot start a line of its own; a note keeps its
+/// lines.
+fn one_line_facts(case: &Case) -> Vec<(&'static str, String)> {
+    facts(case)
+        .into_iter()
+        .map(|(label, value)| match label {
+            "Fictional" => (label, value),
+            _ => (label, clean(&value, false).into_owned()),
+        })
+        .collect()
+}
+
 fn indented(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|line| format!("{prefix}{line}\n"))
@@ -226,8 +251,7 @@ fn quoted(value: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
+            c => out.push_str(&clean(c.encode_utf8(&mut [0; 4]), false)),
         }
     }
     out.push('"');
@@ -244,5 +268,6 @@ mod tests {
         assert_eq!(quoted("member's"), "\"member's\"");
         assert_eq!(quoted("a \"b\"\nc\\"), "\"a \\\"b\\\"\\nc\\\\\"");
         assert_eq!(quoted("\u{1b}[2J"), "\"\\u{1b}[2J\"");
+        assert_eq!(quoted("a\u{202e}b"), "\"a\\u{202e}b\"");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::args::StatsArgs;
 use super::commands::{require, to_pretty};
-use super::output::{clean, emit, table, warn};
+use super::output::{clean, emit, emit_json, table, warn};
 use super::{Env, Failure};
 use crate::case::stats::{self, Stats};
 use crate::case::{Outcome, Status};
@@ -18,13 +18,13 @@ pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
     for u in &listing.unreadable {
         warn(&format!(
             "{}: unreadable: {}",
-            u.location,
+            clean(&u.location, false),
             clean(&u.reason, false)
         ));
     }
     let figures = stats::compute(&listing.cases, clock::now());
     if args.json {
-        emit(&format!("{}\n", to_pretty(&figures)))?;
+        emit_json(&format!("{}\n", to_pretty(&figures)))?;
     } else {
         emit(&stats_text(&figures))?;
     }

@@ -2,8 +2,11 @@
 
 use std::collections::HashSet;
 
+use serde_json::Value;
+
 use super::codes::{is_cpt, is_icd10};
 use super::{CriterionInput, Policy};
+use crate::sanitize;
 
 /// One thing wrong with a pack, at a JSON path such as `$.criteria[2].text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,16 +30,83 @@ fn problem(path: impl Into<String>, message: impl Into<String>) -> Problem {
 
 /// Parses a pack and lists everything wrong with it. The policy is returned
 /// when it parsed, even if it has problems, so callers can show both.
+/// Every path and message is safe to print: what they quote of the pack is
+/// escaped.
 pub fn check_json(text: &str) -> (Option<Policy>, Vec<Problem>) {
+    let mut problems = hidden_characters(text);
     let policy: Policy = match crate::json::parse(text) {
         Ok(policy) => policy,
         Err(err) => {
             let message = format!("{} (line {}, column {})", err.message, err.line, err.column);
-            return (None, vec![problem(err.path, message)]);
+            problems.push(problem(err.path, message));
+            return (None, printable(problems));
         }
     };
-    let problems = check_policy(&policy);
-    (Some(policy), problems)
+    problems.extend(check_policy(&policy));
+    (Some(policy), printable(problems))
+}
+
+/// Problems as a terminal may show them: paths and messages on one line,
+/// with what they quote of the pack escaped.
+fn printable(problems: Vec<Problem>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(|p| Problem {
+            path: sanitize::line(&p.path).into_owned(),
+            message: sanitize::line(&p.message).into_owned(),
+        })
+        .collect()
+}
+
+/// Every string and key of the pack that holds a control character (a
+/// line break aside) or an invisible one: a pack's words are shown to
+/// reviewers and printed in letters, where an escape sequence would act on
+/// the terminal and a bidi override or zero-width character would make
+/// the wording read otherwise than it is. Named by JSON path.
+fn hidden_characters(text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        find_hidden(&value, "$", &mut problems);
+    }
+    problems
+}
+
+fn find_hidden(value: &Value, at: &str, problems: &mut Vec<Problem>) {
+    match value {
+        Value::String(text) => report_hidden(at, String::new(), text, problems),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_hidden(item, &format!("{at}[{i}]"), problems);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let what = format!("the key '{}' ", sanitize::line(key));
+                report_hidden(at, what, key, problems);
+                find_hidden(item, &format!("{at}.{key}"), problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `what` names a key; a string is named by its path alone.
+fn report_hidden(at: &str, what: String, text: &str, problems: &mut Vec<Problem>) {
+    let found = sanitize::hidden_in(text);
+    if found.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = found
+        .iter()
+        .map(|c| sanitize::line(c.encode_utf8(&mut [0; 4])).into_owned())
+        .collect();
+    problems.push(problem(
+        at,
+        format!(
+            "{what}holds control or invisible characters ({}); only plain text and line breaks belong in a pack",
+            shown.join(", ")
+        ),
+    ));
 }
 
 pub fn check_policy(policy: &Policy) -> Vec<Problem> {

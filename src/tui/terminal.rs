@@ -110,11 +110,20 @@ fn report_panic(message: &str, draft: Option<&str>) {
     // writeln!, not eprintln!: after a hang-up stderr is gone.
     let _ = writeln!(
         io::stderr(),
-        "umdesk stopped on an internal error ({message}); your terminal is restored.{}{}",
-        log.map(|l| format!("\nDetails are in {}", l.display()))
-            .unwrap_or_default(),
+        "umdesk stopped on an internal error ({}); your terminal is restored.{}{}",
+        crate::sanitize::line(message),
+        log.map(|l| format!(
+            "\nDetails are in {}",
+            crate::sanitize::line(&l.display().to_string())
+        ))
+        .unwrap_or_default(),
         draft
-            .map(|d| format!("\nYour last draft is {d}; it is offered when umdesk starts."))
+            .map(|d| {
+                format!(
+                    "\nYour last draft is {}; it is offered when umdesk starts.",
+                    crate::sanitize::line(d)
+                )
+            })
             .unwrap_or_default()
     );
     if let Some(draft) = draft {

@@ -13,6 +13,7 @@ use super::screens;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH, popup};
 use super::widgets::wrap::wrap_lines;
 use super::workspace::WorkView;
+use crate::sanitize::line as safe;
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -23,7 +24,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let message_rows = chrome::message_rows(app.message.as_ref(), area.width);
     let [title, body, message, footer] = chrome_rows(area, message_rows);
     let reviewer = &app.settings.reviewer;
-    let who = format!("{} ({})", reviewer.name, reviewer.role.label());
+    let who = format!("{} ({})", safe(&reviewer.name), reviewer.role.label());
     chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
     let policy = &app.settings.policy.policy;
     match &app.screen {
@@ -126,7 +127,7 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                 lines.push(Line::styled(
                     format!(
                         "{marker} {}  (saved {})",
-                        draft.key.subject,
+                        safe(&draft.key.subject),
                         crate::case::rfc3339(draft.saved_at)
                     ),
                     if i == *selected {
@@ -154,7 +155,7 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             }
             match &prompt.error {
                 Some(error) => lines.push(Line::styled(
-                    format!("{} {error}", theme.symbols.not_met),
+                    format!("{} {}", theme.symbols.not_met, safe(error)),
                     theme.error,
                 )),
                 None => {
@@ -203,7 +204,12 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             let inner = popup(frame, 72, problems.len() as u16 * 2 + 4, title, theme);
             let mut lines: Vec<Line> = problems
                 .iter()
-                .map(|p| Line::styled(format!("{} {p}", theme.symbols.not_met), theme.error))
+                .map(|p| {
+                    Line::styled(
+                        format!("{} {}", theme.symbols.not_met, safe(p)),
+                        theme.error,
+                    )
+                })
                 .collect();
             lines.push(chrome::hint_line(KeyContext::Popup, &[], theme));
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);

@@ -311,3 +311,28 @@ pub fn draft_of(dir: &Path, id: &str) -> Option<PathBuf> {
             .is_some_and(|name| name.to_string_lossy().starts_with(&prefix))
     })
 }
+
+/// The JSON pointers (RFC 6901) of every string in `value`, for tests that
+/// put hostile text into each field of a document in turn.
+pub fn string_pointers(value: &serde_json::Value) -> Vec<String> {
+    fn walk(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(_) => out.push(at),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{at}/{i}"), out);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    walk(item, format!("{at}/{key}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, String::new(), &mut out);
+    out
+}

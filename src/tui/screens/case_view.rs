@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, facts, rfc3339};
 use crate::policy::Policy;
+use crate::sanitize::line as safe;
 use crate::store::LockInfo;
 use crate::tui::theme::Theme;
 
@@ -63,7 +64,7 @@ pub fn render(view: &CaseViewState, policy: &Policy, theme: &Theme, frame: &mut 
     if let Some(banner) = &view.banner {
         frame.render_widget(
             Paragraph::new(Line::styled(
-                format!(" {} {banner}", theme.symbols.locked),
+                format!(" {} {}", theme.symbols.locked, safe(banner)),
                 theme.banner,
             )),
             banner_area,
@@ -88,7 +89,7 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
         Integrity::Tampered(what) => (
             theme.symbols.not_met,
             theme.error,
-            format!("TAMPERED: {what}"),
+            format!("TAMPERED: {}", safe(what)),
         ),
     };
     let sealed = if case.seal.is_some() { "sealed, " } else { "" };
@@ -107,7 +108,7 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
     for (label, value) in facts(case) {
         lines.push(Line::from(vec![
             Span::styled(format!("{label:>11} "), theme.dim),
-            Span::raw(value),
+            Span::raw(safe(&value).into_owned()),
         ]));
     }
     lines.push(heading("Criteria", theme));
@@ -121,26 +122,29 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
             .map(|c| c.name.as_str())
             .unwrap_or(&answer.criterion);
         let verdict = answer.answer.map(|a| a.label()).unwrap_or("unanswered");
-        let mut text = format!(" {symbol} {name}: {verdict} ({origin})");
+        let mut text = format!(" {symbol} {}: {verdict} ({origin})", safe(name));
         if let Some(input) = &answer.input {
             let label =
                 crate::rules::option_label(policy, &answer.criterion, input).unwrap_or(input);
-            text.push_str(&format!(", documented: {label}"));
+            text.push_str(&format!(", documented: {}", safe(label)));
         }
         if let Some(reason) = &answer.override_reason {
-            text.push_str(&format!(", override reason: {reason}"));
+            text.push_str(&format!(", override reason: {}", safe(reason)));
         }
         if let Some(author) = &answer.author {
-            text.push_str(&format!(", by {author}"));
+            text.push_str(&format!(", by {}", safe(author)));
         }
         lines.push(Line::styled(text, theme.answer_style(answer.answer)));
         if !answer.evidence.is_empty() {
-            lines.push(Line::raw(format!("     evidence: {}", answer.evidence)));
+            lines.push(Line::raw(format!(
+                "     evidence: {}",
+                safe(&answer.evidence)
+            )));
         }
         if !answer.source_document.is_empty() {
             lines.push(Line::raw(format!(
                 "     source: {}",
-                answer.source_document
+                safe(&answer.source_document)
             )));
         }
     }
@@ -150,27 +154,27 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
             " {} · {} by {} ({}) at {}",
             determination.outcome.label(),
             determination.decision.label(),
-            determination.decided_by.name,
+            safe(&determination.decided_by.name),
             determination.decided_by.role.label(),
             rfc3339(determination.decided_at)
         )));
         for line in determination.rationale.lines() {
-            lines.push(Line::raw(format!("   {line}")));
+            lines.push(Line::raw(format!("   {}", safe(line))));
         }
         for item in &determination.missing_information {
-            lines.push(Line::raw(format!("   missing: {item}")));
+            lines.push(Line::raw(format!("   missing: {}", safe(item))));
         }
         for flag in &determination.coding_flags {
             lines.push(Line::styled(
-                format!("   {} {flag}", theme.symbols.flag),
+                format!("   {} {}", theme.symbols.flag, safe(flag)),
                 theme.warning,
             ));
         }
         if let Some(ack) = &determination.coding_acknowledgement {
-            lines.push(Line::raw(format!("   acknowledged: {ack}")));
+            lines.push(Line::raw(format!("   acknowledged: {}", safe(ack))));
         }
         lines.push(Line::styled(
-            format!("   {}", determination.benefit_statement),
+            format!("   {}", safe(&determination.benefit_statement)),
             theme.dim,
         ));
     }
@@ -178,39 +182,39 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
         lines.push(Line::raw(format!(
             " Peer-to-peer {} with {} by {}: {}",
             rfc3339(p2p.at),
-            p2p.provider_contact,
-            p2p.physician.name,
-            p2p.note
+            safe(&p2p.provider_contact),
+            safe(&p2p.physician.name),
+            safe(&p2p.note)
         )));
     }
     for qa in &case.qa_reviews {
-        let disagreements: Vec<&str> = qa
+        let disagreements: Vec<std::borrow::Cow<str>> = qa
             .criteria
             .iter()
             .filter(|c| !c.agrees)
-            .map(|c| c.criterion.as_str())
+            .map(|c| safe(&c.criterion))
             .collect();
         lines.push(Line::raw(format!(
             " QA {} by {}: outcome {}; disagrees on [{}]; {}",
             rfc3339(qa.at),
-            qa.by.name,
+            safe(&qa.by.name),
             if qa.outcome_agrees {
                 "agreed"
             } else {
                 "disagreed"
             },
             disagreements.join(", "),
-            qa.note
+            safe(&qa.note)
         )));
     }
     for amendment in &case.amendments {
         lines.push(Line::raw(format!(
             " Amendment {} by {}: {} (original: {} by {})",
             rfc3339(amendment.at),
-            amendment.by.name,
-            amendment.reason,
+            safe(&amendment.by.name),
+            safe(&amendment.reason),
             amendment.original.decision.label(),
-            amendment.original.decided_by.name
+            safe(&amendment.original.decided_by.name)
         )));
     }
     lines.push(heading("History", theme));
@@ -218,18 +222,18 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
         lines.push(Line::raw(format!(
             " {} {} ({}) {}: {}",
             rfc3339(entry.at),
-            entry.by.name,
+            safe(&entry.by.name),
             entry.by.role.label(),
-            entry.event,
-            entry.summary
+            safe(&entry.event),
+            safe(&entry.summary)
         )));
         for change in &entry.changes {
             lines.push(Line::styled(
                 format!(
                     "     {}: {} -> {}",
-                    change.field,
-                    clip(&change.from),
-                    clip(&change.to)
+                    safe(&change.field),
+                    safe(&clip(&change.from)),
+                    safe(&clip(&change.to))
                 ),
                 theme.dim,
             ));

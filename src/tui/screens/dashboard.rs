@@ -101,7 +101,7 @@ fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect)
         .iter()
         .map(|r| {
             Row::new(vec![
-                r.reviewer.clone(),
+                crate::sanitize::line(&r.reviewer).into_owned(),
                 r.decided.to_string(),
                 r.qa_reviewed.to_string(),
                 percent(r.qa_agreement_rate),

@@ -12,6 +12,7 @@ use crate::case::{Decision, Reviewer};
 use crate::policy::{Answer, Policy};
 use crate::rules::CriterionResult;
 use crate::rules::decision::problems;
+use crate::sanitize::line as safe;
 use crate::tui::theme::Theme;
 use crate::tui::workspace::Workspace;
 
@@ -59,18 +60,18 @@ pub fn render(
                 theme.answer_style(answered),
             ),
             Span::styled(format!("{} {}: ", result.number, result.name), theme.text),
-            Span::styled(result.reason.clone(), theme.dim),
+            Span::styled(safe(&result.reason).into_owned(), theme.dim),
         ]));
         if result.answer != Answer::Met && !evidence.is_empty() {
             lines.push(Line::styled(
-                format!("     evidence: {evidence}"),
+                format!("     evidence: {}", safe(&evidence)),
                 theme.dim,
             ));
         }
     }
     for flag in &evaluation.coding_flags {
         lines.push(Line::styled(
-            format!(" {} {}", theme.symbols.flag, flag.message),
+            format!(" {} {}", theme.symbols.flag, safe(&flag.message)),
             theme.warning,
         ));
     }
@@ -81,7 +82,7 @@ pub fn render(
             ws.acknowledgement.as_str()
         };
         lines.push(Line::styled(
-            format!("   acknowledgement: {ack}"),
+            format!("   acknowledgement: {}", safe(ack)),
             theme.dim,
         ));
     }
@@ -97,7 +98,7 @@ pub fn render(
         theme.title,
     ));
     for line in ws.rationale_text().lines() {
-        lines.push(Line::raw(format!("  {line}")));
+        lines.push(Line::raw(format!("  {}", safe(line))));
     }
     lines.push(Line::styled(
         format!("  {}", evaluation.benefit_statement),
@@ -177,13 +178,17 @@ fn decision_lines<'a>(
         }
         for problem in missing {
             lines.push(Line::styled(
-                format!("  {} {problem}", theme.symbols.not_met),
+                format!("  {} {}", theme.symbols.not_met, safe(&problem)),
                 theme.error,
             ));
         }
     }
     lines.push(Line::styled(
-        format!("Signing as {} ({})", reviewer.name, reviewer.role.label()),
+        format!(
+            "Signing as {} ({})",
+            safe(&reviewer.name),
+            reviewer.role.label()
+        ),
         theme.dim,
     ));
     lines

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use crate::case::Status;
 use crate::case::due::time_left;
+use crate::sanitize::line as safe;
 use crate::store::{CachedListing, CaseSummary, Listing};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text_field::TextField;
@@ -251,7 +252,7 @@ pub fn render(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) 
             .take(unreadable_height as usize)
         {
             lines.push(Line::styled(
-                format!("  {}: {}", item.location, item.reason),
+                format!("  {}: {}", safe(&item.location), safe(&item.reason)),
                 theme.error,
             ));
         }
@@ -367,9 +368,9 @@ fn row<'a>(
         Span::styled(&*summary.id, style),
         Span::styled(short_status(summary.status), style),
         Span::styled(outcome, style),
-        Span::styled(summary.member(), style),
+        Span::styled(safe(summary.member()), style),
         Span::styled(due, if overdue { theme.error } else { style }),
-        Span::styled(summary.reviewer().unwrap_or("-"), theme.dim),
+        Span::styled(safe(summary.reviewer().unwrap_or("-")), theme.dim),
     ]
 }
 

@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::case::fmt_number;
 use crate::case::{Case, Origin, Outcome};
 use crate::policy::{CriterionInput, Policy};
+use crate::sanitize::line as safe;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::policy_pane;
 use crate::tui::workspace::Workspace;
@@ -46,7 +47,7 @@ fn render_checklist(ws: &Workspace, policy: &Policy, theme: &Theme, frame: &mut 
             format!(
                 "{} · {} · {}",
                 ws.case.id,
-                ws.case.member.name,
+                safe(&ws.case.member.name),
                 ws.case.member.product.label()
             ),
             theme.title,
@@ -83,7 +84,11 @@ pub fn amendment_lines(
     if let Some(amendment) = ws.case.amendments.last() {
         reopened.push(Line::from(vec![
             Span::styled(format!("{} Reopened: ", theme.symbols.flag), theme.warning),
-            Span::raw(format!("{} (by {})", amendment.reason, amendment.by.name)),
+            Span::raw(format!(
+                "{} (by {})",
+                safe(&amendment.reason),
+                safe(&amendment.by.name)
+            )),
         ]));
     }
     let mut qa_lines = Vec::new();
@@ -111,9 +116,9 @@ pub fn amendment_lines(
             text.push_str(&format!("; disputes {}", disputed.join(", ")));
         }
         if !qa.note.trim().is_empty() {
-            text.push_str(&format!(": {}", qa.note.trim()));
+            text.push_str(&format!(": {}", safe(qa.note.trim())));
         }
-        text.push_str(&format!(" (by {})", qa.by.name));
+        text.push_str(&format!(" (by {})", safe(&qa.by.name)));
         qa_lines.push(Line::styled(text, theme.warning));
     }
     if !compact {
@@ -254,7 +259,7 @@ fn focused_detail(
         Some(Origin::Auto) => vec![Line::from(vec![
             Span::styled("Why: ", theme.dim),
             Span::styled(
-                result.reason.clone(),
+                safe(&result.reason).into_owned(),
                 theme.answer_style(Some(result.answer)),
             ),
         ])],
@@ -265,7 +270,10 @@ fn focused_detail(
                 .unwrap_or("");
             vec![Line::from(vec![
                 Span::styled("Override: ", theme.dim),
-                Span::styled(reason.to_string(), theme.answer_style(Some(result.answer))),
+                Span::styled(
+                    safe(reason).into_owned(),
+                    theme.answer_style(Some(result.answer)),
+                ),
             ])]
         }
         _ => Vec::new(),
@@ -276,7 +284,7 @@ fn focused_detail(
         .suggestion
         .as_ref()
         .filter(|s| s.criterion == criterion.id)
-        .map(|s| Line::styled(format!("Suggested (g): {}", s.reason), theme.warning));
+        .map(|s| Line::styled(format!("Suggested (g): {}", safe(&s.reason)), theme.warning));
     lines.extend(slot(
         suggestion.into_iter().collect(),
         width,
@@ -285,7 +293,7 @@ fn focused_detail(
     let source = record.map(|r| r.source_document.as_str()).unwrap_or("");
     let source_line = Line::from(vec![
         Span::styled("Source (o): ", theme.dim),
-        Span::raw(or_dash(source).to_string()),
+        Span::raw(safe(or_dash(source)).into_owned()),
     ]);
     lines.extend(slot(vec![source_line], width, rows.source));
     let evidence = record.map(|r| r.evidence.as_str()).unwrap_or("");
@@ -293,9 +301,14 @@ fn focused_detail(
     // and `e` opens the whole note.
     let mut evidence_lines = vec![Line::from(vec![
         Span::styled("Evidence (e): ", theme.dim),
-        Span::raw(or_dash(evidence.lines().next().unwrap_or("")).to_string()),
+        Span::raw(safe(or_dash(evidence.lines().next().unwrap_or(""))).into_owned()),
     ])];
-    evidence_lines.extend(evidence.lines().skip(1).map(|l| Line::raw(l.to_string())));
+    evidence_lines.extend(
+        evidence
+            .lines()
+            .skip(1)
+            .map(|l| Line::raw(safe(l).into_owned())),
+    );
     lines.extend(slot(evidence_lines, width, rows.evidence));
     lines
 }
@@ -388,7 +401,7 @@ fn lesion_lines(case: &Case, unit: &str, theme: &Theme, rows: usize) -> Vec<Line
         Line::raw(format!(
             "  #{} {}: {} {unit}",
             i + 1,
-            lesion.site,
+            safe(&lesion.site),
             fmt_number(lesion.diameter_cm)
         ))
     };
@@ -441,7 +454,7 @@ fn render_live(ws: &Workspace, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Outcome::NotApplicable => format!(
             " · refer to {}",
-            evaluation.refer_to.as_deref().unwrap_or("")
+            safe(evaluation.refer_to.as_deref().unwrap_or(""))
         ),
         Outcome::MeetsCriteria => " · all criteria met".to_string(),
     };

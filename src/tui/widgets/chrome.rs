@@ -59,7 +59,8 @@ pub fn message_line(
         MessageKind::Info => (theme.symbols.met, theme.met),
         MessageKind::Error => (theme.symbols.overdue, theme.error),
     };
-    let line = Line::from(Span::styled(format!(" {symbol} {}", message.text), style));
+    let text = crate::sanitize::line(&message.text);
+    let line = Line::from(Span::styled(format!(" {symbol} {text}"), style));
     let mut lines = super::wrap::wrap_lines(vec![line], area.width);
     if lines.len() > area.height as usize {
         lines.truncate(area.height as usize);
