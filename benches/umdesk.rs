@@ -964,6 +964,7 @@ fn render_times(paths: &Paths, runs: usize) -> Vec<Sample> {
         due_table: DueTable::default(),
         stale_lock_after: time::Duration::hours(8),
         now: clock::now,
+        identity: umdesk::tui::Trust::default(),
     };
     let files = std::sync::Arc::new(FileStore::open(store.path()).expect("store"));
     let mut app =

@@ -120,6 +120,7 @@ fn a_save_names_the_version_it_started_from_and_this_sessions_draft() {
             expected,
             purpose,
             draft,
+            sign,
         },
     ] = effects.as_slice()
     else {
@@ -127,6 +128,7 @@ fn a_save_names_the_version_it_started_from_and_this_sessions_draft() {
     };
     assert_eq!(expected, &started_from);
     assert_eq!(*purpose, SavePurpose::Save);
+    assert_eq!(*sign, None, "a plain save signs nothing");
     let draft = draft.as_ref().expect("the draft goes with the save");
     assert_eq!(draft.author, "Pat Lee, RN");
     assert_eq!(draft.session, app.holder.session);

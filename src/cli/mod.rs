@@ -307,12 +307,20 @@ pub(crate) fn open_app(
     policy: LoadedPolicy,
     settings: Settings,
 ) -> Result<(), Failure> {
+    let signature_required = matches!(store.roster(), Ok(Some(roster)) if !roster.is_empty());
     let app_settings = crate::tui::Settings {
         policy,
         reviewer: settings.reviewer,
         due_table: settings.due_table,
         stale_lock_after: time::Duration::hours(i64::from(settings.stale_lock_hours)),
         now: crate::store::clock::now,
+        identity: crate::tui::Trust {
+            verified: settings.identity.verified,
+            how: settings.identity.how.clone(),
+            signing_key: settings.signing_key,
+            signature_required,
+            notes: settings.notes,
+        },
     };
     let store: std::sync::Arc<dyn CaseStore> = std::sync::Arc::new(store);
     crate::tui::run(store, app_settings).map_err(|err| Failure::new(exit::PROBLEMS, err))

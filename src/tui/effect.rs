@@ -60,6 +60,9 @@ pub enum Effect {
         expected: String,
         purpose: SavePurpose,
         draft: Option<DraftKey>,
+        /// Sign the case's last history entry (a decision, an amendment,
+        /// a QA review) before it is saved.
+        sign: Option<Signing>,
     },
     Unlock {
         id: String,
@@ -109,6 +112,14 @@ impl Effect {
             Effect::ListQueue | Effect::CheckStore | Effect::Dashboard { .. }
         )
     }
+}
+
+/// How an act is signed: with which key, and whether it must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signing {
+    pub key: Option<std::path::PathBuf>,
+    /// The store has a roster: an act that cannot be signed is not saved.
+    pub required: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -48,6 +48,24 @@ pub struct Settings {
     pub stale_lock_after: time::Duration,
     /// The clock; tests pass a fixed one.
     pub now: fn() -> OffsetDateTime,
+    /// How the reviewer is known: from the store's roster, or on trust.
+    pub identity: Trust,
+}
+
+/// How the session's reviewer is known, and how their acts are signed.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// The roster vouches for the reviewer; false: taken on trust.
+    pub verified: bool,
+    /// "os user pat", "ssh key SHA256:…", "unverified: no roster".
+    pub how: String,
+    /// The private key decisions, amendments and QA reviews are signed
+    /// with (None: no key to try).
+    pub signing_key: Option<std::path::PathBuf>,
+    /// The store has a roster, so every such act must be signed.
+    pub signature_required: bool,
+    /// What was set aside while settling who is reviewing, to say once.
+    pub notes: Vec<String>,
 }
 
 /// Runs the app in this process's terminal until the reviewer quits.

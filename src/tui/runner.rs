@@ -84,12 +84,18 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
             Done::Created { then, result }
         }
         Effect::Save {
-            case,
+            mut case,
             expected,
             purpose,
             draft,
+            sign,
         } => {
-            let result = store.save(&case, &expected).map_err(|e| e.to_string());
+            let signed = match &sign {
+                Some(signing) => sign_last_entry(store, &mut case, signing),
+                None => Ok(()),
+            };
+            let result =
+                signed.and_then(|()| store.save(&case, &expected).map_err(|e| e.to_string()));
             if result.is_ok()
                 && let Some(draft) = draft
             {
@@ -133,6 +139,27 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         }
         Effect::Dashboard { now } => Done::Dashboard(Box::new(dashboard(store, now))),
     }
+}
+
+/// Signs the act the case's last history entry records, with the access
+/// log's head at this moment. Without a key, a store with a roster refuses
+/// the save; a store without one saves unsigned.
+fn sign_last_entry(
+    store: &dyn CaseStore,
+    case: &mut crate::case::Case,
+    signing: &super::effect::Signing,
+) -> Result<(), String> {
+    use crate::identity::signing::{SigningKey, sign_last_entry};
+    let key = match signing.key.as_deref().map(SigningKey::load) {
+        Some(Ok(key)) => key,
+        Some(Err(err)) if signing.required => return Err(format!("Not signed: {err}")),
+        None if signing.required => {
+            return Err("Not signed: no signing key is set (--signing-key FILE)".to_string());
+        }
+        _ => return Ok(()),
+    };
+    let head = store.access_log_head().map_err(|e| e.to_string())?;
+    sign_last_entry(case, &key, head).map_err(|e| format!("Not signed: {e}"))
 }
 
 /// Saves `case` (whose history records the handover), then writes the

@@ -24,7 +24,17 @@ pub fn render(app: &App, frame: &mut Frame) {
     let message_rows = chrome::message_rows(app.message.as_ref(), area.width);
     let [title, body, message, footer] = chrome_rows(area, message_rows);
     let reviewer = &app.settings.reviewer;
-    let who = format!("{} ({})", safe(&reviewer.name), reviewer.role.label());
+    // Identity on trust says so: anyone could have typed that name.
+    let unverified = if app.settings.identity.verified {
+        ""
+    } else {
+        " · unverified"
+    };
+    let who = format!(
+        "{} ({}){unverified}",
+        safe(&reviewer.name),
+        reviewer.role.label()
+    );
     chrome::title_bar(frame, title, screen_title(app), &who, &app.theme);
     let policy = &app.settings.policy.policy;
     match &app.screen {

@@ -300,6 +300,7 @@ pub fn settings(reviewer: Reviewer) -> Settings {
         due_table: DueTable::default(),
         stale_lock_after: time::Duration::hours(8),
         now: fixed_now,
+        identity: umdesk::tui::Trust::default(),
     }
 }
 

@@ -96,7 +96,8 @@ impl App {
             Some(head) => QueueState::from_cache(head, now),
             None => QueueState::new(Listing::default(), now),
         };
-        App {
+        let notes = settings.identity.notes.join("; ");
+        let mut app = App {
             settings,
             theme,
             screen: Screen::Queue,
@@ -113,7 +114,11 @@ impl App {
             superseded_draft: None,
             pending_break: None,
             fault_panic_key: fault_panic_key(),
+        };
+        if !notes.is_empty() {
+            app.info(notes);
         }
+        app
     }
 
     /// What a session starts with: the full queue, the store's health and

@@ -64,7 +64,16 @@ impl App {
             expected,
             purpose,
             draft,
+            sign: None,
         });
+    }
+
+    /// How this session's acts are signed.
+    pub(super) fn signing(&self) -> crate::tui::effect::Signing {
+        crate::tui::effect::Signing {
+            key: self.settings.identity.signing_key.clone(),
+            required: self.settings.identity.signature_required,
+        }
     }
 
     fn finalize(&mut self) {
@@ -91,11 +100,13 @@ impl App {
         let expected = last_digest(&ws.saved);
         let draft = Some(self.draft_key(&case.id));
         self.working = Some(format!("Saving {}…", case.id));
+        let sign = Some(self.signing());
         self.effects.push(Effect::Save {
             case: Box::new(case),
             expected,
             purpose: SavePurpose::Finalize,
             draft,
+            sign,
         });
     }
 

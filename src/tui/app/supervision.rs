@@ -149,11 +149,19 @@ impl App {
 
     fn save_supervised(&mut self, case: Case, expected: String) {
         self.working = Some(format!("Saving {}…", case.id));
+        // A QA review is an act the supervisor signs.
+        let signs = case
+            .history
+            .last()
+            .and_then(crate::identity::signing::namespace_for)
+            .is_some();
+        let sign = signs.then(|| self.signing());
         self.effects.push(Effect::Save {
             case: Box::new(case),
             expected,
             purpose: SavePurpose::Supervise,
             draft: None,
+            sign,
         });
     }
 
