@@ -8,8 +8,9 @@ use super::output::{clean, emit, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
-use crate::case::{Case, case_id_problem, parse_case, rfc3339};
+use crate::case::{Case, case_id_problem, parse_case, rfc3339, validate};
 use crate::clock;
+use crate::policy::Policy;
 use crate::rules::evaluate;
 use crate::rules::permissions::{Act, check};
 use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
@@ -202,6 +203,7 @@ fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
     let text = read_text(&args.file)?;
     let case = parse_case(&text).map_err(|err| Failure::input(format!("{name}: {err}")))?;
     let policy = env.policy()?;
+    refuse_invalid(&name, &policy.policy, &case)?;
     if case.policy.digest != policy.digest {
         warn(&format!(
             "note: {name} was made under {} effective {} (pack {}); evaluating with {} effective {} (pack {})",
@@ -218,16 +220,41 @@ fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// What verify says of one case.
-fn verdict(case: &Case) -> (bool, String) {
-    match verify(case) {
+/// A case with content the screens would refuse is not evaluated: every
+/// problem is named by its JSON path, and the exit code is 2.
+fn refuse_invalid(name: &str, policy: &Policy, case: &Case) -> Result<(), Failure> {
+    let problems = validate::problems(policy, case);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{name}: {}", clean(&p.to_string(), false)))
+        .collect();
+    Err(Failure::input(format!(
+        "{name} holds what the review would refuse ({} problem(s)):\n{}",
+        problems.len(),
+        lines.join("\n")
+    )))
+}
+
+/// What verify says of one case: its integrity (an edit made outside the
+/// app names the fields it changed), then each problem of its content.
+fn verdict(policy: &Policy, case: &Case) -> (bool, String) {
+    let (mut ok, mut text) = match verify(case) {
         Integrity::Intact => (true, format!("{}: intact", case.id)),
         Integrity::Tampered(what) => (false, format!("{}: tampered: {what}", case.id)),
+    };
+    for problem in validate::problems(policy, case) {
+        ok = false;
+        text.push_str(&format!("\n{}: invalid: {problem}", case.id));
     }
+    (ok, text)
 }
 
 fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
+    let policy = env.policy()?;
     let mut report = String::new();
     let mut all_intact = true;
     let mut line = |ok: bool, text: String| {
@@ -240,7 +267,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
             let id = checked_id(id)?;
             match store.load(id) {
                 Ok(case) => {
-                    let (ok, text) = verdict(&case);
+                    let (ok, text) = verdict(&policy.policy, &case);
                     line(ok, text);
                 }
                 Err(StoreError::NotFound(_)) => line(false, format!("{id}: not found")),
@@ -262,7 +289,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
             for summary in &listing.cases {
                 match store.load(&summary.id) {
                     Ok(case) => {
-                        let (ok, text) = verdict(&case);
+                        let (ok, text) = verdict(&policy.policy, &case);
                         line(ok, text);
                     }
                     Err(StoreError::Unreadable(u)) => {
