@@ -1255,20 +1255,26 @@ fn denied(policy: &LoadedPolicy) -> Case {
     case
 }
 
-#[test]
-fn a_physician_upholds_only_a_rationale_fit_to_send() {
-    let policy = loaded();
-    let p = &policy.policy;
-    let mut case = failing(&policy, "tumor_origin");
-    let proposed = evaluate(p, &case).rationale;
+/// A nurse refers the case with the proposed rationale, which it returns.
+fn refer(p: &Policy, case: &mut Case) -> String {
+    let proposed = evaluate(p, case).rationale;
     decide(
         p,
-        &mut case,
+        case,
         &nurse(),
         &request(Decision::ReferToPhysician, &proposed, None),
         T0,
     )
     .unwrap();
+    proposed
+}
+
+#[test]
+fn a_physician_upholds_only_a_rationale_fit_to_send() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = failing(&policy, "tumor_origin");
+    let proposed = refer(p, &mut case);
     assert_eq!(
         decision::decisions_for(Outcome::DoesNotMeet, Role::Physician),
         [Decision::Uphold, Decision::Overturn]
@@ -1325,15 +1331,7 @@ fn an_upheld_denial_needs_evidence_and_a_source_for_each_criterion_it_rests_on()
     answers[4] = Answer::NotMet;
     let mut case = blank(&policy, Product::CommercialPpo);
     by_inputs(p, &mut case, &answers);
-    let proposed = evaluate(p, &case).rationale;
-    decide(
-        p,
-        &mut case,
-        &nurse(),
-        &request(Decision::ReferToPhysician, &proposed, None),
-        T0,
-    )
-    .unwrap();
+    let proposed = refer(p, &mut case);
     let uphold = request(Decision::Uphold, &proposed, None);
     let problems = refused(decide(p, &mut case, &physician(), &uphold, T0));
     let origin = format!("criterion 2 ({})", name_of(p, "tumor_origin"));
@@ -1448,15 +1446,7 @@ fn a_physician_may_overturn() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = failing(&policy, "no_extrahepatic");
-    let proposed = evaluate(p, &case).rationale;
-    decide(
-        p,
-        &mut case,
-        &nurse(),
-        &request(Decision::ReferToPhysician, &proposed, None),
-        T0,
-    )
-    .unwrap();
+    refer(p, &mut case);
     refused(decide(
         p,
         &mut case,

@@ -5,23 +5,24 @@
 //! outside the app is told apart from an intact one and from one whose
 //! chain is broken, and only a supervisor accepts it back, with a reason.
 
-use std::process::{Command, Output, Stdio};
+mod scratch;
 
 use proptest::prelude::*;
+use scratch::{Scratch, text};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use umdesk::case::diff::{self, ApplyError};
 use umdesk::case::due::DueTable;
 use umdesk::case::history::{self, Integrity, OutsideEditError, ReplayError, Standing};
-use umdesk::case::{
-    Case, Change, Decision, Lesion, Origin, Reviewer, Role, Status, new_case, to_json,
-};
+use umdesk::case::{Case, Change, Decision, Lesion, Origin, Reviewer, Role, Status, new_case};
 use umdesk::fixtures;
 use umdesk::policy::{Answer, CriterionInput, LoadedPolicy, Policy};
 use umdesk::rules::answers;
 use umdesk::rules::decision::{self, DecisionRequest};
 use umdesk::rules::evaluate;
 
+/// Who answers in these tests.
+const AUTHOR: &str = "Nora Fictive, RN";
 const T0: OffsetDateTime = datetime!(2026-03-02 09:00 -5);
 
 fn policy() -> LoadedPolicy {
@@ -94,22 +95,33 @@ fn request(decision: Decision, rationale: &str) -> DecisionRequest {
     }
 }
 
+/// Signs `decision` with the proposed rationale over the version `saved`.
+fn sign(
+    p: &Policy,
+    case: &mut Case,
+    saved: &Case,
+    by: &Reviewer,
+    decision: Decision,
+    at: OffsetDateTime,
+) {
+    let rationale = evaluate(p, case).rationale;
+    decision::decide(p, case, saved, by, &request(decision, &rationale), at).unwrap();
+}
+
 /// A nurse answers every criterion met in one sitting and approves.
 fn approved(policy: &LoadedPolicy) -> Case {
     let p = &policy.policy;
     let saved = created(policy);
     let mut case = saved.clone();
     meet_everything(p, &mut case);
-    let rationale = evaluate(p, &case).rationale;
-    decision::decide(
+    sign(
         p,
         &mut case,
         &saved,
         &nurse(),
-        &request(Decision::Approve, &rationale),
+        Decision::Approve,
         T0 + Duration::hours(1),
-    )
-    .unwrap();
+    );
     case
 }
 
@@ -118,15 +130,14 @@ fn meet_everything(p: &Policy, case: &mut Case) {
         match &criterion.input {
             CriterionInput::Choice { options, .. } => {
                 let met = options.iter().find(|o| o.answer == Answer::Met).unwrap();
-                answers::set_input(p, case, &criterion.id, Some(&met.id), "Nora Fictive, RN")
-                    .unwrap();
+                answers::set_input(p, case, &criterion.id, Some(&met.id), AUTHOR).unwrap();
             }
             CriterionInput::Measurements { .. } => {
                 case.lesions = vec![Lesion {
                     site: "segment VI".to_string(),
                     diameter_cm: Some(3.1),
                 }];
-                answers::lesions_changed(p, case, "Nora Fictive, RN");
+                answers::lesions_changed(p, case, AUTHOR);
             }
         }
     }
@@ -151,26 +162,16 @@ fn signing_records_every_edit_of_the_sitting() {
     let p = &policy.policy;
     let saved = created(&policy);
     let mut case = saved.clone();
-    answers::mark(
-        p,
-        &mut case,
-        "amenable",
-        Answer::NotMet,
-        None,
-        "Nora Fictive, RN",
-    )
-    .unwrap();
+    answers::mark(p, &mut case, "amenable", Answer::NotMet, None, AUTHOR).unwrap();
     case.answer_mut("amenable").evidence = "Interventional radiology: not amenable.".to_string();
-    let rationale = evaluate(p, &case).rationale;
-    decision::decide(
+    sign(
         p,
         &mut case,
         &saved,
         &nurse(),
-        &request(Decision::ReferToPhysician, &rationale),
+        Decision::ReferToPhysician,
         T0,
-    )
-    .unwrap();
+    );
     assert_eq!(case.history.len(), 2, "one entry for one saved version");
     let decided = fields(&case.history[1].changes);
     let amenable = saved
@@ -210,16 +211,14 @@ fn every_saving_path_lists_the_whole_difference() {
     let origin = case.answer_mut("tumor_origin");
     origin.evidence = "Pathology: intrahepatic cholangiocarcinoma.".to_string();
     origin.source_document = "Liver biopsy pathology report".to_string();
-    let rationale = evaluate(p, &case).rationale;
-    decision::decide(
+    sign(
         p,
         &mut case,
         &saved,
         &nurse(),
-        &request(Decision::ReferToPhysician, &rationale),
+        Decision::ReferToPhysician,
         T0,
-    )
-    .unwrap();
+    );
     assert_replays(&case);
 
     // The physician records a peer-to-peer discussion in the working copy,
@@ -236,16 +235,14 @@ fn every_saving_path_lists_the_whole_difference() {
     )
     .unwrap();
     case.answer_mut("unresectable").evidence = "Surgical note: unresectable.".to_string();
-    let upheld = evaluate(p, &case).rationale;
-    decision::decide(
+    sign(
         p,
         &mut case,
         &saved,
         &physician(),
-        &request(Decision::Uphold, &upheld),
+        Decision::Uphold,
         T0 + Duration::hours(3),
-    )
-    .unwrap();
+    );
     let last = fields(&case.history.last().unwrap().changes);
     assert!(last.iter().any(|f| f.ends_with(".evidence")), "{last:?}");
     assert_replays(&case);
@@ -372,14 +369,7 @@ fn own_edits_apply_onto_a_case_that_moved_on() {
     let p = &policy.policy;
     let base = created(&policy);
     let mut mine = base.clone();
-    answers::set_input(
-        p,
-        &mut mine,
-        "unresectable",
-        Some("unresectable"),
-        "Nora Fictive, RN",
-    )
-    .unwrap();
+    answers::set_input(p, &mut mine, "unresectable", Some("unresectable"), AUTHOR).unwrap();
     mine.answer_mut("unresectable").evidence = "Surgical note.".to_string();
     let draft = diff::changes(&base, &mine);
 
@@ -571,37 +561,15 @@ fn a_history_from_before_full_recording_still_verifies() {
 #[test]
 fn verify_names_the_fields_edited_outside_the_app() {
     let policy = policy();
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("cases");
-    let run = |args: &[&str]| -> Output {
-        Command::new(env!("CARGO_BIN_EXE_umdesk"))
-            .env("HOME", dir.path().join("home"))
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env_remove("UMDESK_CASES")
-            .args([
-                "--cases",
-                store.to_str().unwrap(),
-                "--reviewer",
-                "Quentin Makebelieve, RN",
-                "--role",
-                "supervisor",
-            ])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
-    assert_eq!(run(&["init"]).status.code(), Some(0));
+    let scratch = Scratch::new();
     let mut case = approved(&policy);
     case.member.name = "Someone Else".to_string();
-    let path = store.join(format!("{}.json", case.id));
-    std::fs::write(&path, to_json(&case)).unwrap();
-    let output = run(&["verify", &case.id]);
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("edited outside the app"), "{text}");
-    assert!(text.contains("member.name"), "{text}");
+    scratch.put(&case);
+    let output = scratch.run(&["verify", &case.id]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("edited outside the app"), "{stdout}");
+    assert!(stdout.contains("member.name"), "{stdout}");
 }
 
 /// One step of a reviewer's or supervisor's work.

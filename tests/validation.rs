@@ -4,9 +4,11 @@
 //! pack does not list, a provider NPI failing its check digit, and a
 //! request whose only procedure code belongs to MP 1.055.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod scratch;
 
+use std::process::Output;
+
+use scratch::{Scratch, path_text, text};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -69,28 +71,11 @@ fn index_of(case: &Case, criterion: &str) -> usize {
 /// Runs `umdesk evaluate` on the case written to a file, as a request
 /// from elsewhere would come: without a history (evaluate reads none).
 fn evaluate_file(case: &Case) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("case.json");
+    let scratch = Scratch::new();
     let mut request = case.clone();
     request.history.clear();
-    std::fs::write(&file, to_json(&request)).unwrap();
-    run_evaluate(dir.path(), &file)
-}
-
-fn run_evaluate(home: &Path, file: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_umdesk"))
-        .env("HOME", home.join("home"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("UMDESK_CASES")
-        .args(["evaluate", file.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let file = scratch.file("case.json", &to_json(&request));
+    scratch.run(&["evaluate", path_text(&file)])
 }
 
 /// `evaluate` refuses the file with exit 2, naming `path` on stderr.
@@ -323,4 +308,32 @@ fn the_problems_name_their_places() {
     for problem in &problems {
         assert!(problem.to_string().starts_with(&problem.path));
     }
+}
+
+/// `verify` and `show` report what the review would refuse, by path, for a
+/// case whose history is intact.
+#[test]
+fn verify_and_show_report_the_problems_of_a_stored_case() {
+    let policy = policy();
+    let mut case = meets(&policy);
+    case.provider.npi = "1234567890".to_string();
+    case.history.clear();
+    history::record(&mut case, None, &nurse(), "created", "Case created", T0);
+    let scratch = Scratch::new();
+    scratch.put(&case);
+
+    let output = scratch.run(&["verify", &case.id]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("{}: intact", case.id)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}: invalid: provider.npi", case.id)),
+        "{stdout}"
+    );
+
+    let output = scratch.run(&["show", &case.id]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(stdout.contains("Problems"), "{stdout}");
+    assert!(stdout.contains("provider.npi: NPI 1234567890"), "{stdout}");
 }

@@ -16,18 +16,9 @@ use crate::policy::{CriterionInput, Policy};
 /// error (a liver is about 15 cm across).
 pub const MAX_DIAMETER_CM: f64 = 100.0;
 
-/// One thing wrong with a case, where it is and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
+/// One thing wrong with a case, where it is and why: the same kind of
+/// problem a policy pack check reports, with a path into the case.
+pub use crate::policy::Problem;
 
 fn problem(path: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem {
