@@ -210,21 +210,27 @@ fn approved(id: &str, received_at: OffsetDateTime) -> Case {
         rationale: "All five criteria of MP 1.121 section I are met.".to_string(),
         coding_acknowledgement: None,
     };
+    let created = case.clone();
     decision::decide(
         &loaded.policy,
         &mut case,
+        &created,
         &reviewer(NURSE, Role::Nurse),
         &request,
         received_at + Duration::hours(30),
     )
     .expect("the approval is recorded");
+    let decided = case.clone();
     decision::qa_review(
         &loaded.policy,
         &mut case,
+        &decided,
         &reviewer(SUPERVISOR, Role::Supervisor),
-        &[],
-        true,
-        "Agree.",
+        &decision::QaFindings {
+            criteria_agree: &[],
+            outcome_agrees: true,
+            note: "Agree.",
+        },
         received_at + Duration::hours(50),
     )
     .expect("the QA review is recorded");

@@ -17,9 +17,7 @@ use umdesk::fixtures;
 use umdesk::policy::{Answer, CriterionInput, LoadedPolicy, Policy};
 use umdesk::rules::answers::{self, AnswerError, mark, set_input, sync_all};
 use umdesk::rules::coding::CodeKind;
-use umdesk::rules::decision::{
-    self, DecisionRequest, decide, qa_review, record_peer_to_peer, reopen,
-};
+use umdesk::rules::decision::{self, DecisionRequest};
 use umdesk::rules::{self, Evaluation, coding_flags, evaluate, fitness, suggest};
 
 const CRITERIA: [&str; 5] = [
@@ -31,6 +29,62 @@ const CRITERIA: [&str; 5] = [
 ];
 const AUTHOR: &str = "Test Reviewer, RN";
 const T0: OffsetDateTime = datetime!(2026-03-02 09:00 -5);
+
+/// The version last saved of a case built in memory: what its history
+/// records. The acts below record every change since it, as the app does.
+fn saved(case: &Case) -> Case {
+    history::recorded_version(case).expect("the history replays")
+}
+
+fn decide(
+    policy: &Policy,
+    case: &mut Case,
+    reviewer: &Reviewer,
+    request: &DecisionRequest,
+    now: OffsetDateTime,
+) -> Result<(), Vec<String>> {
+    let saved = saved(case);
+    decision::decide(policy, case, &saved, reviewer, request, now)
+}
+
+fn record_peer_to_peer(
+    case: &mut Case,
+    physician: &Reviewer,
+    provider_contact: &str,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<(), decision::ActError> {
+    let saved = saved(case);
+    decision::record_peer_to_peer(case, &saved, physician, provider_contact, note, now)
+}
+
+fn reopen(
+    case: &mut Case,
+    supervisor: &Reviewer,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), decision::ActError> {
+    let saved = saved(case);
+    decision::reopen(case, &saved, supervisor, reason, now)
+}
+
+fn qa_review(
+    policy: &Policy,
+    case: &mut Case,
+    supervisor: &Reviewer,
+    criteria_agree: &[(String, bool)],
+    outcome_agrees: bool,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<(), decision::ActError> {
+    let saved = saved(case);
+    let findings = decision::QaFindings {
+        criteria_agree,
+        outcome_agrees,
+        note,
+    };
+    decision::qa_review(policy, case, &saved, supervisor, &findings, now)
+}
 
 fn loaded() -> LoadedPolicy {
     LoadedPolicy::embedded()
@@ -125,7 +179,18 @@ fn met_case(policy: &LoadedPolicy, product: Product) -> Case {
     case
 }
 
+/// A case failing `criterion` only, the failure documented with its
+/// evidence and source document (a denial rests on them).
 fn failing(policy: &LoadedPolicy, criterion: &str) -> Case {
+    let mut case = failing_bare(policy, criterion);
+    let answer = case.answer_mut(criterion);
+    answer.evidence = "As documented in the records received.".to_string();
+    answer.source_document = "Records received with the request".to_string();
+    case
+}
+
+/// A case failing `criterion` only, with no evidence written.
+fn failing_bare(policy: &LoadedPolicy, criterion: &str) -> Case {
     let mut answers = [Answer::Met; 5];
     answers[CRITERIA.iter().position(|c| *c == criterion).unwrap()] = Answer::NotMet;
     let mut case = blank(policy, Product::CommercialPpo);
@@ -1190,20 +1255,26 @@ fn denied(policy: &LoadedPolicy) -> Case {
     case
 }
 
-#[test]
-fn a_physician_upholds_only_a_rationale_fit_to_send() {
-    let policy = loaded();
-    let p = &policy.policy;
-    let mut case = failing(&policy, "tumor_origin");
-    let proposed = evaluate(p, &case).rationale;
+/// A nurse refers the case with the proposed rationale, which it returns.
+fn refer(p: &Policy, case: &mut Case) -> String {
+    let proposed = evaluate(p, case).rationale;
     decide(
         p,
-        &mut case,
+        case,
         &nurse(),
         &request(Decision::ReferToPhysician, &proposed, None),
         T0,
     )
     .unwrap();
+    proposed
+}
+
+#[test]
+fn a_physician_upholds_only_a_rationale_fit_to_send() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = failing(&policy, "tumor_origin");
+    let proposed = refer(p, &mut case);
     assert_eq!(
         decision::decisions_for(Outcome::DoesNotMeet, Role::Physician),
         [Decision::Uphold, Decision::Overturn]
@@ -1248,20 +1319,134 @@ fn a_physician_upholds_only_a_rationale_fit_to_send() {
     assert_eq!(history::verify(&case), Integrity::Intact);
 }
 
+/// Issue 11, fit to sign: a physician could uphold a bare referral with no
+/// evidence at all. Each criterion the denial rests on needs its evidence
+/// and its source document, and the refusal names each.
+#[test]
+fn an_upheld_denial_needs_evidence_and_a_source_for_each_criterion_it_rests_on() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut answers = [Answer::Met; 5];
+    answers[1] = Answer::NotMet;
+    answers[4] = Answer::NotMet;
+    let mut case = blank(&policy, Product::CommercialPpo);
+    by_inputs(p, &mut case, &answers);
+    let proposed = refer(p, &mut case);
+    let uphold = request(Decision::Uphold, &proposed, None);
+    let problems = refused(decide(p, &mut case, &physician(), &uphold, T0));
+    let origin = format!("criterion 2 ({})", name_of(p, "tumor_origin"));
+    let amenable = format!("criterion 5 ({})", name_of(p, "amenable"));
+    for which in [&origin, &amenable] {
+        for what in ["evidence", "source document"] {
+            assert!(
+                problems
+                    .iter()
+                    .any(|m| m.starts_with(which.as_str()) && m.contains(what)),
+                "{which} {what}: {problems:?}"
+            );
+        }
+    }
+    assert_eq!(case.status, Status::Referred);
+
+    for criterion in ["tumor_origin", "amenable"] {
+        case.answer_mut(criterion).evidence = "Documented in the records.".to_string();
+    }
+    let problems = refused(decide(p, &mut case, &physician(), &uphold, T0));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems.iter().all(|m| m.contains("source document")));
+    for criterion in ["tumor_origin", "amenable"] {
+        case.answer_mut(criterion).source_document = "Pathology report".to_string();
+    }
+    decide(p, &mut case, &physician(), &uphold, T0).unwrap();
+    assert_eq!(case.status, Status::Denied);
+}
+
+/// Issue 11, fit to sign: the proposed denial text was saved as the
+/// rationale of an approval. Overturning needs the physician's own words.
+#[test]
+fn overturning_needs_the_physicians_own_rationale() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = failing(&policy, "amenable");
+    let proposed = evaluate(p, &case).rationale;
+    let referral = format!("{proposed}\nReferred for physician review.");
+    decide(
+        p,
+        &mut case,
+        &nurse(),
+        &request(Decision::ReferToPhysician, &referral, None),
+        T0,
+    )
+    .unwrap();
+    for text in [
+        proposed.as_str(),
+        referral.as_str(),
+        &format!("  {proposed}\n"),
+    ] {
+        let problems = refused(decide(
+            p,
+            &mut case,
+            &physician(),
+            &request(Decision::Overturn, text, None),
+            T0,
+        ));
+        assert!(
+            problems.iter().any(|m| m.contains("your own rationale")),
+            "{problems:?}"
+        );
+    }
+    assert_eq!(case.status, Status::Referred);
+    decide(
+        p,
+        &mut case,
+        &physician(),
+        &request(
+            Decision::Overturn,
+            "The radiologist's addendum documents the lesion as amenable; approved.",
+            None,
+        ),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(case.status, Status::Approved);
+}
+
+/// A manual or override answer without evidence is listed for the
+/// determination screen; an auto answer or one with evidence is not.
+#[test]
+fn manual_answers_without_evidence_are_listed() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = blank(&policy, Product::CommercialPpo);
+    assert!(fitness::unevidenced_manual_answers(&case).is_empty());
+    mark(p, &mut case, "unresectable", Answer::Met, None, AUTHOR).unwrap();
+    mark(p, &mut case, "amenable", Answer::NotMet, None, AUTHOR).unwrap();
+    case.answer_mut("amenable").evidence = "IR note: not amenable.".to_string();
+    case.lesions = vec![lesion("segment VI", Some(3.0))];
+    sync_all(p, &mut case);
+    mark(
+        p,
+        &mut case,
+        "tumor_size",
+        Answer::NotMet,
+        Some("The report's second lesion is 5.4 cm"),
+        AUTHOR,
+    )
+    .unwrap();
+    case.answer_mut("tumor_size").evidence = "   ".to_string();
+    set_input(p, &mut case, "tumor_origin", Some("hcc"), AUTHOR).unwrap();
+    assert_eq!(
+        fitness::unevidenced_manual_answers(&case),
+        ["unresectable", "tumor_size"]
+    );
+}
+
 #[test]
 fn a_physician_may_overturn() {
     let policy = loaded();
     let p = &policy.policy;
     let mut case = failing(&policy, "no_extrahepatic");
-    let proposed = evaluate(p, &case).rationale;
-    decide(
-        p,
-        &mut case,
-        &nurse(),
-        &request(Decision::ReferToPhysician, &proposed, None),
-        T0,
-    )
-    .unwrap();
+    refer(p, &mut case);
     refused(decide(
         p,
         &mut case,

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use time::macros::datetime;
 use umdesk::case::history::{self, Integrity};
 use umdesk::case::npi::is_valid_npi;
+use umdesk::case::validate;
 use umdesk::case::{Case, Decision, Outcome, Status, case_id_problem, parse_case, to_json};
 use umdesk::fixtures::{FICTIONAL_NOTE, SAMPLE_NOTE, generate, sample_cases};
 use umdesk::policy::{Answer, LoadedPolicy};
@@ -60,6 +61,19 @@ fn check_case(policy: &LoadedPolicy, case: &Case, note: &str) {
     let parsed = parse_case(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
     assert_eq!(&parsed, case, "{id}: does not survive a save and reload");
     assert_eq!(history::verify(case), Integrity::Intact, "{id}");
+    let mut content = case.clone();
+    content.history.clear();
+    content.seal = None;
+    assert_eq!(
+        history::replay(&case.history).as_ref(),
+        Ok(&content),
+        "{id}: the history does not replay to the case"
+    );
+    assert_eq!(
+        validate::problems(&policy.policy, case),
+        [],
+        "{id}: holds what the review would refuse"
+    );
     assert_eq!(case.fictional.as_deref(), Some(note), "{id}");
     assert!(note.contains("ictional"));
     check_id(case);

@@ -96,6 +96,10 @@ fn rewrite_decision(case: &mut Case) {
     let determination = case.determination.as_mut().unwrap();
     determination.rationale = "Approved after all; see the attached note.".into();
     let last = case.history.len() - 1;
+    // The forged entry's changes give the forged content, so the history
+    // still replays to what the file says.
+    let previous = history::replay(&case.history[..last]).expect("the history replays");
+    case.history[last].changes = umdesk::case::diff::changes(&previous, case);
     case.history[last].case_digest = history::content_digest(case);
     let mut prev = String::new();
     for entry in &mut case.history {

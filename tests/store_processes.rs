@@ -87,16 +87,20 @@ fn one_case(store: &FileStore) -> String {
         name: "Dana Whitfield, RN".into(),
         role: Role::Nurse,
     };
-    record(
-        &mut case,
-        None,
-        &nurse,
-        "intake",
-        "Case created",
-        datetime!(2026-12-01 09:14:03 -5),
-    );
+    // The creation entry is written under the id the store gives, as the
+    // store's contract asks: it carries the case as created.
+    let mut complete = |case: &mut case::Case| {
+        record(
+            case,
+            None,
+            &nurse,
+            "intake",
+            "Case created",
+            datetime!(2026-12-01 09:14:03 -5),
+        );
+    };
     store
-        .create(&mut case, date!(2026 - 12 - 01), &mut |_| {})
+        .create(&mut case, date!(2026 - 12 - 01), &mut complete)
         .unwrap()
 }
 

@@ -51,6 +51,16 @@ fn referred_case(dir: &std::path::Path, member: &str) -> String {
     let mut app = app_with(dir, nurse());
     let id = create_case(&mut app, member, 0);
     answer_all(&mut app, "5.0");
+    // The failed criterion 3 with its evidence and source document: an
+    // upheld denial rests on them (issue 11).
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "CT 2026-11-20: segment VI measures 5.0 cm");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('o'));
+    type_text(&mut app, "Computed tomography of the abdomen, report");
+    press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     assert_screen(&app, "determination");
     let Screen::Case(ws) = &app.screen else {

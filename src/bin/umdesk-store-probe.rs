@@ -120,11 +120,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 // often.
                 let to = format!("Step {step}: the probe changed this note.");
                 let from = std::mem::replace(&mut case.criteria[0].evidence, to.clone());
-                let change = Change {
-                    field: "criteria.0.evidence".into(),
-                    from,
-                    to,
-                };
+                let change = Change::set("criteria[0].evidence", from.into(), to.into());
                 let now = clock::now();
                 record_changes(
                     &mut case,

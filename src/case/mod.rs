@@ -7,6 +7,7 @@ mod model;
 pub mod npi;
 pub mod stats;
 pub mod summary;
+pub mod validate;
 
 pub use model::*;
 

@@ -546,12 +546,26 @@ pub struct HistoryEntry {
     pub digest: String,
 }
 
+/// One place in the case and its JSON value before and after, whole, so
+/// that the history replays exactly (see [`super::diff`]). `field` is a
+/// path like `criteria[2].evidence`; the empty path is the whole case. A
+/// value that was not there (an added list item) is left out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     pub field: String,
-    pub from: String,
-    pub to: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::diff::present"
+    )]
+    pub from: Option<serde_json::Value>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::diff::present"
+    )]
+    pub to: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,9 +8,10 @@ use super::output::{clean, emit, emit_json, table, warn, when};
 use super::{Env, Failure, config, demo, exit, policy_cmd, read_text, show, stats};
 use crate::case::due::time_left;
 use crate::case::history::{Integrity, verify};
-use crate::case::{Case, case_id_problem, parse_case, rfc3339};
+use crate::case::{Case, case_id_problem, parse_case, rfc3339, validate};
 use crate::clock;
 use crate::identity::{self, Roster};
+use crate::policy::Policy;
 use crate::rules::evaluate;
 use crate::rules::permissions::{Act, check};
 use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
@@ -203,6 +204,7 @@ fn evaluate_file(env: &Env, args: &EvaluateArgs) -> Result<(), Failure> {
     let case = parse_case(&text)
         .map_err(|err| Failure::input(format!("{name}: {}", clean(&err.to_string(), false))))?;
     let policy = env.policy()?;
+    refuse_invalid(&name, &policy.policy, &case)?;
     if case.policy.digest != policy.digest {
         warn(&format!(
             "note: {name} was made under {} effective {} (pack {}); evaluating with {} effective {} (pack {})",
@@ -227,11 +229,24 @@ struct Signers {
     log: Vec<String>,
 }
 
-/// What verify says of one case: its chain and seal, then its signatures.
-fn verdict(case: &Case, signers: &Signers) -> Vec<(bool, String)> {
+/// What verify says of one case: its chain and seal (an edit made outside
+/// the app names the fields it changed), each problem of its content, then
+/// its signatures.
+fn verdict(policy: &Policy, case: &Case, signers: &Signers) -> Vec<(bool, String)> {
     if let Integrity::Tampered(what) = verify(case) {
         return vec![(false, format!("{}: tampered: {what}", case.id))];
     }
+    let mut lines = signature_verdict(case, signers);
+    lines.extend(
+        validate::problems(policy, case)
+            .into_iter()
+            .map(|problem| (false, format!("{}: invalid: {problem}", case.id))),
+    );
+    lines
+}
+
+/// "intact", and who signed, or each problem of its signatures.
+fn signature_verdict(case: &Case, signers: &Signers) -> Vec<(bool, String)> {
     let Some(roster) = &signers.roster else {
         let unchecked = match case.signatures.len() {
             0 => String::new(),
@@ -312,9 +327,28 @@ fn signers(
     Ok((Signers { roster, log }, line))
 }
 
+/// A case with content the screens would refuse is not evaluated: every
+/// problem is named by its JSON path, and the exit code is 2.
+fn refuse_invalid(name: &str, policy: &Policy, case: &Case) -> Result<(), Failure> {
+    let problems = validate::problems(policy, case);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{name}: {}", clean(&p.to_string(), false)))
+        .collect();
+    Err(Failure::input(format!(
+        "{name} holds what the review would refuse ({} problem(s)):\n{}",
+        problems.len(),
+        lines.join("\n")
+    )))
+}
+
 fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
     let (signers, roster_line) = signers(&store, args.roster.as_deref())?;
+    let policy = env.policy()?;
     let mut report = String::new();
     let mut all_intact = true;
     let mut line = |ok: bool, text: String| {
@@ -323,7 +357,7 @@ fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
         report.push('\n');
     };
     let judge = |case: &Case, line: &mut dyn FnMut(bool, String)| {
-        for (ok, text) in verdict(case, &signers) {
+        for (ok, text) in verdict(&policy.policy, case, &signers) {
             line(ok, text);
         }
     };

@@ -54,11 +54,11 @@ fn store_case(
         let id = case.id.clone();
         record_changes(
             case,
-            vec![Change {
-                field: "id".to_string(),
-                from: generated_id.clone(),
-                to: id.clone(),
-            }],
+            vec![Change::set(
+                "id",
+                generated_id.clone().into(),
+                id.clone().into(),
+            )],
             by,
             "renumbered",
             &format!(

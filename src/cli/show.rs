@@ -6,7 +6,7 @@ use super::commands::checked_id;
 use super::output::{clean, emit, emit_json, fields, indent_rest, when};
 use super::{Env, Failure};
 use crate::case::history::{Integrity, verify};
-use crate::case::{Case, Reviewer, facts, short_digest, to_json};
+use crate::case::{Case, Reviewer, facts, short_digest, to_json, validate};
 use crate::policy::LoadedPolicy;
 use crate::rules::evaluate;
 use crate::store::{AccessEntry, CaseStore, actor};
@@ -90,6 +90,13 @@ pub(crate) fn render(case: &Case, loaded: &LoadedPolicy) -> String {
         out.push_str("\nCoding flags\n");
         for flag in &evaluation.coding_flags {
             out.push_str(&format!("  ! {}\n", clean(&flag.message, false)));
+        }
+    }
+    let problems = validate::problems(policy, case);
+    if !problems.is_empty() {
+        out.push_str("\nProblems (what the review would refuse; no sign-off until corrected)\n");
+        for problem in &problems {
+            out.push_str(&format!("  ! {}\n", clean(&problem.to_string(), false)));
         }
     }
     out.push_str("\nDetermination\n");
@@ -227,7 +234,7 @@ fn history(case: &Case) -> String {
             clean(&entry.event, false),
             indent_rest(&entry.summary, "     ")
         ));
-        for change in &entry.changes {
+        for change in entry.changes.iter().flat_map(|c| c.shown()) {
             out.push_str(&format!(
                 "       {}: {} -> {}\n",
                 clean(&change.field, false),

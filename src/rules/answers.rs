@@ -30,12 +30,18 @@ fn derive_measurements(lesions: &[Lesion], below: f64) -> Option<Answer> {
     {
         return Some(Answer::NotMet);
     }
-    // A size that cannot be a diameter (zero, negative) is no measurement.
-    let measured = |l: &Lesion| l.diameter_cm.is_some_and(|d| d.is_finite() && d > 0.0);
-    if !lesions.iter().all(measured) {
+    if !lesions.iter().all(is_measured) {
         return Some(Answer::Insufficient);
     }
     Some(Answer::Met)
+}
+
+/// Whether a lesion's diameter is a measurement: a size that cannot be a
+/// diameter (zero, negative) is none, and is never "below" the limit.
+fn is_measured(lesion: &Lesion) -> bool {
+    lesion
+        .diameter_cm
+        .is_some_and(|d| crate::case::validate::diameter_problem(d).is_none())
 }
 
 /// The answer that counts and how it was reached. An unanswered criterion
@@ -125,6 +131,17 @@ fn measurement_reason(lesions: &[Lesion], unit: &str, below: f64) -> String {
     if !unmeasured.is_empty() {
         return format!("No diameter documented for {}", unmeasured.join(", "));
     }
+    let invalid: Vec<String> = lesions
+        .iter()
+        .filter(|l| !is_measured(l))
+        .map(|l| format!("{} ({} {unit})", l.site, fmt_number(l.diameter_cm)))
+        .collect();
+    if !invalid.is_empty() {
+        return format!(
+            "No valid diameter documented for {}: a diameter is larger than 0 {unit}",
+            invalid.join(", ")
+        );
+    }
     let largest = lesions
         .iter()
         .filter_map(|l| l.diameter_cm)
@@ -156,7 +173,7 @@ pub fn missing_information(
                 let unmeasured: Vec<&str> = case
                     .lesions
                     .iter()
-                    .filter(|l| l.diameter_cm.is_none())
+                    .filter(|l| !is_measured(l))
                     .map(|l| l.site.as_str())
                     .collect();
                 if !unmeasured.is_empty() {

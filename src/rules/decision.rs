@@ -1,12 +1,18 @@
 //! Reaching a decision, and the supervisor's acts on a decided case.
 //! Each act checks who may do it, changes the case, and records history.
+//!
+//! Every act that is saved takes the version last saved (`saved`): its
+//! history entry lists every change since that version, the act's own and
+//! whatever else was edited in the same sitting, so that the history
+//! replays to the saved content ([`crate::case::history::replay`]).
 
 use time::OffsetDateTime;
 
-use super::fitness::denial_problems;
+use super::fitness::{denial_evidence_problems, denial_problems, overturn_problems};
 use super::permissions::{Act, Forbidden, check};
 use super::{Evaluation, evaluate};
-use crate::case::history::{record, seal};
+use crate::case::history::{last_recorded, record, seal};
+use crate::case::validate;
 use crate::case::{
     Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview, Reviewer,
     Role, Status,
@@ -106,6 +112,13 @@ pub fn problems(
         problems.push(reason.to_string());
         return problems;
     }
+    // Nothing the screens would refuse is signed: a bad NPI, an override
+    // without its reason, a lesion of 0 cm, an option the pack does not list.
+    problems.extend(
+        validate::problems(policy, case)
+            .iter()
+            .map(|p| format!("correct {p}")),
+    );
     if !decisions_for(evaluation.outcome, role).contains(&request.decision) {
         problems.push(format!(
             "'{}' does not fit the outcome '{}'",
@@ -129,15 +142,21 @@ pub fn problems(
     }
     if request.decision == Decision::Uphold {
         problems.extend(denial_problems(policy, evaluation, &request.rationale));
+        problems.extend(denial_evidence_problems(case, evaluation));
+    }
+    if request.decision == Decision::Overturn {
+        problems.extend(overturn_problems(case, evaluation, &request.rationale));
     }
     problems
 }
 
 /// Records a decision: the determination, the status that follows, history,
-/// and a seal when the case is final.
+/// and a seal when the case is final. `saved` is the version last saved:
+/// the entry lists every change since it, the review's too.
 pub fn decide(
     policy: &Policy,
     case: &mut Case,
+    saved: &Case,
     reviewer: &Reviewer,
     request: &DecisionRequest,
     now: OffsetDateTime,
@@ -147,7 +166,7 @@ pub fn decide(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     let amended = case.status == Status::Reopened;
     case.determination = Some(Determination {
         outcome: evaluation.outcome,
@@ -212,6 +231,7 @@ fn require_text(text: &str, what: &'static str) -> Result<String, ActError> {
 /// determination and seal are kept whole in the amendment record.
 pub fn reopen(
     case: &mut Case,
+    saved: &Case,
     supervisor: &Reviewer,
     reason: &str,
     now: OffsetDateTime,
@@ -230,7 +250,7 @@ pub fn reopen(
             purpose: "amend",
         });
     };
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     case.amendments.push(Amendment {
         at: now,
         by: supervisor.clone(),
@@ -251,16 +271,29 @@ pub fn reopen(
     Ok(())
 }
 
+/// What a supervisor found in a QA review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QaFindings<'a> {
+    /// (criterion, agrees); a criterion not listed is agreed with.
+    pub criteria_agree: &'a [(String, bool)],
+    pub outcome_agrees: bool,
+    pub note: &'a str,
+}
+
 /// A supervisor's QA review of a decided case.
 pub fn qa_review(
     policy: &Policy,
     case: &mut Case,
+    saved: &Case,
     supervisor: &Reviewer,
-    criteria_agree: &[(String, bool)],
-    outcome_agrees: bool,
-    note: &str,
+    findings: &QaFindings,
     now: OffsetDateTime,
 ) -> Result<(), ActError> {
+    let QaFindings {
+        criteria_agree,
+        outcome_agrees,
+        note,
+    } = *findings;
     check(supervisor.role, Act::QaReview)?;
     let note = require_text(note, "the QA note")?;
     let Some(determination) = &case.determination else {
@@ -282,7 +315,7 @@ pub fn qa_review(
                 .unwrap_or(true),
         })
         .collect();
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     let disagreements = criteria.iter().filter(|c| !c.agrees).count();
     case.qa_reviews.push(QaReview {
         at: now,
@@ -306,6 +339,7 @@ pub fn qa_review(
 /// A supervisor hands an open case to another reviewer.
 pub fn reassign(
     case: &mut Case,
+    saved: &Case,
     supervisor: &Reviewer,
     to: &str,
     now: OffsetDateTime,
@@ -317,7 +351,7 @@ pub fn reassign(
             id: case.id.clone(),
         });
     }
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     case.assigned_reviewer = Some(to.clone());
     commit(
         case,
@@ -333,6 +367,7 @@ pub fn reassign(
 /// A physician records a peer-to-peer discussion with the provider.
 pub fn record_peer_to_peer(
     case: &mut Case,
+    saved: &Case,
     physician: &Reviewer,
     provider_contact: &str,
     note: &str,
@@ -341,7 +376,7 @@ pub fn record_peer_to_peer(
     check(physician.role, Act::RecordPeerToPeer)?;
     let provider_contact = require_text(provider_contact, "who spoke for the provider")?;
     let note = require_text(note, "the note of the discussion")?;
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     case.peer_to_peer.push(PeerToPeer {
         at: now,
         physician: physician.clone(),
@@ -356,6 +391,7 @@ pub fn record_peer_to_peer(
 /// Records in the case's history that a supervisor broke a stale lock.
 pub fn record_lock_broken(
     case: &mut Case,
+    saved: &Case,
     supervisor: &Reviewer,
     lock_description: &str,
     reason: &str,
@@ -363,15 +399,17 @@ pub fn record_lock_broken(
 ) -> Result<(), ActError> {
     check(supervisor.role, Act::BreakStaleLock)?;
     let reason = require_text(reason, "the reason for breaking the lock")?;
-    let before = case.clone();
+    let before = last_recorded(case, saved);
     let summary = format!("Broke stale lock ({lock_description}): {reason}");
     commit(case, &before, supervisor, "lock_broken", &summary, now);
     Ok(())
 }
 
-/// Records a save of review work in progress (answers, notes, lesions).
-pub fn record_save(case: &mut Case, before: &Case, by: &Reviewer, now: OffsetDateTime) {
-    let changes = crate::case::diff::changes(before, case);
+/// Records a save of review work in progress (answers, notes, lesions):
+/// every change since `saved`, the version last saved.
+pub fn record_save(case: &mut Case, saved: &Case, by: &Reviewer, now: OffsetDateTime) {
+    let before = last_recorded(case, saved);
+    let changes = crate::case::diff::changes(&before, case);
     if changes.is_empty() && !case.history.is_empty() {
         return;
     }

@@ -2,9 +2,65 @@
 //! name in plain words, states the policy number and section, offers the
 //! provider a peer-to-peer discussion and the member their appeal rights.
 
+use crate::case::{Case, Decision, Origin};
 use crate::policy::{Answer, Policy};
 
 use super::Evaluation;
+
+/// What an upheld denial still lacks in its record: each criterion it
+/// rests on (every criterion not met) needs the evidence and the document
+/// it comes from, named per criterion.
+pub fn denial_evidence_problems(case: &Case, evaluation: &Evaluation) -> Vec<String> {
+    let mut problems = Vec::new();
+    for result in evaluation
+        .criteria
+        .iter()
+        .filter(|r| r.answer == Answer::NotMet)
+    {
+        let answer = case.answer(&result.criterion);
+        let blank = |text: Option<&str>| text.is_none_or(|t| t.trim().is_empty());
+        let which = format!("criterion {} ({})", result.number, result.name);
+        if blank(answer.map(|a| a.evidence.as_str())) {
+            problems.push(format!("{which}: record the evidence the denial rests on"));
+        }
+        if blank(answer.map(|a| a.source_document.as_str())) {
+            problems.push(format!("{which}: name the source document of the evidence"));
+        }
+    }
+    problems
+}
+
+/// Whether an overturn's rationale is the physician's own: neither the
+/// proposed text (which, for a referral, explains a denial) nor the
+/// referral's rationale may stand as the reason for an approval.
+pub fn overturn_problems(case: &Case, evaluation: &Evaluation, rationale: &str) -> Vec<String> {
+    let rationale = rationale.trim();
+    let proposed = evaluation.rationale.trim();
+    let referral = case
+        .determination
+        .as_ref()
+        .filter(|d| d.decision == Decision::ReferToPhysician)
+        .map(|d| d.rationale.trim())
+        .unwrap_or("");
+    if rationale == proposed || (!referral.is_empty() && rationale == referral) {
+        return vec![
+            "write your own rationale for overturning: the text is the proposed denial's, not the reason for an approval"
+                .to_string(),
+        ];
+    }
+    Vec::new()
+}
+
+/// Criteria whose answer the reviewer set (manual or override) with no
+/// evidence written for it, for the determination screen to show as such.
+pub fn unevidenced_manual_answers(case: &Case) -> Vec<String> {
+    case.criteria
+        .iter()
+        .filter(|a| matches!(a.origin, Some(Origin::Manual | Origin::Override)))
+        .filter(|a| a.evidence.trim().is_empty())
+        .map(|a| a.criterion.clone())
+        .collect()
+}
 
 /// What the rationale still lacks; empty when it is fit to send.
 pub fn denial_problems(policy: &Policy, evaluation: &Evaluation, rationale: &str) -> Vec<String> {

@@ -14,7 +14,7 @@ pub use coding::{CodingFlag, coding_flags};
 use serde::Serialize;
 
 use crate::case::{Case, Origin, Outcome};
-use crate::policy::{Answer, CriterionInput, Policy};
+use crate::policy::{Answer, CriterionInput, CrossReference, Policy, ProductVariation};
 
 /// Everything the rules say about a case, ready to show or to serialize.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,8 +76,8 @@ pub fn evaluate(policy: &Policy, case: &Case) -> Evaluation {
             }
         })
         .collect();
-    let variation = policy.variation_for(case.member.product.key());
-    let outcome = outcome_of(variation.is_some(), &criteria);
+    let routed = routing(policy, case);
+    let outcome = outcome_of(routed.is_some(), &criteria);
     let missing_information = if outcome == Outcome::InformationNeeded {
         answers::missing_information(policy, case, &criteria)
     } else {
@@ -89,7 +89,7 @@ pub fn evaluate(policy: &Policy, case: &Case) -> Evaluation {
         criteria,
         missing_information,
         coding_flags: coding_flags(policy, case),
-        refer_to: variation.map(|v| v.refer_to.clone()),
+        refer_to: routed.as_ref().and_then(Routing::refer_to),
         rationale: String::new(),
         benefit_statement: policy.benefit_statement.text.clone(),
         suggestion: suggest(policy, case),
@@ -98,9 +98,65 @@ pub fn evaluate(policy: &Policy, case: &Case) -> Evaluation {
     evaluation
 }
 
+/// Why a request is not decided under the policy at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Routing<'p> {
+    /// The member's product is governed elsewhere (FEP PPO).
+    Product(&'p ProductVariation),
+    /// None of the request's procedure codes is the policy's: `codes` are
+    /// the codes, `to` the cross-referenced policies that list them (none
+    /// when the pack knows no policy for them).
+    Codes {
+        codes: Vec<String>,
+        to: Vec<&'p CrossReference>,
+    },
+}
+
+impl Routing<'_> {
+    /// Where the request goes instead, as the pack names it.
+    pub fn refer_to(&self) -> Option<String> {
+        match self {
+            Routing::Product(variation) => Some(variation.refer_to.clone()),
+            Routing::Codes { to, .. } if to.is_empty() => None,
+            Routing::Codes { to, .. } => Some(
+                to.iter()
+                    .map(|r| format!("{} {}", r.number, r.title))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        }
+    }
+}
+
+/// Whether the request is decided elsewhere: the product first, then the
+/// procedure codes (a request for none of the policy's procedures is not
+/// decided under it, whatever its criteria say).
+pub fn routing<'p>(policy: &'p Policy, case: &Case) -> Option<Routing<'p>> {
+    if let Some(variation) = policy.variation_for(case.member.product.key()) {
+        return Some(Routing::Product(variation));
+    }
+    let codes = &case.service.cpt_codes;
+    if codes.iter().any(|c| policy.procedure_code(c).is_some()) {
+        return None;
+    }
+    let mut to: Vec<&CrossReference> = Vec::new();
+    for reference in codes
+        .iter()
+        .filter_map(|c| policy.cross_reference_for_code(c))
+    {
+        if !to.iter().any(|r| r.number == reference.number) {
+            to.push(reference);
+        }
+    }
+    Some(Routing::Codes {
+        codes: codes.clone(),
+        to,
+    })
+}
+
 /// The four outcomes, checked in their order.
-fn outcome_of(product_excluded: bool, criteria: &[CriterionResult]) -> Outcome {
-    if product_excluded {
+fn outcome_of(routed: bool, criteria: &[CriterionResult]) -> Outcome {
+    if routed {
         return Outcome::NotApplicable;
     }
     if criteria.iter().any(|c| c.answer == Answer::NotMet) {

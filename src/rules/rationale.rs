@@ -7,9 +7,13 @@
 use crate::case::{Case, Outcome};
 use crate::policy::{Answer, Policy};
 
-use super::Evaluation;
+use super::{Evaluation, Routing, routing};
+use crate::policy::CrossReference;
 
 pub const PEER_TO_PEER_OFFER: &str = "The requesting provider may discuss this decision with the physician reviewer in a peer-to-peer discussion before or after it is final.";
+/// Where a request goes whose procedure codes no policy in the pack lists.
+pub const UNROUTED: &str =
+    "it is returned to intake to be routed to the medical policy that covers its procedure codes.";
 pub const APPEAL_RIGHTS: &str = "The member, or the provider on the member's behalf, has the right to appeal this decision; the notice of determination explains how and by when.";
 
 pub fn propose(policy: &Policy, case: &Case, evaluation: &Evaluation) -> String {
@@ -26,12 +30,57 @@ fn policy_name(policy: &Policy) -> String {
 }
 
 fn not_applicable(policy: &Policy, case: &Case, evaluation: &Evaluation) -> String {
+    if let Some(Routing::Codes { codes, to }) = routing(policy, case) {
+        return routed_by_codes(policy, &codes, &to);
+    }
     let refer_to = evaluation.refer_to.as_deref().unwrap_or("another policy");
     format!(
         "The member's product is {}. Under section II (Product Variations) of {}, this request is not decided under that policy: it is referred to the {refer_to}.",
         case.member.product.label(),
         policy_name(policy)
     )
+}
+
+/// A request for none of the policy's procedures, routed to the policy its
+/// codes belong to; the codes are named so the letter says what was asked.
+fn routed_by_codes(policy: &Policy, codes: &[String], to: &[&CrossReference]) -> String {
+    let requested = if codes.is_empty() {
+        "This request carries no procedure code".to_string()
+    } else {
+        format!("This request is for procedure code(s) {}", codes.join(", "))
+    };
+    let mut text = format!(
+        "{requested}, none of which is listed in the coding section of {}.",
+        policy_name(policy)
+    );
+    for reference in to {
+        let theirs: Vec<&str> = codes
+            .iter()
+            .filter(|c| reference.procedure_codes.contains(c))
+            .map(String::as_str)
+            .collect();
+        text.push_str(&format!(
+            " Procedure code(s) {} belong to medical policy {} ({}).",
+            theirs.join(", "),
+            reference.number,
+            reference.title
+        ));
+    }
+    match to.first() {
+        Some(_) => {
+            let names: Vec<&str> = to.iter().map(|r| r.number.as_str()).collect();
+            text.push_str(&format!(
+                " The request is not decided under {}: it is referred to {}.",
+                policy.number,
+                names.join(" and ")
+            ));
+        }
+        None => text.push_str(&format!(
+            " The request is not decided under {}: {UNROUTED}",
+            policy.number
+        )),
+    }
+    text
 }
 
 fn does_not_meet(policy: &Policy, evaluation: &Evaluation) -> String {

@@ -163,6 +163,7 @@ impl App {
                 };
                 crate::rules::decision::record_peer_to_peer(
                     &mut ws.case,
+                    &ws.saved,
                     &reviewer,
                     &provider_contact,
                     &note,

@@ -89,7 +89,7 @@ impl App {
         };
         let mut case = ws.case.clone();
         if let Err(problems) =
-            crate::rules::decision::decide(&policy, &mut case, &reviewer, &request, now)
+            crate::rules::decision::decide(&policy, &mut case, &ws.saved, &reviewer, &request, now)
         {
             self.overlay = Some(Overlay::Problems {
                 title: format!("Cannot {} yet", request.decision.label().to_lowercase()),

@@ -88,10 +88,10 @@ impl App {
         let mut case = view.case.clone();
         match answer {
             PromptAnswer::Reopen { reason } => {
-                crate::rules::decision::reopen(&mut case, &reviewer, &reason, now)?
+                crate::rules::decision::reopen(&mut case, &view.case, &reviewer, &reason, now)?
             }
             PromptAnswer::Reassign { to } => {
-                crate::rules::decision::reassign(&mut case, &reviewer, &to, now)?
+                crate::rules::decision::reassign(&mut case, &view.case, &reviewer, &to, now)?
             }
             PromptAnswer::BreakLock { reason } => {
                 let lock = view.lock.clone().ok_or("This case is not locked")?;
@@ -134,10 +134,13 @@ impl App {
             } => crate::rules::decision::qa_review(
                 &policy,
                 &mut case,
+                &view.case,
                 &reviewer,
-                &criteria,
-                outcome_agrees,
-                &note,
+                &crate::rules::decision::QaFindings {
+                    criteria_agree: &criteria,
+                    outcome_agrees,
+                    note: &note,
+                },
                 now,
             )?,
             _ => return Ok(()),
@@ -186,6 +189,7 @@ impl App {
         let expected = last_digest(&view.case);
         if let Err(err) = crate::rules::decision::record_lock_broken(
             &mut case,
+            &view.case,
             &reviewer,
             &broken.describe(),
             &reason,

@@ -227,7 +227,7 @@ fn lines(view: &CaseViewState, policy: &Policy, theme: &Theme) -> Vec<Line<'stat
             safe(&entry.event),
             safe(&entry.summary)
         )));
-        for change in &entry.changes {
+        for change in entry.changes.iter().flat_map(|c| c.shown()) {
             lines.push(Line::styled(
                 format!(
                     "     {}: {} -> {}",
