@@ -107,6 +107,11 @@ struct ListRow<'a> {
     decided_at: Option<String>,
 }
 
+/// The reviewer `list` names: who is assigned, else who decided.
+fn list_reviewer(s: &CaseSummary) -> Option<&str> {
+    s.reviewer().or(s.decided_by())
+}
+
 fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
     let mut listing = store.list();
@@ -123,9 +128,10 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
         .filter(|s| !args.overdue || is_overdue(s, now))
         .filter(|s| match &wanted_reviewer {
             None => true,
-            Some(name) => s
-                .reviewer()
-                .is_some_and(|r| r.to_lowercase().contains(name.as_str())),
+            Some(name) => [s.reviewer(), s.decided_by()]
+                .into_iter()
+                .flatten()
+                .any(|r| r.to_lowercase().contains(name.as_str())),
         })
         .collect();
     if args.json {
@@ -141,7 +147,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                 due_at: rfc3339(s.due_at),
                 time_left: is_open(s).then(|| time_left(s.due_at, now)),
                 overdue: is_overdue(s, now),
-                reviewer: s.reviewer(),
+                reviewer: list_reviewer(s),
                 decided_at: s.decided_at.map(rfc3339),
             })
             .collect();
@@ -167,7 +173,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                     s.outcome.map(|o| o.label()).unwrap_or("-").to_string(),
                     s.member().to_string(),
                     due_text(s, now),
-                    s.reviewer().unwrap_or("-").to_string(),
+                    list_reviewer(s).unwrap_or("-").to_string(),
                 ]
             })
             .collect();

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::tui::app::{Message, MessageKind};
 use crate::tui::keymap::{self, Context};
@@ -106,8 +106,8 @@ pub fn popup(frame: &mut Frame, width: u16, height: u16, title: &str, theme: &Th
     let [row] = area.layout(&Layout::vertical([Constraint::Length(height)]).flex(Flex::Center));
     let [popup] = row.layout(&Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center));
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = theme
+        .block()
         .border_style(theme.focus_border)
         .title(Line::styled(format!(" {title} "), theme.title));
     let inner = block.inner(popup);
