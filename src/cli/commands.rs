@@ -17,7 +17,7 @@ use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
 pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failure> {
     match command {
         None => app(env),
-        Some(Command::Demo) => demo::run(env),
+        Some(Command::Demo(args)) => demo::run(env, &args),
         Some(Command::List(args)) => list(env, &args),
         Some(Command::Show(args)) => show::run(env, &args),
         Some(Command::Evaluate(args)) => evaluate_file(env, &args),
@@ -56,10 +56,11 @@ fn init(env: &Env, args: &InitArgs) -> Result<(), Failure> {
 
 /// Plain `umdesk`: the queue of the store, as the settled reviewer.
 fn app(env: &Env) -> Result<(), Failure> {
+    super::check_terminal()?;
     let policy = env.policy()?;
     let settings = config::resolve(&env.identity, true)?;
     let store = env.open_store_for_app()?;
-    super::open_app(store, policy, settings)
+    super::open_app(store, policy, settings, None)
 }
 
 /// A case id from the command line, refused before it names a file.

@@ -1,7 +1,10 @@
-//! `umdesk demo`: the app on a fresh store of the bundled sample cases, so
-//! a newcomer sees a working queue at once. The samples are built by
-//! [`crate::fixtures::sample_cases`], the same bytes as `saved-cases/`, so
-//! the binary needs no source tree.
+//! `umdesk demo`: the app on the user's demo store, made from the bundled
+//! sample cases on first use, so a newcomer sees a working queue at once.
+//! The store stays where it is (`<data dir>/demo`): a demo user whose
+//! connection dropped comes back to the same queue and is offered their
+//! draft; `demo --fresh` throws it away and starts anew. The samples are
+//! built by [`crate::fixtures::sample_cases`], the same bytes as
+//! `saved-cases/`, so the binary needs no source tree.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
@@ -10,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
+use super::args::DemoArgs;
 use super::output::warn;
-use super::{Env, Failure, Settings, config, create_store_at, open_app};
+use super::{Env, Failure, Settings, check_terminal, config, create_store_at, open_app};
 use crate::case::due::DueTable;
 use crate::case::{Case, Reviewer, Role, to_json};
 use crate::clock;
@@ -28,7 +32,10 @@ pub fn demo_reviewer(role: Role) -> &'static str {
     }
 }
 
-pub(crate) fn run(env: &Env) -> Result<(), Failure> {
+/// The demo store's directory under the platform data directory.
+const DEMO_DIR: &str = "demo";
+
+pub(crate) fn run(env: &Env, args: &DemoArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
     if let Some(name) = &env.identity.reviewer {
         config::check_reviewer_name(name)
@@ -48,14 +55,20 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
     if let Some(dir) = &env.cases {
         refuse_in_use(dir)?;
     }
-    let dir = match &env.cases {
-        Some(dir) => prepare_given(dir)?,
-        None => fresh_demo_dir()?,
+    check_terminal()?;
+    let (dir, reopened) = match &env.cases {
+        Some(dir) => (prepare_given(dir)?, false),
+        None => demo_dir(args.fresh)?,
     };
-    let samples = write_samples(&dir)?;
-    let fresh = add_fresh_cases(&policy, &dir)?;
+    let what = if reopened {
+        "reopened".to_string()
+    } else {
+        let samples = write_samples(&dir)?;
+        let fresh = add_fresh_cases(&policy, &dir)?;
+        format!("{samples} fictional sample cases and {fresh} fresh fictional requests in")
+    };
     warn(&format!(
-        "umdesk demo: {samples} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
+        "umdesk demo: {what} {}; reviewing as {} ({})",
         dir.display(),
         reviewer.name,
         reviewer.role.label()
@@ -66,7 +79,23 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         due_table: DueTable::default(),
         stale_lock_hours: config::DEFAULT_STALE_LOCK_HOURS,
     };
-    open_app(store, policy, settings)
+    let greeting = format!(
+        "Demo store: {} (umdesk demo --fresh starts anew)",
+        home_relative(&dir)
+    );
+    open_app(store, policy, settings, Some(greeting))
+}
+
+/// `path` with the home directory written `~`, to fit a message row.
+fn home_relative(path: &Path) -> String {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match home
+        .as_deref()
+        .and_then(|home| path.strip_prefix(home).ok())
+    {
+        Some(rest) if !rest.as_os_str().is_empty() => format!("~/{}", rest.display()),
+        _ => path.display().to_string(),
+    }
 }
 
 /// How many fresh requests the demo adds beside the samples.
@@ -131,41 +160,39 @@ fn prepare_given(dir: &Path) -> Result<PathBuf, Failure> {
     }
 }
 
-/// `demo-<timestamp>` under the platform data directory, never one in use.
-fn fresh_demo_dir() -> Result<PathBuf, Failure> {
+/// The user's demo store, `<data dir>/demo`, and whether it is reopened
+/// (it holds cases) rather than new. `fresh` throws the old one away.
+fn demo_dir(fresh: bool) -> Result<(PathBuf, bool), Failure> {
     let base = ProjectDirs::from("org", "umdesk", "umdesk")
         .map(|p| p.data_dir().to_path_buf())
         .ok_or_else(|| {
             Failure::store("no platform data directory was found (is HOME set?); pass --cases DIR")
         })?;
     private_dir(&base, true).map_err(|err| Failure::store(format!("{}: {err}", base.display())))?;
-    let now = clock::now();
-    let stamp = format!(
-        "demo-{:04}{:02}{:02}-{:02}{:02}{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    for attempt in 1..=100 {
-        let name = if attempt == 1 {
-            stamp.clone()
-        } else {
-            format!("{stamp}-{attempt}")
-        };
-        let dir = base.join(name);
-        match private_dir(&dir, false) {
-            Ok(()) => return Ok(dir),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
+    let dir = base.join(DEMO_DIR);
+    if fresh {
+        // remove_dir_all removes a symbolic link itself, never its target.
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(Failure::store(format!("{}: {err}", dir.display()))),
         }
     }
-    Err(Failure::store(format!(
-        "{}: no free demo directory name for {stamp}",
-        base.display()
-    )))
+    if holds_cases(&dir) {
+        return Ok((dir, true));
+    }
+    private_dir(&dir, true).map_err(|err| Failure::store(format!("{}: {err}", dir.display())))?;
+    Ok((dir, false))
+}
+
+/// Whether `dir` holds a case file: a demo store begun and not finished
+/// (no case written yet) is filled again.
+fn holds_cases(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".json"))
+    })
 }
 
 /// Creates a directory owner-only (0700); `recursive` also makes parents

@@ -7,8 +7,9 @@ use super::output::{clean, emit, fields, indent_rest, when};
 use super::{Env, Failure, config};
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, Reviewer, facts, short_digest, to_json};
-use crate::policy::LoadedPolicy;
+use crate::policy::{LoadedPolicy, Policy};
 use crate::rules::evaluate;
+use crate::rules::history_text::describe;
 use crate::store::{AccessEntry, CaseStore, actor};
 
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
@@ -26,14 +27,29 @@ pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
             ))
         })?;
     if args.json {
-        return Ok(emit(&to_json(&case))?);
+        return Ok(emit(&json(&case, args.history))?);
     }
     let mut text = render(&case, &policy);
     if args.history {
-        text.push_str(&history(&case));
+        text.push_str(&history(&case, &policy.policy));
     }
     emit(&text)?;
     Ok(())
+}
+
+/// The case as JSON: with `history`, the case file exactly as stored;
+/// without, the case less its history.
+fn json(case: &Case, history: bool) -> String {
+    if history {
+        return to_json(case);
+    }
+    let mut value = serde_json::to_value(case).expect("case types always serialize");
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.remove("history");
+    }
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
+    text.push('\n');
+    text
 }
 
 fn who(reviewer: &Reviewer) -> String {
@@ -189,8 +205,9 @@ fn indented(text: &str, prefix: &str) -> String {
         .collect()
 }
 
-/// Every history entry: when, who, role, event, summary, and each change.
-fn history(case: &Case) -> String {
+/// Every history entry: when, who, role, event, summary, what changed in
+/// words, and each raw change.
+fn history(case: &Case, policy: &Policy) -> String {
     let mut out = format!("\nHistory ({} entries)\n", case.history.len());
     for (i, entry) in case.history.iter().enumerate() {
         out.push_str(&format!(
@@ -202,6 +219,9 @@ fn history(case: &Case) -> String {
             clean(&entry.event, false),
             indent_rest(&entry.summary, "     ")
         ));
+        for line in describe(entry, case, policy) {
+            out.push_str(&format!("     - {}\n", indent_rest(&line, "       ")));
+        }
         for change in &entry.changes {
             out.push_str(&format!(
                 "       {}: {} -> {}\n",
