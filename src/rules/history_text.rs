@@ -163,12 +163,13 @@ fn note_change(change: &Change) -> &'static str {
     }
 }
 
-/// " (was X)", or nothing when there was nothing before.
-fn was(from: &str) -> String {
+/// " (was X)" with the old value `from` in `words`, or nothing when there
+/// was nothing before.
+fn was(from: &str, words: impl FnOnce(&str) -> String) -> String {
     if from.is_empty() {
         String::new()
     } else {
-        format!(" (was {from})")
+        format!(" (was {})", words(from))
     }
 }
 
@@ -184,12 +185,11 @@ impl Words<'_> {
             Subject::Lesion(i) => lesion(*i, fields),
             Subject::Determination => determination(fields),
             Subject::Status => fields.first().map(|(_, c)| {
-                let from = if c.from.is_empty() {
-                    String::new()
-                } else {
-                    status_words(&c.from)
-                };
-                format!("status: {}{}", status_words(&c.to), was(&from))
+                format!(
+                    "status: {}{}",
+                    status_words(&c.to),
+                    was(&c.from, status_words)
+                )
             }),
             Subject::Assignment => fields.first().map(|(_, c)| {
                 let from = if c.from.is_empty() {
@@ -267,12 +267,11 @@ impl Words<'_> {
             if c.to.is_empty() {
                 parts.push("documented input cleared".to_string());
             } else {
-                let from = if c.from.is_empty() {
-                    String::new()
-                } else {
-                    label(&c.from)
-                };
-                parts.push(format!("documented: {}{}", label(&c.to), was(&from)));
+                parts.push(format!(
+                    "documented: {}{}",
+                    label(&c.to),
+                    was(&c.from, label)
+                ));
             }
         }
         if let Some(c) = field(fields, "override_reason") {
@@ -386,21 +385,19 @@ fn determination(fields: &Fields<'_>) -> Option<String> {
                 .filter(|o| !o.to.is_empty())
                 .map(|o| format!(" ({})", outcome_words(&o.to)))
                 .unwrap_or_default();
-            let from = if c.from.is_empty() {
-                String::new()
-            } else {
-                decision_words(&c.from)
-            };
-            parts.push(format!("{}{outcome}{}", decision_words(&c.to), was(&from)));
+            parts.push(format!(
+                "{}{outcome}{}",
+                decision_words(&c.to),
+                was(&c.from, decision_words)
+            ));
         }
         None => {
             if let Some(o) = outcome.filter(|o| !o.to.is_empty()) {
-                let from = if o.from.is_empty() {
-                    String::new()
-                } else {
-                    outcome_words(&o.from)
-                };
-                parts.push(format!("outcome {}{}", outcome_words(&o.to), was(&from)));
+                parts.push(format!(
+                    "outcome {}{}",
+                    outcome_words(&o.to),
+                    was(&o.from, outcome_words)
+                ));
             }
         }
     }
