@@ -90,6 +90,14 @@ impl World {
         path
     }
 
+    /// Copies a case of the queue into `dir` as `name`, owner-only.
+    fn put_in(&self, dir: &std::path::Path, name: &str) -> PathBuf {
+        let (overdue, _, _) = seed_queue(self);
+        let path = dir.join(name);
+        fs::copy(self.store().join(format!("{overdue}.json")), &path).unwrap();
+        path
+    }
+
     fn file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.root.path().join(name);
         fs::write(&path, text).unwrap();
@@ -686,6 +694,83 @@ fn show_prints_the_case_and_records_the_viewing() {
     );
 }
 
+/// `show --json` is the case without its history; `--history` adds it,
+/// the case file exactly as stored.
+#[test]
+fn show_json_has_the_history_only_with_history() {
+    let world = World::new();
+    let (_, done, _) = seed_queue(&world);
+    let file = fs::read(world.store().join(format!("{done}.json"))).unwrap();
+
+    let output = world.run(&["show", &done, "--json"]);
+    assert_code(&output, 0);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["id"], done.as_str());
+    assert_eq!(json["status"], "approved");
+    assert!(json.get("history").is_none(), "{json}");
+
+    let output = world.run(&["show", &done, "--json", "--history"]);
+    assert_code(&output, 0);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["history"].as_array().map(Vec::len), Some(3));
+    assert_eq!(output.stdout, file, "the case file as stored");
+}
+
+/// `show --history` reads each entry in words above its raw changes.
+#[test]
+fn show_history_reads_in_words() {
+    let world = World::new();
+    let (_, done, _) = seed_queue(&world);
+    let output = world.run(&["show", &done, "--history"]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    for expected in [
+        "- status: approved (was in review)",
+        "- determination: Approve (Meets criteria)",
+        "status: \"in_review\" -> \"approved\"",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
+
+/// A terminal that cannot draw (`TERM=dumb`) gets one clear line and exit
+/// code 2, and no escape sequence; the printing commands still work.
+#[test]
+fn term_dumb_gets_a_message_instead_of_the_app() {
+    let world = World::new();
+    seed_queue(&world);
+    for args in [&[][..], &["demo"][..]] {
+        let mut command = world.command();
+        command.env("TERM", "dumb").args(args);
+        let output = command.output().unwrap();
+        assert_code(&output, 2);
+        let err = stderr(&output);
+        assert!(err.contains("TERM=dumb"), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(
+            !output.stdout.contains(&0x1b),
+            "{args:?}: no escape sequence"
+        );
+    }
+    // Nothing was made for the demo that was refused.
+    assert!(
+        !world
+            .root
+            .path()
+            .join("data")
+            .join("umdesk")
+            .join("demo")
+            .exists()
+    );
+    let output = world
+        .command()
+        .env("TERM", "dumb")
+        .args(["--cases", world.store().to_str().unwrap(), "list"])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+}
+
 #[test]
 fn show_refuses_unknown_and_path_trick_ids() {
     let world = World::new();
@@ -1106,8 +1191,10 @@ fn the_app_asks_who_is_reviewing_once() {
     );
 }
 
-/// README's run command: `demo` copies the samples into a fresh private
-/// store and opens the queue on them at once.
+/// README's run command: `demo` makes the user's demo store of the samples
+/// on first use, says where it is on screen, and opens the queue on it at
+/// once; the next `demo` reopens the same store; `demo --fresh` starts it
+/// anew.
 #[test]
 fn demo_opens_a_queue_of_the_samples() {
     let world = World::new();
@@ -1126,23 +1213,18 @@ fn demo_opens_a_queue_of_the_samples() {
         .to_string();
     let pty = Pty::start(&world, &["demo"]);
     pty.wait_until("the queue", |p| p.screen().contains(&first));
+    // Where the store is, on the screen itself.
+    pty.wait_until("where the demo store is", |p| {
+        p.screen().contains("Demo store: ") && p.screen().contains("data/umdesk/demo (umdesk")
+    });
     pty.quit();
 
-    // The copy is under the platform data directory, private, and intact.
+    // The store is `demo` under the platform data directory, private, and
+    // intact.
     let data = world.root.path().join("data").join("umdesk");
-    let demos: Vec<PathBuf> = fs::read_dir(&data)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("demo-"))
-        })
-        .collect();
-    assert_eq!(demos.len(), 1, "{demos:?}");
-    let demo = &demos[0];
+    let demo = data.join("demo");
     assert_eq!(
-        fs::metadata(demo).unwrap().permissions().mode() & 0o777,
+        fs::metadata(&demo).unwrap().permissions().mode() & 0o777,
         0o700
     );
     for name in &samples {
@@ -1162,4 +1244,37 @@ fn demo_opens_a_queue_of_the_samples() {
         .output()
         .unwrap();
     assert_code(&output, 0);
+    let cases = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        names
+    };
+    let made = cases(&demo);
+    assert!(
+        made.len() > samples.len(),
+        "fresh requests beside the samples"
+    );
+
+    // The next demo reopens the same store: nothing added, nothing new made.
+    let pty = Pty::start(&world, &["demo"]);
+    pty.wait_until("the queue again", |p| p.screen().contains(&first));
+    pty.quit();
+    assert_eq!(cases(&demo), made);
+    let dirs: Vec<_> = fs::read_dir(&data).unwrap().flatten().collect();
+    assert_eq!(dirs.len(), 1, "one demo store: {dirs:?}");
+
+    // --fresh starts anew: what was added since is gone.
+    let extra = world.put_in(&demo, "UM-20991231-0001.json");
+    let pty = Pty::start(&world, &["demo", "--fresh"]);
+    pty.wait_until("the fresh queue", |p| p.screen().contains(&first));
+    pty.quit();
+    assert!(!extra.exists(), "--fresh threw the old store away");
+    for name in &samples {
+        assert!(demo.join(name).exists(), "{name}");
+    }
 }

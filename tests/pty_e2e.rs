@@ -342,3 +342,129 @@ fn an_arrow_key_cut_in_two_by_a_slow_link_is_one_key() {
         "the pieces were read as other keys:\n{screen}"
     );
 }
+
+// ---------------------------------------------------------------- issue 12
+
+/// Every byte sent to the terminal since it started is ASCII.
+fn non_ascii_bytes(raw: &[u8]) -> usize {
+    raw.iter().filter(|b| !b.is_ascii()).count()
+}
+
+/// With `LANG=C` (a terminal without UTF-8) every character drawn is
+/// ASCII: borders, the scrollbar, the symbols, a member's accented name;
+/// not one byte above 0x7f reaches the terminal.
+#[test]
+fn with_lang_c_every_character_drawn_is_ascii() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Zoë Ærøskøbing", "FIC500000077"));
+    let mut s = start_with(dir, &[("LANG", "C")]);
+    s.wait_for_all(&["umdesk . Queue", "Zoe Aroskobing"]);
+    s.send("v");
+    s.wait_for_all(&["Case view (read-only)", "History (1 entries"]);
+    s.send("?");
+    s.wait_for("Keys: Case view");
+    s.send("x");
+    s.wait_until("the help closed", |o| {
+        !o.screen().contents().contains("Keys: Case view")
+    });
+    s.send(pty::keys::ESC);
+    s.wait_for("umdesk . Queue");
+    s.send(ENTER);
+    s.wait_for_all(&["umdesk . Review", "Zoe Aroskobing"]);
+    s.send(RIGHT);
+    s.wait_for("x 1 Unresectable");
+    s.settle();
+    let screen = s.screen_text();
+    assert!(screen.is_ascii(), "{screen}");
+    assert!(screen.contains('+') && screen.contains('|'), "{screen}");
+    let raw = s.raw();
+    assert_eq!(
+        non_ascii_bytes(&raw),
+        0,
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    s.send("q");
+    s.wait_for("Unsaved work");
+    s.send("d");
+    assert!(s.wait_exit().success());
+    assert!(!lock_path(dir, &id).exists());
+}
+
+/// `TERM=dumb` is told in one line why the app does not start, and the
+/// terminal is not switched to full-screen drawing.
+#[test]
+fn a_dumb_terminal_gets_a_message_not_the_screen() {
+    let store = empty_store();
+    let mut s = start_with(store.path(), &[("TERM", "dumb")]);
+    let status = s.wait_exit();
+    assert_eq!(status.exit_code(), 2, "{status:?}");
+    let raw = s.raw();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("TERM=dumb"), "{text}");
+    assert!(
+        !raw.windows(pty::ENTER_ALTERNATE_SCREEN.len())
+            .any(|w| w == pty::ENTER_ALTERNATE_SCREEN),
+        "no full-screen drawing: {text:?}"
+    );
+}
+
+/// `umdesk demo` in a terminal of its own, with `home` as its home.
+fn start_demo(home: &Path, args: &[&str]) -> Pty {
+    let mut cmd = pty::CommandBuilder::new(UMDESK);
+    cmd.arg("demo");
+    cmd.args(args);
+    pty::isolate(&mut cmd, home);
+    Pty::spawn(cmd, SIZE_80X24)
+}
+
+/// A demo user whose connection drops comes back to the same store, told
+/// where it is, and is offered the draft; `demo --fresh` starts anew.
+#[test]
+fn a_demo_reconnect_lands_in_the_same_store_with_its_draft() {
+    let home = tempfile::tempdir().expect("a home");
+    let demo = home.path().join("data").join("umdesk").join("demo");
+    let id = "UM-20260310-0001";
+    let mut s = start_demo(home.path(), &[]);
+    s.wait_for_all(&[
+        id,
+        "Demo store: ~/data/umdesk/demo (umdesk demo --fresh starts anew)",
+    ]);
+    s.send("/Marigold");
+    s.wait_for("filter: Marigold");
+    s.send(ENTER);
+    s.send(ENTER);
+    s.wait_for_all(&["umdesk · Review", "Marigold Specimen"]);
+    s.send(RIGHT);
+    wait_for_draft(&demo, id);
+    s.signal(Signal::HUP);
+    assert!(s.wait_exit().success());
+    drop(s);
+
+    let mut s = start_demo(home.path(), &[]);
+    s.wait_for_all(&["Recover unsaved work", id, "Demo store: ~/data/umdesk/demo"]);
+    s.send(ENTER);
+    s.wait_for_all(&["umdesk · Review", "Recovered the draft", "✗ 1 Unresectable"]);
+    s.signal(Signal::HUP);
+    assert!(s.wait_exit().success());
+    drop(s);
+    let others: Vec<_> = std::fs::read_dir(demo.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(others, ["demo"], "one demo store, reused");
+
+    let mut s = start_demo(home.path(), &["--fresh"]);
+    s.wait_for_all(&[id, "Demo store: ~/data/umdesk/demo"]);
+    s.settle();
+    assert!(
+        !s.screen_text().contains("Recover unsaved work"),
+        "a fresh demo store has no draft:\n{}",
+        s.screen_text()
+    );
+    assert!(draft_files(&demo).is_empty());
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

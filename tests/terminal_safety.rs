@@ -277,7 +277,7 @@ fn a_hostile_file_name_is_shown_escaped() {
 fn json_output_escapes_and_keeps_the_text() {
     let world = World::new();
     for (id, document) in world.ids.iter().zip(&world.documents) {
-        let output = world.run(&[os("show"), os(id), os("--json")]);
+        let output = world.run(&[os("show"), os(id), os("--json"), os("--history")]);
         assert_eq!(output.status.code(), Some(0), "{output:?}");
         let text = String::from_utf8(output.stdout).unwrap();
         assert!(

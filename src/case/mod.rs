@@ -174,17 +174,6 @@ impl Case {
     pub fn is_overdue(&self, now: OffsetDateTime) -> bool {
         due::is_overdue(self.status, self.request.due_at, now)
     }
-
-    /// Who last decided or reviewed it, for the queue.
-    pub fn reviewer(&self) -> Option<&str> {
-        if let Some(assigned) = &self.assigned_reviewer {
-            return Some(assigned);
-        }
-        if let Some(determination) = &self.determination {
-            return Some(&determination.decided_by.name);
-        }
-        self.history.last().map(|e| e.by.name.as_str())
-    }
 }
 
 /// The request facts as label/value lines, shared by `umdesk show` and the
@@ -245,9 +234,14 @@ pub fn facts(case: &Case) -> Vec<(&'static str, String)> {
         let label = if i == 0 { "Lesions" } else { "" };
         lines.push((label, format!("{}: {size}", lesion.site)));
     }
-    if let Some(reviewer) = case.reviewer() {
-        lines.push(("Reviewer", reviewer.to_string()));
-    }
+    // Who is assigned, as the queue says it; who decided is in the
+    // determination, who did what in the history.
+    lines.push((
+        "Assigned",
+        case.assigned_reviewer
+            .clone()
+            .unwrap_or_else(|| "unassigned".to_string()),
+    ));
     if let Some(note) = &case.fictional {
         lines.push(("Fictional", note.clone()));
     }

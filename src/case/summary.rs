@@ -135,6 +135,7 @@ pub struct SummaryParts<'a> {
     pub outcome: Option<Outcome>,
     pub received_at: OffsetDateTime,
     pub due_at: OffsetDateTime,
+    /// The assigned reviewer.
     pub reviewer: Option<&'a str>,
     pub decided_at: Option<OffsetDateTime>,
 }
@@ -204,7 +205,7 @@ impl CaseSummary {
                 outcome: determination.map(|d| d.outcome),
                 received_at: case.request.received_at,
                 due_at: case.request.due_at,
-                reviewer: case.reviewer(),
+                reviewer: case.assigned_reviewer.as_deref(),
                 decided_at: determination.map(|d| d.decided_at),
             },
             FigureParts {
@@ -223,9 +224,20 @@ impl CaseSummary {
         self.names.slice(self.names.ends[0], self.names.ends[1])
     }
 
-    /// Who is assigned, or else who last decided or reviewed it.
+    /// Who is assigned to the case (`assigned_reviewer`); nobody when no
+    /// one is, whoever else worked on it.
     pub fn reviewer(&self) -> Option<&str> {
         self.names.person(Person::Reviewer)
+    }
+
+    /// Every person the summary names (assigned, who decided, who first
+    /// finalized, whose work QA checked), each once.
+    pub fn people(&self) -> impl Iterator<Item = &str> {
+        let count = self.names.people.iter().copied().max().unwrap_or(0);
+        (1..=usize::from(count)).map(|slot| {
+            self.names
+                .slice(self.names.ends[slot], self.names.ends[slot + 1])
+        })
     }
 
     /// Who recorded the current determination.
@@ -285,6 +297,35 @@ pub fn first_final_determination(case: &Case) -> Option<&super::model::Determina
         .filter(|_| case.status.is_final())
 }
 
+/// The reviewers named in `names` (from summaries, history entries), each
+/// person once however their name was spelled ("Tomas Reyes RN" and
+/// "Tomas Reyes, RN" are one person, under the first spelling met),
+/// sorted by name: the choices of a reassignment where the store has no
+/// roster.
+pub fn reviewers_seen<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let name = name.trim();
+        let key = name_key(name);
+        if key.is_empty() || seen.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        seen.push((key, name.to_string()));
+    }
+    seen.sort();
+    seen.into_iter().map(|(_, name)| name).collect()
+}
+
+/// A name without case, punctuation or extra spaces, to tell whether two
+/// spellings are one person.
+fn name_key(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == ',' || c == '.')
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn saturating_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -330,6 +371,36 @@ mod tests {
         assert_eq!(summary.qa, Some(verdicts));
         assert_eq!(summary.figure_parts(), figures);
         assert_eq!(&*summary.names.text, "Ana PéldaM1Dana, RNOlive, MD");
+    }
+
+    /// The queue's reviewer is who is assigned: not whoever decided or
+    /// last touched the history (a supervisor breaking a lock).
+    #[test]
+    fn the_reviewer_is_the_assigned_one_or_nobody() {
+        let sample = include_str!("../../saved-cases/UM-20260209-0001.json");
+        let mut case = super::super::parse_case(sample).unwrap();
+        assert_eq!(case.assigned_reviewer, None);
+        let summary = CaseSummary::of(&case);
+        assert_eq!(summary.reviewer(), None);
+        assert_eq!(summary.decided_by(), Some("Nora Fictive, RN"));
+        case.assigned_reviewer = Some("Tomas Reyes, RN".to_string());
+        let summary = CaseSummary::of(&case);
+        assert_eq!(summary.reviewer(), Some("Tomas Reyes, RN"));
+        let people: Vec<&str> = summary.people().collect();
+        assert_eq!(people, ["Tomas Reyes, RN", "Nora Fictive, RN"]);
+    }
+
+    #[test]
+    fn reviewers_seen_are_each_person_once_by_name() {
+        let names = [
+            "Tomas Reyes, RN",
+            "Ana Park, MD",
+            "Tomas Reyes RN",
+            " tomas  reyes, rn ",
+            "",
+            "Ana Park, MD",
+        ];
+        assert_eq!(reviewers_seen(names), ["Ana Park, MD", "Tomas Reyes, RN"]);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::case::{Role, Status};
 /// Shown under `--help`: examples, where things live, and the exit codes.
 const AFTER_HELP: &str = "\
 Examples:
-  umdesk demo                          open the app on a copy of the sample cases
+  umdesk demo                          open the app on your demo store of sample cases
+  umdesk demo --fresh                  start the demo store anew
   umdesk                               open the queue of your store
   umdesk --reviewer \"Dana Whitfield, RN\" --role nurse
   umdesk list --status referred        cases waiting for a physician reviewer
@@ -28,6 +29,8 @@ Where things are:
   Cases: --cases DIR, else $UMDESK_CASES, else the platform data directory.
   Only `umdesk init`, `demo`, `generate` and the app's first run on the
   platform data directory create a store; other commands need one.
+  Demo store: `demo` in the platform data directory, reopened by each
+  `umdesk demo` (drafts included) until `umdesk demo --fresh`.
   Who is reviewing: --reviewer/--role, else config.json in the platform
   config directory (asked for and written on first use of the app), else
   the operating-system user name as a nurse.
@@ -37,7 +40,7 @@ Exit codes:
   1  verify found a case or the access log not intact; list found
      unreadable files; a case was not found; the interactive app failed
   2  bad input: a malformed case file, policy pack or config file, a bad
-     case id, bad arguments
+     case id, bad arguments; a terminal that cannot show the app (TERM=dumb)
   3  the role may not do this (audit and stats are for supervisors)
   4  the case store could not be read or written";
 
@@ -80,8 +83,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the app on a fresh copy of the bundled sample cases, as a demo reviewer.
-    Demo,
+    /// Open the app on your demo store (the bundled sample cases, made on first use), as a demo reviewer.
+    Demo(DemoArgs),
     /// List the cases in the store.
     List(ListArgs),
     /// Show one case: its facts, criteria, determination and (with --history) history.
@@ -141,6 +144,13 @@ pub struct RosterAddArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Throw the demo store away and start anew from the samples.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct InitArgs {
     /// The directory (default: --cases, else $UMDESK_CASES, else the platform data directory).
     #[arg(value_name = "DIR")]
@@ -167,7 +177,7 @@ pub struct ListArgs {
 pub struct ShowArgs {
     /// The case id, e.g. UM-20261201-0001.
     pub id: String,
-    /// Print the case file's JSON instead.
+    /// Print the case as JSON instead (its history too with --history).
     #[arg(long)]
     pub json: bool,
     /// Also print every history entry and what it changed.

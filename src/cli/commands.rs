@@ -19,7 +19,7 @@ use crate::store::{AccessLogIntegrity, CaseStore, CaseSummary, StoreError};
 pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failure> {
     match command {
         None => app(env),
-        Some(Command::Demo) => demo::run(env),
+        Some(Command::Demo(args)) => demo::run(env, &args),
         Some(Command::List(args)) => list(env, &args),
         Some(Command::Show(args)) => show::run(env, &args),
         Some(Command::Evaluate(args)) => evaluate_file(env, &args),
@@ -59,10 +59,11 @@ fn init(env: &Env, args: &InitArgs) -> Result<(), Failure> {
 
 /// Plain `umdesk`: the queue of the store, as the settled reviewer.
 fn app(env: &Env) -> Result<(), Failure> {
+    super::check_terminal()?;
     let policy = env.policy()?;
     let store = env.open_store_for_app()?;
     let settings = env.settings(&store, true)?;
-    super::open_app(store, policy, settings)
+    super::open_app(store, policy, settings, None)
 }
 
 /// A case id from the command line, refused before it names a file.
@@ -110,6 +111,11 @@ struct ListRow<'a> {
     decided_at: Option<String>,
 }
 
+/// The reviewer `list` names: who is assigned, else who decided.
+fn list_reviewer(s: &CaseSummary) -> Option<&str> {
+    s.reviewer().or(s.decided_by())
+}
+
 fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
     let mut listing = store.list();
@@ -126,9 +132,10 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
         .filter(|s| !args.overdue || is_overdue(s, now))
         .filter(|s| match &wanted_reviewer {
             None => true,
-            Some(name) => s
-                .reviewer()
-                .is_some_and(|r| r.to_lowercase().contains(name.as_str())),
+            Some(name) => [s.reviewer(), s.decided_by()]
+                .into_iter()
+                .flatten()
+                .any(|r| r.to_lowercase().contains(name.as_str())),
         })
         .collect();
     if args.json {
@@ -144,7 +151,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                 due_at: rfc3339(s.due_at),
                 time_left: is_open(s).then(|| time_left(s.due_at, now)),
                 overdue: is_overdue(s, now),
-                reviewer: s.reviewer(),
+                reviewer: list_reviewer(s),
                 decided_at: s.decided_at.map(rfc3339),
             })
             .collect();
@@ -168,7 +175,7 @@ fn list(env: &Env, args: &ListArgs) -> Result<(), Failure> {
                     s.outcome.map(|o| o.label()).unwrap_or("-").to_string(),
                     s.member().to_string(),
                     due_text(s, now),
-                    s.reviewer().unwrap_or("-").to_string(),
+                    list_reviewer(s).unwrap_or("-").to_string(),
                 ]
             })
             .collect();

@@ -1,17 +1,20 @@
-//! `umdesk demo`: the app on a fresh store of the bundled sample cases, so
-//! a newcomer sees a working queue at once. The samples are built by
-//! [`crate::fixtures::sample_cases`], the same bytes as `saved-cases/`, so
-//! the binary needs no source tree.
+//! `umdesk demo`: the app on the user's demo store, made from the bundled
+//! sample cases on first use, so a newcomer sees a working queue at once.
+//! The store stays where it is (`<data dir>/demo`): a demo user whose
+//! connection dropped comes back to the same queue and is offered their
+//! draft; `demo --fresh` throws it away and starts anew. The samples are
+//! built by [`crate::fixtures::sample_cases`], the same bytes as
+//! `saved-cases/`, so the binary needs no source tree.
 
-use std::fs::{self, DirBuilder};
+use std::fs;
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
+use super::args::DemoArgs;
 use super::output::{clean, path_name, warn};
-use super::{Env, Failure, Settings, config, create_store_at, open_app};
+use super::{Env, Failure, Settings, check_terminal, config, create_store_at, open_app};
 use crate::case::{Case, Reviewer, Role, to_json};
 use crate::clock;
 use crate::fixtures::sample_cases;
@@ -28,7 +31,10 @@ pub fn demo_reviewer(role: Role) -> &'static str {
     }
 }
 
-pub(crate) fn run(env: &Env) -> Result<(), Failure> {
+/// The demo store's directory under the platform data directory.
+const DEMO_DIR: &str = "demo";
+
+pub(crate) fn run(env: &Env, args: &DemoArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
     if let Some(name) = &env.identity.claim.reviewer {
         config::check_reviewer_name(name)
@@ -49,25 +55,47 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
     if let Some(dir) = &env.cases {
         refuse_in_use(dir)?;
     }
-    let dir = match &env.cases {
-        Some(dir) => prepare_given(dir)?,
-        None => fresh_demo_dir()?,
+    check_terminal()?;
+    let (dir, reopened) = match &env.cases {
+        Some(dir) => (prepare_given(dir)?, false),
+        None => demo_dir(args.fresh)?,
     };
-    let samples = write_samples(&dir)?;
-    let fresh = add_fresh_cases(&policy, &dir)?;
+    let what = if reopened {
+        "reopened".to_string()
+    } else {
+        let samples = write_samples(&dir)?;
+        let fresh = add_fresh_cases(&policy, &dir)?;
+        format!("{samples} fictional sample cases and {fresh} fresh fictional requests in")
+    };
     warn(&format!(
-        "umdesk demo: {samples} fictional sample cases and {fresh} fresh fictional requests in {}; reviewing as {} ({})",
+        "umdesk demo: {what} {}; reviewing as {} ({})",
         path_name(&dir),
         clean(&reviewer.name, false),
         reviewer.role.label()
     ));
     let store = create_store_at(&dir)?;
-    // A demo store is new and has no roster: identity is on trust.
+    // A demo store has no roster: identity is on trust.
     let mut settings = Settings::unverified(reviewer);
     if let Some(key) = &env.identity.signing_key {
         settings.signing_key = Some(key.clone());
     }
-    open_app(store, policy, settings)
+    let greeting = format!(
+        "Demo store: {} (umdesk demo --fresh starts anew)",
+        home_relative(&dir)
+    );
+    open_app(store, policy, settings, Some(greeting))
+}
+
+/// `path` with the home directory written `~`, to fit a message row.
+fn home_relative(path: &Path) -> String {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match home
+        .as_deref()
+        .and_then(|home| path.strip_prefix(home).ok())
+    {
+        Some(rest) if !rest.as_os_str().is_empty() => format!("~/{}", rest.display()),
+        _ => path.display().to_string(),
+    }
 }
 
 /// How many fresh requests the demo adds beside the samples.
@@ -139,8 +167,9 @@ fn prepare_given(dir: &Path) -> Result<PathBuf, Failure> {
     }
 }
 
-/// `demo-<timestamp>` under the platform data directory, never one in use.
-fn fresh_demo_dir() -> Result<PathBuf, Failure> {
+/// The user's demo store, `<data dir>/demo`, and whether it is reopened
+/// (it holds cases) rather than new. `fresh` throws the old one away.
+fn demo_dir(fresh: bool) -> Result<(PathBuf, bool), Failure> {
     let base = ProjectDirs::from("org", "umdesk", "umdesk")
         .map(|p| p.data_dir().to_path_buf())
         .ok_or_else(|| {
@@ -148,35 +177,31 @@ fn fresh_demo_dir() -> Result<PathBuf, Failure> {
         })?;
     fsutil::ensure_private_dir(&base)
         .map_err(|err| Failure::store(format!("{}: {err}", path_name(&base))))?;
-    let now = clock::now();
-    let stamp = format!(
-        "demo-{:04}{:02}{:02}-{:02}{:02}{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    for attempt in 1..=100 {
-        let name = if attempt == 1 {
-            stamp.clone()
-        } else {
-            format!("{stamp}-{attempt}")
-        };
-        let dir = base.join(name);
-        // Made here, not found: two demos started in one second never
-        // share a directory.
-        match DirBuilder::new().mode(fsutil::DIR_MODE).create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
+    let dir = base.join(DEMO_DIR);
+    if fresh {
+        // remove_dir_all removes a symbolic link itself, never its target.
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(Failure::store(format!("{}: {err}", path_name(&dir)))),
         }
     }
-    Err(Failure::store(format!(
-        "{}: no free demo directory name for {stamp}",
-        path_name(&base)
-    )))
+    if holds_cases(&dir) {
+        return Ok((dir, true));
+    }
+    fsutil::ensure_private_dir(&dir)
+        .map_err(|err| Failure::store(format!("{}: {err}", path_name(&dir))))?;
+    Ok((dir, false))
+}
+
+/// Whether `dir` holds a case file: a demo store begun and not finished
+/// (no case written yet) is filled again.
+fn holds_cases(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".json"))
+    })
 }
 
 #[cfg(test)]

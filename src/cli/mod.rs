@@ -301,11 +301,29 @@ pub(crate) fn display_name(path: &Path) -> String {
     }
 }
 
-/// Opens the interactive app.
+/// The full-screen app needs a terminal that can draw it: `TERM=dumb`
+/// (Emacs shells, some CI logs) gets a message and exit code 2 instead of
+/// escape sequences it would print raw.
+pub(crate) fn check_terminal() -> Result<(), Failure> {
+    terminal_problem(std::env::var("TERM").ok().as_deref())
+        .map_or(Ok(()), |p| Err(Failure::input(p)))
+}
+
+fn terminal_problem(term: Option<&str>) -> Option<String> {
+    (term? == "dumb").then(|| {
+        "this terminal (TERM=dumb) cannot show the full-screen app; run it in one that can \
+         (TERM=xterm-256color, for example), or use the commands that print: \
+         umdesk list, umdesk show ID"
+            .to_string()
+    })
+}
+
+/// Opens the interactive app, with `greeting` as its first message.
 pub(crate) fn open_app(
     store: FileStore,
     policy: LoadedPolicy,
     settings: Settings,
+    greeting: Option<String>,
 ) -> Result<(), Failure> {
     let signature_required = matches!(store.roster(), Ok(Some(roster)) if !roster.is_empty());
     let app_settings = crate::tui::Settings {
@@ -323,5 +341,6 @@ pub(crate) fn open_app(
         },
     };
     let store: std::sync::Arc<dyn CaseStore> = std::sync::Arc::new(store);
-    crate::tui::run(store, app_settings).map_err(|err| Failure::new(exit::PROBLEMS, err))
+    crate::tui::run_with_message(store, app_settings, greeting)
+        .map_err(|err| Failure::new(exit::PROBLEMS, err))
 }

@@ -7,8 +7,9 @@ use super::output::{clean, emit, emit_json, fields, indent_rest, when};
 use super::{Env, Failure};
 use crate::case::history::{Integrity, verify};
 use crate::case::{Case, Reviewer, facts, short_digest, to_json, validate};
-use crate::policy::LoadedPolicy;
+use crate::policy::{LoadedPolicy, Policy};
 use crate::rules::evaluate;
+use crate::rules::history_text::describe;
 use crate::store::{AccessEntry, CaseStore, actor};
 
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
@@ -26,7 +27,7 @@ pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
             ))
         })?;
     if args.json {
-        return Ok(emit_json(&to_json(&case))?);
+        return Ok(emit_json(&json(&case, args.history))?);
     }
     emit(&text(&case, &policy, args.history))?;
     Ok(())
@@ -36,12 +37,26 @@ pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
 pub(crate) fn text(case: &Case, policy: &LoadedPolicy, with_history: bool) -> String {
     let mut text = render(case, policy);
     if with_history {
-        text.push_str(&history(case));
+        text.push_str(&history(case, &policy.policy));
     }
     text
 }
 
-/// A reviewer as the record names them, on one line, escaped.
+/// The case as JSON: with `history`, the case file exactly as stored;
+/// without, the case less its history.
+fn json(case: &Case, history: bool) -> String {
+    if history {
+        return to_json(case);
+    }
+    let mut value = serde_json::to_value(case).expect("case types always serialize");
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.remove("history");
+    }
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
 fn who(reviewer: &Reviewer) -> String {
     clean(&actor(reviewer), false).into_owned()
 }
@@ -221,8 +236,9 @@ fn indented(text: &str, prefix: &str) -> String {
         .collect()
 }
 
-/// Every history entry: when, who, role, event, summary, and each change.
-fn history(case: &Case) -> String {
+/// Every history entry: when, who, role, event, summary, what changed in
+/// words, and each raw change.
+fn history(case: &Case, policy: &Policy) -> String {
     let mut out = format!("\nHistory ({} entries)\n", case.history.len());
     for (i, entry) in case.history.iter().enumerate() {
         out.push_str(&format!(
@@ -234,6 +250,9 @@ fn history(case: &Case) -> String {
             clean(&entry.event, false),
             indent_rest(&entry.summary, "     ")
         ));
+        for line in describe(entry, case, policy) {
+            out.push_str(&format!("     - {}\n", indent_rest(&line, "       ")));
+        }
         for change in entry.changes.iter().flat_map(|c| c.shown()) {
             out.push_str(&format!(
                 "       {}: {} -> {}\n",

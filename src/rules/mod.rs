@@ -5,6 +5,7 @@ pub mod answers;
 pub mod coding;
 pub mod decision;
 pub mod fitness;
+pub mod history_text;
 pub mod permissions;
 mod rationale;
 

@@ -26,8 +26,9 @@ use crate::case::{Outcome, Status};
 pub const INDEX_NAME: &str = ".queue-index";
 
 const MAGIC: &[u8; 8] = b"UMDQIDX\0";
-/// Bump on any change to the layout below.
-const VERSION: u32 = 5;
+/// Bump on any change to the layout below, or to what a field means (6:
+/// the reviewer is the assigned one only).
+const VERSION: u32 = 6;
 
 /// File timestamps come from a coarse clock (a few milliseconds on many
 /// kernels), so a file rewritten in place within one tick of being read

@@ -55,6 +55,8 @@ pub enum Action {
     BreakLock,
     /// Hand a lost session's draft of the case to its next reviewer.
     HandOverDraft,
+    /// The case view's history: words, or the raw field changes.
+    ToggleRawChanges,
     // Dialogs and text fields
     /// Enter in a dialog or the filter: take what was typed.
     Submit,

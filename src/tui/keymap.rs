@@ -29,6 +29,8 @@ pub enum Context {
     Editor,
     /// A popup to read and close (definitions, problems).
     Popup,
+    /// A list to pick one item from (the reviewer of a reassignment).
+    Picker,
 }
 
 impl Context {
@@ -44,6 +46,7 @@ impl Context {
                 | Context::Prompt
                 | Context::Editor
                 | Context::Popup
+                | Context::Picker
         )
     }
 
@@ -63,6 +66,7 @@ impl Context {
             Context::Prompt => "Dialogs",
             Context::Editor => "Note editor",
             Context::Popup => "Definitions and problems",
+            Context::Picker => "Picking from a list",
         }
     }
 }
@@ -669,7 +673,7 @@ pub const BINDINGS: &[Binding] = &[
         SHIFT,
         Action::Reassign,
         "G",
-        "reassign (supervisors)",
+        "reassign to a reviewer picked from a list (supervisors)",
         "reassign",
     ),
     bind(
@@ -689,6 +693,15 @@ pub const BINDINGS: &[Binding] = &[
         "H",
         "hand a lost session's draft to the case's next reviewer (supervisors)",
         "hand on",
+    ),
+    bind(
+        C::CaseView,
+        K::Char('r'),
+        NONE,
+        Action::ToggleRawChanges,
+        "r",
+        "the history's raw field changes, or back to words",
+        "raw changes",
     ),
     // Dashboard
     bind(
@@ -941,6 +954,37 @@ pub const BINDINGS: &[Binding] = &[
         "close (any other key too)",
         "close",
     ),
+    // Picking from a list
+    bind(C::Picker, K::Up, NONE, Action::Up, "Up", "previous", ""),
+    bind(C::Picker, K::Down, NONE, Action::Down, "Down", "next", ""),
+    bind(
+        C::Picker,
+        K::Char('k'),
+        NONE,
+        Action::Up,
+        "k",
+        "previous",
+        "",
+    ),
+    bind(C::Picker, K::Char('j'), NONE, Action::Down, "j", "next", ""),
+    bind(
+        C::Picker,
+        K::Enter,
+        NONE,
+        Action::Submit,
+        "Enter",
+        "take the selected one",
+        "choose",
+    ),
+    bind(
+        C::Picker,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "cancel",
+        "cancel",
+    ),
     // Everywhere
     bind(
         C::Global,
@@ -1049,6 +1093,7 @@ pub fn markdown() -> String {
         Context::Prompt,
         Context::Editor,
         Context::Popup,
+        Context::Picker,
     ] {
         out.push_str(&format!(
             "\n**{}**\n\n| key | does |\n|---|---|\n",

@@ -70,9 +70,23 @@ pub struct Trust {
 
 /// Runs the app in this process's terminal until the reviewer quits.
 pub fn run(store: Arc<dyn CaseStore>, settings: Settings) -> Result<(), String> {
+    run_with_message(store, settings, None)
+}
+
+/// As [`run`], with `message` on the first screen (where the demo's store
+/// is, for one): what is printed before the screen switches is gone from
+/// view once it has.
+pub fn run_with_message(
+    store: Arc<dyn CaseStore>,
+    settings: Settings,
+    message: Option<String>,
+) -> Result<(), String> {
     // The first frame comes from the store's cached head of the queue; the
     // full listing follows once it is on screen.
     let head = store.list_cached(FIRST_SCREEN);
-    let app = app::App::new(settings, theme::Theme::from_env(), head);
+    let mut app = app::App::new(settings, theme::Theme::from_env(), head);
+    if let Some(message) = message {
+        app.info(message);
+    }
     terminal::run(app, store).map_err(|e| format!("terminal: {e}"))
 }

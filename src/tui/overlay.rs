@@ -29,6 +29,8 @@ pub enum Overlay {
         title: String,
         problems: Vec<String>,
     },
+    /// One item to pick from a list (the reviewer of a reassignment).
+    Picker(super::widgets::picker::Picker),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +45,6 @@ pub enum PromptPurpose {
     },
     Search,
     ReopenReason,
-    ReassignTo,
     BreakLockReason,
     QaReview,
     PeerToPeer,
@@ -176,7 +177,6 @@ impl Prompt {
             },
             PromptPurpose::Search => PromptAnswer::Search { query: text(0) },
             PromptPurpose::ReopenReason => PromptAnswer::Reopen { reason: text(0) },
-            PromptPurpose::ReassignTo => PromptAnswer::Reassign { to: text(0) },
             PromptPurpose::BreakLockReason => {
                 let reason = text(0);
                 if reason.is_empty() {

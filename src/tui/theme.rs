@@ -1,8 +1,14 @@
 //! Colours and symbols in one place. Colour is never the only signal:
 //! every state also has a symbol, with an ASCII fallback for terminals
-//! (and SSH clients) that cannot show the Unicode ones.
+//! (and SSH clients) that cannot show the Unicode ones. The fallback
+//! covers every character drawn: the symbols and borders chosen here, and
+//! [`to_ascii`] for whatever text reaches the frame (names with accents,
+//! an ellipsis in a message).
 
+use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::{border, scrollbar};
+use ratatui::widgets::{Block, Borders};
 
 use crate::case::Outcome;
 use crate::policy::Answer;
@@ -21,6 +27,15 @@ pub struct Symbols {
     pub unsaved: &'static str,
     /// Beside the policy's lines that word the focused criterion.
     pub criterion_bar: &'static str,
+    /// Where text was cut short.
+    pub ellipsis: &'static str,
+    /// One cell of a bar in a chart.
+    pub bar: &'static str,
+    /// The lines of boxes and popups.
+    pub border: border::Set<'static>,
+    /// Every character drawn must be ASCII: the frame goes through
+    /// [`to_ascii`] before it is shown.
+    pub ascii: bool,
 }
 
 impl Symbols {
@@ -35,6 +50,10 @@ impl Symbols {
         locked: "⊘",
         unsaved: "●",
         criterion_bar: "┃",
+        ellipsis: "…",
+        bar: "█",
+        border: border::PLAIN,
+        ascii: false,
     };
 
     pub const ASCII: Symbols = Symbols {
@@ -48,7 +67,35 @@ impl Symbols {
         locked: "L",
         unsaved: "*",
         criterion_bar: "#",
+        ellipsis: "...",
+        bar: "#",
+        border: border::Set {
+            top_left: "+",
+            top_right: "+",
+            bottom_left: "+",
+            bottom_right: "+",
+            vertical_left: "|",
+            vertical_right: "|",
+            horizontal_top: "-",
+            horizontal_bottom: "-",
+        },
+        ascii: true,
     };
+
+    /// The symbols of a vertical scrollbar (ratatui's set is not `Copy`,
+    /// so it is made on demand).
+    pub fn scrollbar(&self) -> scrollbar::Set<'static> {
+        if self.ascii {
+            scrollbar::Set {
+                track: "|",
+                thumb: "#",
+                begin: "^",
+                end: "v",
+            }
+        } else {
+            scrollbar::VERTICAL
+        }
+    }
 }
 
 /// Styles by meaning; widgets never name a colour.
@@ -123,9 +170,15 @@ impl Theme {
     }
 
     /// From the environment: NO_COLOR (any value) turns colour off;
-    /// UMDESK_ASCII=1, or a locale that is not UTF-8, picks ASCII symbols.
+    /// UMDESK_ASCII=1, or a locale that is not UTF-8, picks ASCII.
     pub fn from_env() -> Theme {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Theme::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Theme::from_env`], reading variables through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Theme {
+        let var = |name: &str| var(name).filter(|v| !v.is_empty());
+        // The first of these that is set decides, as in setlocale(3).
         let locale = var("LC_ALL")
             .or_else(|| var("LC_CTYPE"))
             .or_else(|| var("LANG"));
@@ -143,6 +196,19 @@ impl Theme {
         } else {
             Theme::colour(symbols)
         }
+    }
+
+    /// A box with every border, in the theme's border lines.
+    pub fn block(&self) -> Block<'static> {
+        self.bordered(Borders::ALL)
+    }
+
+    /// A box with `borders`, in the theme's border lines and style.
+    pub fn bordered(&self, borders: Borders) -> Block<'static> {
+        Block::default()
+            .borders(borders)
+            .border_set(self.symbols.border)
+            .border_style(self.border)
     }
 
     pub fn answer_symbol(&self, answer: Option<Answer>) -> &'static str {
@@ -179,5 +245,155 @@ impl Theme {
             Outcome::InformationNeeded => self.insufficient,
             Outcome::NotApplicable => self.dim,
         }
+    }
+}
+
+/// Makes every cell of `buffer` ASCII: lines and corners of boxes become
+/// `-`, `|` and `+`, the app's symbols their ASCII twins, accented letters
+/// their base letter, anything else `?`. Run on each frame when the theme
+/// is ASCII, so that no text (a member's name, a message) reaches a
+/// terminal that cannot show it.
+pub fn to_ascii(buffer: &mut Buffer) {
+    for cell in &mut buffer.content {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let mut one = [0u8; 4];
+        let replacement = symbol.chars().next().map_or('?', ascii_for);
+        cell.set_symbol(replacement.encode_utf8(&mut one));
+    }
+}
+
+/// Latin-1 letters U+00C0..=U+00FF without their accents.
+const LATIN_1: &str = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYTsaaaaaaaceeeeiiiidnooooo/ouuuuyty";
+/// Latin Extended-A, U+0100..=U+017F, likewise.
+const LATIN_EXTENDED_A: &str = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjJjKkkLlLlLlLlLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+
+/// The ASCII character that stands for `c` on a terminal without UTF-8.
+pub fn ascii_for(c: char) -> char {
+    let code = u32::from(c);
+    let table = |table: &str, first: u32| table.chars().nth((code - first) as usize);
+    let found = match code {
+        0x00C0..=0x00FF => table(LATIN_1, 0x00C0),
+        0x0100..=0x017F => table(LATIN_EXTENDED_A, 0x0100),
+        _ => None,
+    };
+    if let Some(found) = found {
+        return found;
+    }
+    match c {
+        // Box drawing: horizontal, vertical, then every corner and joint.
+        '─' | '━' | '┄' | '┅' | '┈' | '┉' | '╌' | '╍' | '═' | '╴' | '╶' | '╸' | '╺' => {
+            '-'
+        }
+        '│' | '┃' | '┆' | '┇' | '┊' | '┋' | '╎' | '╏' | '║' | '╵' | '╷' | '╹' | '╻' => {
+            '|'
+        }
+        '\u{2500}'..='\u{257F}' => '+',
+        // Block elements: bars and shades.
+        '\u{2580}'..='\u{259F}' | '■' => '#',
+        '✓' | '✔' => '+',
+        '✗' | '✘' | '×' => 'x',
+        '·' | '•' | '…' | '⋯' => '.',
+        '›' | '»' | '→' | '▶' | '►' => '>',
+        '‹' | '«' | '←' | '◀' | '◄' => '<',
+        '↑' | '▲' => '^',
+        '↓' | '▼' => 'v',
+        '⚑' => '#',
+        '⊘' => 'L',
+        '●' => '*',
+        '‐' | '‑' | '‒' | '–' | '—' | '−' => '-',
+        '‘' | '’' | '′' => '\'',
+        '“' | '”' | '″' => '"',
+        '\u{a0}' => ' ',
+        _ => '?',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_letter_tables_cover_their_ranges() {
+        assert_eq!(LATIN_1.chars().count(), 0x100 - 0xC0);
+        assert_eq!(LATIN_EXTENDED_A.chars().count(), 0x180 - 0x100);
+        assert_eq!(ascii_for('é'), 'e');
+        assert_eq!(ascii_for('Ø'), 'O');
+        assert_eq!(ascii_for('ł'), 'l');
+        assert_eq!(ascii_for('Ž'), 'Z');
+        assert_eq!(ascii_for('ſ'), 's');
+    }
+
+    #[test]
+    fn the_ascii_symbols_are_ascii() {
+        let s = Symbols::ASCII;
+        let border = s.border;
+        let scrollbar = s.scrollbar();
+        for symbol in [
+            s.met,
+            s.not_met,
+            s.insufficient,
+            s.unanswered,
+            s.overdue,
+            s.focus,
+            s.flag,
+            s.locked,
+            s.unsaved,
+            s.criterion_bar,
+            s.ellipsis,
+            s.bar,
+            border.top_left,
+            border.top_right,
+            border.bottom_left,
+            border.bottom_right,
+            border.vertical_left,
+            border.vertical_right,
+            border.horizontal_top,
+            border.horizontal_bottom,
+            scrollbar.track,
+            scrollbar.thumb,
+            scrollbar.begin,
+            scrollbar.end,
+        ] {
+            assert!(symbol.is_ascii(), "{symbol:?}");
+        }
+    }
+
+    #[test]
+    fn a_frame_is_made_ascii_cell_by_cell() {
+        let mut buffer = Buffer::empty(ratatui::layout::Rect::new(0, 0, 12, 1));
+        buffer.set_string(0, 0, "┌─ Ana Példa…", Style::default());
+        to_ascii(&mut buffer);
+        let text: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        assert_eq!(text, "+- Ana Pelda");
+        let mut wide = Buffer::empty(ratatui::layout::Rect::new(0, 0, 4, 1));
+        wide.set_string(0, 0, "肝x", Style::default());
+        to_ascii(&mut wide);
+        let text: String = wide.content.iter().map(|c| c.symbol()).collect();
+        assert!(text.is_ascii() && text.starts_with('?'), "{text:?}");
+    }
+
+    #[test]
+    fn the_locale_and_umdesk_ascii_decide() {
+        let theme = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Theme::from_vars(move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+            .symbols
+            .ascii
+        };
+        assert!(!theme(&[("LANG", "en_US.UTF-8")]));
+        assert!(!theme(&[("LC_ALL", "C.utf8"), ("LANG", "C")]));
+        assert!(theme(&[("LANG", "C")]));
+        assert!(theme(&[]));
+        assert!(theme(&[("LC_CTYPE", "POSIX"), ("LANG", "en_US.UTF-8")]));
+        assert!(theme(&[("LANG", "en_US.UTF-8"), ("UMDESK_ASCII", "1")]));
+        assert!(!theme(&[("LANG", "en_US.UTF-8"), ("UMDESK_ASCII", "0")]));
     }
 }

@@ -70,6 +70,14 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Some(overlay) = &app.overlay {
         render_overlay(app, overlay, frame);
     }
+    ascii_if_needed(app, frame);
+}
+
+/// On a terminal without UTF-8 every cell drawn is made ASCII.
+fn ascii_if_needed(app: &App, frame: &mut Frame) {
+    if app.theme.symbols.ascii {
+        super::theme::to_ascii(frame.buffer_mut());
+    }
 }
 
 /// The title row, the screen, the message row and the footer row. Plain
@@ -100,6 +108,7 @@ fn screen_title(app: &App) -> &'static str {
 fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
     let theme = &app.theme;
     match overlay {
+        Overlay::Picker(picker) => super::widgets::picker::render(picker, theme, frame),
         Overlay::Help { scroll } => {
             screens::help::render(app.screen_key_context(), *scroll, theme, frame)
         }

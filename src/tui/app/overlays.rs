@@ -20,6 +20,7 @@ pub fn key_context(overlay: &Overlay) -> KeyContext {
         Overlay::Prompt(_) => KeyContext::Prompt,
         Overlay::Editor { .. } => KeyContext::Editor,
         Overlay::Definitions { .. } | Overlay::Problems { .. } => KeyContext::Popup,
+        Overlay::Picker(_) => KeyContext::Picker,
     }
 }
 
@@ -51,6 +52,7 @@ impl App {
                 area,
                 purpose,
             } => self.editor_key(title, area, purpose, action, key),
+            Overlay::Picker(picker) => self.picker_key(picker, action),
         }
     }
 

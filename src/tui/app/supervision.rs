@@ -2,12 +2,14 @@
 //! breaking a stale lock. Each is recorded in the case's history.
 
 use super::{App, Screen};
+use crate::case::summary::reviewers_seen;
 use crate::case::{Case, Status};
 use crate::rules::permissions::{Act, check};
 use crate::store::LockInfo;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, SavePurpose};
 use crate::tui::overlay::{Overlay, Prompt, PromptAnswer, PromptPurpose};
+use crate::tui::widgets::picker::Picker;
 
 use super::review::last_digest;
 
@@ -22,6 +24,7 @@ impl App {
             Action::ScrollDown => return view.scroll_by(1),
             Action::PageUp => return view.scroll_by(-10),
             Action::PageDown => return view.scroll_by(10),
+            Action::ToggleRawChanges => return view.toggle_raw_changes(),
             Action::QaReview => Act::QaReview,
             Action::Reopen => Act::ReopenForAmendment,
             Action::Reassign => Act::Reassign,
@@ -56,11 +59,23 @@ impl App {
                 "Reopen for amendment",
                 "Reason",
             ),
-            (Act::Reassign, _) => Prompt::single(
-                PromptPurpose::ReassignTo,
-                "Reassign",
-                "Reviewer (name, credentials)",
-            ),
+            (Act::Reassign, _) => {
+                if let Screen::CaseView(view) = &self.screen
+                    && view.case.status.is_final()
+                {
+                    // Asked before a name is picked, not after.
+                    let id = view.case.id.clone();
+                    self.error(crate::rules::decision::ActError::Finalized { id }.to_string());
+                    return;
+                }
+                let picker = self.reassign_picker();
+                if picker.items.is_empty() {
+                    self.error("No reviewer is known in this store yet to assign the case to");
+                    return;
+                }
+                self.overlay = Some(Overlay::Picker(picker));
+                return;
+            }
             _ => {
                 let Some(lock) = &lock else {
                     self.error("This case is not locked");
@@ -74,6 +89,50 @@ impl App {
             }
         };
         self.overlay = Some(Overlay::Prompt(prompt));
+    }
+
+    /// The reviewers the viewed case can go to: everyone the loaded queue
+    /// names (assigned, decided, QA'd) and everyone in the case's history.
+    /// Where the store has a roster, the roster replaces this list.
+    fn reassign_picker(&self) -> Picker {
+        let Screen::CaseView(view) = &self.screen else {
+            return Picker::reassign("", Vec::new(), None);
+        };
+        let case = &view.case;
+        let in_queue = self.queue.listing.cases.iter().flat_map(|s| s.people());
+        let in_history = case.history.iter().map(|e| e.by.name.as_str());
+        let assigned = case.assigned_reviewer.as_deref();
+        let names = reviewers_seen(in_queue.chain(in_history).chain(assigned));
+        Picker::reassign(&case.id, names, assigned)
+    }
+
+    /// A key in the reviewer picker: move, take the reviewer, or cancel.
+    pub(super) fn picker_key(&mut self, mut picker: Picker, action: Option<Action>) {
+        match action {
+            Some(Action::Up) => picker.move_by(-1),
+            Some(Action::Down) => picker.move_by(1),
+            Some(Action::Cancel) => return,
+            Some(Action::Submit) => {
+                let Some(to) = picker.picked().map(str::to_string) else {
+                    return;
+                };
+                if let Err(err) = self.reassign_to(to) {
+                    self.error(err);
+                }
+                return;
+            }
+            _ => {}
+        }
+        self.overlay = Some(Overlay::Picker(picker));
+    }
+
+    fn reassign_to(&mut self, to: String) -> Result<(), String> {
+        if let Screen::CaseView(view) = &self.screen
+            && view.case.assigned_reviewer.as_deref() == Some(to.as_str())
+        {
+            return Err(format!("{} is assigned to {to} already", view.case.id));
+        }
+        self.supervise(PromptAnswer::Reassign { to })
     }
 
     /// Applies a supervisor's act to the viewed case and asks to save it.
@@ -208,9 +267,16 @@ impl App {
         };
         let id = case.id.clone();
         let reopened = case.status == Status::Reopened;
+        let was_assigned = view.case.assigned_reviewer.clone();
+        let assigned = case.assigned_reviewer.clone();
         let lock = view.lock.clone();
         view.replace(case, lock);
-        if reopened {
+        if assigned != was_assigned
+            && let Some(to) = assigned
+        {
+            let was = was_assigned.as_deref().unwrap_or("unassigned");
+            self.info(format!("{id} is now assigned to {to} (was {was})"));
+        } else if reopened {
             self.info(format!(
                 "{id} reopened for amendment; a reviewer re-decides it from the queue"
             ));

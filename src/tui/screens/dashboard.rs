@@ -3,10 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, Table};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Borders, Paragraph, Row, Table};
 use time::OffsetDateTime;
+use unicode_width::UnicodeWidthStr;
 
+use crate::case::Status;
 use crate::case::stats::{Stats, compute};
 use crate::case::summary::CaseSummary;
 use crate::tui::theme::Theme;
@@ -51,44 +53,85 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
         Constraint::Percentage(55),
         Constraint::Percentage(45),
     ]));
-    let by_status_counts = stats.by_status.iter().map(|(s, n)| (short(s), *n));
-    let buckets = stats
+    // Statuses in the order a case goes through them, each named in full.
+    let by_status_counts: Vec<(&str, usize)> = Status::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.label(),
+                stats.by_status.get(s.key()).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let buckets: Vec<(&str, usize)> = stats
         .turnaround_buckets
         .iter()
-        .map(|b| (short(b.label), b.count));
-    frame.render_widget(
-        bar_chart(" By status ", by_status_counts, theme.selected, theme),
+        .map(|b| (b.label, b.count))
+        .collect();
+    bar_chart(
+        frame,
         by_status,
+        " By status ",
+        &by_status_counts,
+        theme.selected,
+        theme,
     );
-    frame.render_widget(
-        bar_chart(" Turnaround ", buckets, theme.met, theme),
+    bar_chart(
+        frame,
         turnaround,
+        " Turnaround ",
+        &buckets,
+        theme.met,
+        theme,
     );
     render_reviewers(stats, theme, frame, reviewers);
 }
 
-/// Counts as bars five cells wide, each labelled.
-fn bar_chart<'a>(
-    title: &'a str,
-    counts: impl Iterator<Item = (String, usize)>,
+/// Counts as horizontal bars in a box, one row each: the label in full,
+/// the count, then a bar as long as the count is large beside the
+/// largest. Labels are words a person reads ("not applicable"), never cut
+/// to fit a bar's width.
+fn bar_chart(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    counts: &[(&str, usize)],
     style: ratatui::style::Style,
     theme: &Theme,
-) -> BarChart<'a> {
-    let bars: Vec<Bar> = counts
-        .map(|(label, count)| Bar::default().label(Line::from(label)).value(count as u64))
-        .collect();
-    BarChart::default()
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border)
-                .title(title),
-        )
-        .data(BarGroup::default().bars(&bars))
-        .bar_width(5)
-        .bar_gap(1)
-        .bar_style(style)
-        .value_style(theme.banner)
+) {
+    let block = theme.block().title(title.to_string());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = bar_lines(counts, inner.width, style, theme);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn bar_lines(
+    counts: &[(&str, usize)],
+    width: u16,
+    style: ratatui::style::Style,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let label_width = counts.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
+    let largest = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let count_width = largest.to_string().len();
+    let room = usize::from(width).saturating_sub(label_width + count_width + 4);
+    counts
+        .iter()
+        .map(|(label, count)| {
+            // A count above zero always shows at least one cell of bar.
+            let cells = if largest == 0 {
+                0
+            } else {
+                (count * room).div_ceil(largest)
+            };
+            Line::from(vec![
+                Span::styled(format!(" {label:<label_width$} "), theme.text),
+                Span::styled(format!("{count:>count_width$} "), theme.title),
+                Span::styled(theme.symbols.bar.repeat(cells), style),
+            ])
+        })
+        .collect()
 }
 
 fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -131,22 +174,9 @@ fn render_reviewers(stats: &Stats, theme: &Theme, frame: &mut Frame, area: Rect)
         .style(theme.title),
     )
     .block(
-        Block::default()
-            .borders(Borders::TOP)
-            .border_style(theme.border)
+        theme
+            .bordered(Borders::TOP)
             .title(" Throughput and QA agreement "),
     );
     frame.render_widget(table, area);
-}
-
-/// Bar labels are five cells wide.
-fn short(label: &str) -> String {
-    let words: Vec<&str> = label.split(['_', ' ']).collect();
-    match words.as_slice() {
-        ["in", "review"] => "revw".to_string(),
-        ["not", "applicable"] => "n/a".to_string(),
-        ["under", n, unit] => format!("<{n}{}", &unit[..1]),
-        [first, ..] => first.chars().take(5).collect(),
-        [] => String::new(),
-    }
 }

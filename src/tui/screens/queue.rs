@@ -12,6 +12,7 @@ use crate::sanitize::line as safe;
 use crate::store::{CachedListing, CaseSummary, Listing};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text_field::TextField;
+use unicode_width::UnicodeWidthStr;
 
 pub struct QueueState {
     pub listing: Listing,
@@ -27,7 +28,34 @@ pub struct QueueState {
     pub visible: Vec<usize>,
     pub selected: usize,
     pub now: OffsetDateTime,
+    /// The widest member name and reviewer text of the listing, for the
+    /// columns: a name is cut only where the terminal has no room for it.
+    widest: Widest,
 }
+
+/// Display widths of the widest texts of the flexible columns.
+#[derive(Debug, Clone, Copy, Default)]
+struct Widest {
+    member: u16,
+    reviewer: u16,
+}
+
+impl Widest {
+    fn of(cases: &[CaseSummary]) -> Widest {
+        let width = |text: &str| u16::try_from(text.width()).unwrap_or(u16::MAX);
+        cases.iter().fold(Widest::default(), |widest, case| Widest {
+            member: widest.member.max(width(case.member())),
+            reviewer: widest.reviewer.max(width(reviewer_text(case))),
+        })
+    }
+}
+
+/// The Reviewer column: who is assigned, or "unassigned".
+fn reviewer_text(case: &CaseSummary) -> &str {
+    case.reviewer().unwrap_or(UNASSIGNED)
+}
+
+const UNASSIGNED: &str = "unassigned";
 
 impl QueueState {
     pub fn new(listing: Listing, now: OffsetDateTime) -> QueueState {
@@ -41,6 +69,7 @@ impl QueueState {
             visible: Vec::new(),
             selected: 0,
             now,
+            widest: Widest::default(),
         };
         queue.replace_listing(listing, now);
         queue
@@ -65,6 +94,7 @@ impl QueueState {
         let selected_id = self.selected_id();
         self.listing = Listing::default();
         self.haystacks = Haystacks::default();
+        self.widest = Widest::default();
         self.visible = Vec::new();
         selected_id
     }
@@ -81,6 +111,7 @@ impl QueueState {
             listing.cases.sort_by(CaseSummary::queue_order);
         }
         self.haystacks = Haystacks::of(&listing.cases);
+        self.widest = Widest::of(&listing.cases);
         self.listing = listing;
         self.not_listed = 0;
         self.now = now;
@@ -299,7 +330,7 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim)), area);
         return;
     }
-    let columns = columns(area);
+    let columns = columns(area, queue.widest);
     let header = ["", "Case", "Status", "Outcome", "Member", "Due", "Reviewer"];
     let header_cells = header.map(|title| Span::styled(title, theme.title));
     draw_row(frame, &columns, area.y, &header_cells);
@@ -313,22 +344,38 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
     }
 }
 
-/// Where each column starts and how wide it is: the case, status, outcome
-/// and due columns fixed, member and reviewer sharing the rest 3:2, one
-/// blank cell between columns. By arithmetic rather than a `Table`: its
-/// constraint solver was most of the work of the first frame.
-fn columns(area: Rect) -> [(u16, u16); 7] {
-    const FIXED: [u16; 5] = [1, 16, 10, 7, 18];
-    const SPACING: u16 = 6;
-    let fixed: u16 = FIXED.iter().sum::<u16>() + SPACING;
-    let rest = area.width.saturating_sub(fixed);
-    let member = rest * 3 / 5;
+/// Where each column starts and how wide it is (0: not shown), one blank
+/// cell between shown columns. The case, status, outcome and due columns
+/// are fixed; the member's name comes first of the rest, as wide as the
+/// widest name when there is room, and the reviewer takes what is left
+/// (at least enough for "unassigned"). Where that leaves a name cut, the
+/// outcome column gives way: the status says most of it. By arithmetic
+/// rather than a `Table`: its constraint solver was most of the work of
+/// the first frame.
+fn columns(area: Rect, widest: Widest) -> [(u16, u16); 7] {
+    const CASE: u16 = 16;
+    const STATUS: u16 = 10;
+    const OUTCOME: u16 = 7;
+    const DUE: u16 = 18;
+    let member_wants = widest.member.max(6);
+    let reviewer_least = widest.reviewer.clamp(8, UNASSIGNED.len() as u16);
+    let fixed = |outcome: u16| 1 + CASE + STATUS + outcome + DUE + if outcome > 0 { 6 } else { 5 };
+    let rest_with_outcome = area.width.saturating_sub(fixed(OUTCOME));
+    let outcome = if rest_with_outcome >= member_wants + reviewer_least {
+        OUTCOME
+    } else {
+        0
+    };
+    let rest = area.width.saturating_sub(fixed(outcome));
+    let member = member_wants.min(rest.saturating_sub(reviewer_least));
     let reviewer = rest - member;
-    let widths = [1, 16, 10, 7, member, 18, reviewer];
+    let widths = [1, CASE, STATUS, outcome, member, DUE, reviewer];
     let mut x = area.x;
     widths.map(|width| {
         let column = (x, width);
-        x = x.saturating_add(width + 1);
+        if width > 0 {
+            x = x.saturating_add(width + 1);
+        }
         column
     })
 }
@@ -370,7 +417,10 @@ fn row<'a>(
         Span::styled(outcome, style),
         Span::styled(safe(summary.member()), style),
         Span::styled(due, if overdue { theme.error } else { style }),
-        Span::styled(safe(summary.reviewer().unwrap_or("-")), theme.dim),
+        match summary.reviewer() {
+            Some(reviewer) => Span::styled(safe(reviewer), style),
+            None => Span::styled(UNASSIGNED, theme.dim),
+        },
     ]
 }
 

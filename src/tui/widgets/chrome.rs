@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::tui::app::{Message, MessageKind};
 use crate::tui::keymap::{self, Context};
@@ -18,13 +18,21 @@ pub const MIN_HEIGHT: u16 = 22;
 /// The most rows a message takes; a longer one ends with "…".
 const MAX_MESSAGE_ROWS: u16 = 3;
 
+/// The screen's name on the left, who is signed in on the right. Where
+/// both do not fit, the screen's name gives way (it is on screen anyway),
+/// never who is signing.
 pub fn title_bar(frame: &mut Frame, area: Rect, screen: &str, who: &str, theme: &Theme) {
-    let left = Span::styled(format!(" umdesk · {screen}"), theme.title);
     let width = area.width as usize;
-    let used = left.width() + who.chars().count() + 1;
-    let pad = " ".repeat(width.saturating_sub(used));
+    let who_width = who.chars().count() + 1;
+    let room = width.saturating_sub(who_width + 2);
+    let mut left: String = format!(" umdesk · {screen}");
+    if left.chars().count() > room {
+        left = left.chars().take(room.saturating_sub(1)).collect();
+        left.push_str(theme.symbols.ellipsis);
+    }
+    let pad = " ".repeat(width.saturating_sub(left.chars().count() + who_width));
     let line = Line::from(vec![
-        left,
+        Span::styled(left, theme.title),
         Span::raw(pad),
         Span::styled(format!("{who} "), theme.dim),
     ]);
@@ -140,8 +148,8 @@ pub fn popup(frame: &mut Frame, width: u16, height: u16, title: &str, theme: &Th
     let [row] = area.layout(&Layout::vertical([Constraint::Length(height)]).flex(Flex::Center));
     let [popup] = row.layout(&Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center));
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = theme
+        .block()
         .border_style(theme.focus_border)
         .title(Line::styled(format!(" {title} "), theme.title));
     let inner = block.inner(popup);
