@@ -8,12 +8,14 @@ mod index;
 pub mod location;
 mod lock;
 mod memory;
+pub mod postgres;
 mod session;
 
 pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 
 /// The clock moved to the crate root (the domain and the store share it);
 /// this path stays for the callers that still name it here.
