@@ -27,6 +27,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Stats(args)) => stats::run(env, &args),
         Some(Command::Generate(args)) => super::generate::run(env, &args),
         Some(Command::Init(args)) => init(env, &args),
+        Some(Command::Store(command)) => super::store_cmd::run(command),
     }
 }
 

@@ -66,7 +66,7 @@ pub(crate) fn run(env: &Env) -> Result<(), Failure> {
         due_table: DueTable::default(),
         stale_lock_hours: config::DEFAULT_STALE_LOCK_HOURS,
     };
-    open_app(store, policy, settings)
+    open_app(std::sync::Arc::new(store), policy, settings)
 }
 
 /// How many fresh requests the demo adds beside the samples.

@@ -11,6 +11,7 @@ mod output;
 mod policy_cmd;
 mod show;
 pub mod stats;
+mod store_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -112,6 +113,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let env = Env {
         cases: cli.cases.clone(),
+        store: cli.store.clone(),
         policy: cli.policy.clone(),
         identity: config::Identity {
             reviewer: cli.reviewer.clone(),
@@ -124,6 +126,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// The global options, and what follows from them on demand.
 pub(crate) struct Env {
     pub cases: Option<PathBuf>,
+    /// `--store URL`.
+    pub store: Option<String>,
     pub policy: Option<PathBuf>,
     pub identity: config::Identity,
 }
@@ -145,11 +149,28 @@ impl Env {
     /// Opens the store a command reads, which must exist (a mistyped
     /// `--cases` is an error, not a new empty store), and reports its
     /// permission problems on stderr.
-    pub fn open_store(&self) -> Result<FileStore, Failure> {
+    pub fn open_store(&self) -> Result<Box<dyn CaseStore>, Failure> {
+        if let Some(url) = self.database_url() {
+            return open_database(&url).map(|store| Box::new(store) as Box<dyn CaseStore>);
+        }
         let dir = self.cases_dir()?;
         let store = FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))?;
         warn_about(&store);
-        Ok(store)
+        Ok(Box::new(store))
+    }
+
+    /// The PostgreSQL store named by `--store`, or by `UMDESK_STORE` when
+    /// `--cases` does not name a directory; None for the file store.
+    pub fn database_url(&self) -> Option<String> {
+        if let Some(url) = &self.store {
+            return Some(url.clone());
+        }
+        if self.cases.is_some() {
+            return None;
+        }
+        std::env::var(STORE_ENV)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
     }
 
     /// Opens the store, creating it owner-only if missing: for `generate`
@@ -166,13 +187,17 @@ impl Env {
     /// its own screen after the first frame: checking them here too would
     /// stat every case file once more before anything is drawn, and the
     /// lines would vanish behind the alternate screen.
-    pub fn open_store_for_app(&self) -> Result<FileStore, Failure> {
-        let dir = self.cases_dir()?;
-        if self.store_is_named() {
-            FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))
-        } else {
-            create_store_at(&dir)
+    pub fn open_store_for_app(&self) -> Result<std::sync::Arc<dyn CaseStore>, Failure> {
+        if let Some(url) = self.database_url() {
+            return open_database(&url).map(|store| std::sync::Arc::new(store) as _);
         }
+        let dir = self.cases_dir()?;
+        let store = if self.store_is_named() {
+            FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))?
+        } else {
+            create_store_at(&dir)?
+        };
+        Ok(std::sync::Arc::new(store))
     }
 
     /// Whether the store was named by `--cases` or `UMDESK_CASES`, rather
@@ -183,7 +208,24 @@ impl Env {
     }
 }
 
-pub(crate) fn warn_about(store: &FileStore) {
+/// The environment variable naming a PostgreSQL store (a postgres:// URL)
+/// when neither `--store` nor `--cases` is given.
+pub const STORE_ENV: &str = "UMDESK_STORE";
+
+/// Opens the PostgreSQL store at `url`; a URL that is not one is refused,
+/// naming it (password masked).
+fn open_database(url: &str) -> Result<crate::store::PostgresStore, Failure> {
+    if !crate::store::postgres::is_postgres_url(url) {
+        return Err(Failure::input(format!(
+            "{}: not a postgres:// URL (--store and {STORE_ENV} name a PostgreSQL store; \
+             a directory is --cases)",
+            crate::store::postgres::mask_password(url)
+        )));
+    }
+    crate::store::PostgresStore::open(url).map_err(|err| Failure::from_store(&err))
+}
+
+pub(crate) fn warn_about(store: &dyn CaseStore) {
     for warning in store.warnings() {
         output::warn(&format!("warning: {}", warning.0));
     }
@@ -243,7 +285,7 @@ pub(crate) fn display_name(path: &Path) -> String {
 
 /// Opens the interactive app.
 pub(crate) fn open_app(
-    store: FileStore,
+    store: std::sync::Arc<dyn CaseStore>,
     policy: LoadedPolicy,
     settings: Settings,
 ) -> Result<(), Failure> {
@@ -254,6 +296,5 @@ pub(crate) fn open_app(
         stale_lock_after: time::Duration::hours(i64::from(settings.stale_lock_hours)),
         now: crate::store::clock::now,
     };
-    let store: std::sync::Arc<dyn CaseStore> = std::sync::Arc::new(store);
     crate::tui::run(store, app_settings).map_err(|err| Failure::new(exit::PROBLEMS, err))
 }

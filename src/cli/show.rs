@@ -9,7 +9,7 @@ use crate::case::history::{Integrity, verify};
 use crate::case::{Case, Reviewer, facts, short_digest, to_json};
 use crate::policy::LoadedPolicy;
 use crate::rules::evaluate;
-use crate::store::{AccessEntry, CaseStore, actor};
+use crate::store::{AccessEntry, actor};
 
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
     let id = checked_id(&args.id)?;

@@ -9,7 +9,6 @@ use crate::case::stats::{self, Stats};
 use crate::case::{Outcome, Status};
 use crate::clock;
 use crate::rules::permissions::Act;
-use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
     require(env, Act::ViewStats)?;

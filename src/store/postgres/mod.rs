@@ -27,6 +27,8 @@ use super::{
 };
 use crate::case::{Case, case_id_for, parse_case, to_json};
 
+pub mod copy;
+
 /// The migrations, in order: migration `n` (from 1) brings the schema from
 /// version `n - 1` to `n`. Never edit one that has shipped; add the next.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
@@ -315,14 +317,13 @@ impl PostgresStore {
             .ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
-    /// Writes `case` as it is, if there is no case of its id yet (a copy
-    /// from another store): its document, history and queue columns.
-    /// Whether it was written.
-    pub fn import_case(&self, case: &Case) -> Result<bool, StoreError> {
+    /// Writes `document`, the stored form of `case` in another store, as
+    /// it is, if there is no case of its id yet (a copy): with its history
+    /// and queue columns. Whether it was written.
+    pub fn import_document(&self, case: &Case, document: &str) -> Result<bool, StoreError> {
         check_id(&case.id)?;
-        let json = to_json(case);
-        check_record_size(|| format!("case {}", case.id), json.len())?;
-        self.insert_case(case, &json)
+        check_record_size(|| format!("case {}", case.id), document.len())?;
+        self.insert_case(case, document)
     }
 
     fn read_lock(
