@@ -1,11 +1,12 @@
 //! The one behavioural suite of the case store, run against every store:
-//! the file store and the in-memory store (and, when it comes, the
-//! database store). The checks are in tests/contract/mod.rs.
+//! the file store, the in-memory store and the PostgreSQL store (on the
+//! server scripts/test.sh starts). The checks are in tests/contract/mod.rs.
 
 mod contract;
+mod pg;
 
 use contract::Harness;
-use umdesk::store::{CaseStore, FileStore, MemoryStore};
+use umdesk::store::{CaseStore, FileStore, MemoryStore, PostgresStore};
 
 struct Files {
     _dir: tempfile::TempDir,
@@ -67,6 +68,58 @@ impl Harness for Memory {
 
 fn memory() -> Memory {
     Memory(MemoryStore::new())
+}
+
+/// The store comes first, so that its connections close before its
+/// database is dropped.
+struct Postgres {
+    store: PostgresStore,
+    db: pg::Database,
+}
+
+impl Harness for Postgres {
+    fn store(&self) -> &dyn CaseStore {
+        &self.store
+    }
+
+    fn tamper_with_access_log(&self) {
+        // As an administrator could: past the trigger that keeps the log
+        // append-only for everyone else.
+        let mut admin = self.db.admin();
+        admin
+            .batch_execute(
+                "BEGIN;
+                 ALTER TABLE access_log DISABLE TRIGGER access_log_append_only;
+                 UPDATE access_log SET line = replace(line, '\"view\"', '\"edit\"')
+                     WHERE position = 2;
+                 ALTER TABLE access_log ENABLE TRIGGER access_log_append_only;
+                 COMMIT;",
+            )
+            .unwrap();
+    }
+
+    fn cut_access_log(&self, keep: usize) {
+        let mut admin = self.db.admin();
+        admin
+            .batch_execute(&format!(
+                "BEGIN;
+                 ALTER TABLE access_log DISABLE TRIGGER access_log_append_only;
+                 DELETE FROM access_log WHERE position > {keep};
+                 ALTER TABLE access_log ENABLE TRIGGER access_log_append_only;
+                 COMMIT;"
+            ))
+            .unwrap();
+    }
+
+    fn delete_access_log(&self) {
+        self.cut_access_log(0);
+    }
+}
+
+fn postgres() -> Postgres {
+    let db = pg::Database::initialized();
+    let store = PostgresStore::open(&db.url).unwrap();
+    Postgres { store, db }
 }
 
 mod file_store {
@@ -234,5 +287,69 @@ mod memory_store {
     #[test]
     fn ids_that_could_leave_the_store_are_refused() {
         contract::ids_that_could_leave_the_store_are_refused(&memory());
+    }
+}
+
+mod postgres_store {
+    use super::{contract, postgres};
+
+    #[test]
+    fn ids_are_numbered_per_day_and_a_created_case_loads_back() {
+        contract::ids_are_numbered_per_day_and_a_created_case_loads_back(&postgres());
+    }
+
+    #[test]
+    fn the_listing_is_in_queue_order() {
+        contract::the_listing_is_in_queue_order(&postgres());
+    }
+
+    #[test]
+    fn cases_created_at_once_get_distinct_ids_and_are_complete() {
+        contract::cases_created_at_once_get_distinct_ids_and_are_complete(&postgres());
+    }
+
+    #[test]
+    fn a_save_from_a_stale_version_is_a_conflict_and_writes_nothing() {
+        contract::a_save_from_a_stale_version_is_a_conflict_and_writes_nothing(&postgres());
+    }
+
+    #[test]
+    fn a_record_too_large_to_read_back_is_refused_before_anything_is_written() {
+        contract::a_record_too_large_to_read_back_is_refused_before_anything_is_written(&postgres());
+    }
+
+    #[test]
+    fn a_lock_keeps_others_out_and_names_its_holder() {
+        contract::a_lock_keeps_others_out_and_names_its_holder(&postgres());
+    }
+
+    #[test]
+    fn a_lock_that_changed_hands_is_not_broken() {
+        contract::a_lock_that_changed_hands_is_not_broken(&postgres());
+    }
+
+    #[test]
+    fn of_many_taking_over_one_lock_at_once_exactly_one_wins() {
+        contract::of_many_taking_over_one_lock_at_once_exactly_one_wins(&postgres());
+    }
+
+    #[test]
+    fn drafts_belong_to_their_author_and_session() {
+        contract::drafts_belong_to_their_author_and_session(&postgres());
+    }
+
+    #[test]
+    fn a_session_is_alive_exactly_while_its_lease_is_held() {
+        contract::a_session_is_alive_exactly_while_its_lease_is_held(&postgres());
+    }
+
+    #[test]
+    fn the_access_log_chains_reads_by_case_and_shows_tampering() {
+        contract::the_access_log_chains_reads_by_case_and_shows_tampering(&postgres());
+    }
+
+    #[test]
+    fn ids_that_could_leave_the_store_are_refused() {
+        contract::ids_that_could_leave_the_store_are_refused(&postgres());
     }
 }

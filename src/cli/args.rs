@@ -24,9 +24,13 @@ Examples:
   umdesk --role supervisor audit UM-20261201-0001
   umdesk --role supervisor stats --json
   umdesk init ~/cases                  create an empty case store
+  umdesk store init postgres://umdesk@db/um    create or upgrade a PostgreSQL store
+  umdesk --store postgres://umdesk@db/um list  work on the department's store
+  umdesk store copy ~/cases postgres://umdesk@db/um
 
 Where things are:
-  Cases: --cases DIR, else $UMDESK_CASES, else the platform data directory.
+  Cases: --store URL (postgres://...), else --cases DIR, else $UMDESK_STORE,
+  else $UMDESK_CASES, else the platform data directory.
   Only `umdesk init`, `demo`, `generate` and the app's first run on the
   platform data directory create a store; other commands need one.
   Demo store: `demo` in the platform data directory, reopened by each
@@ -56,6 +60,11 @@ pub struct Cli {
     /// The case store directory (default: $UMDESK_CASES, else the platform data directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+
+    /// A PostgreSQL store, postgres://USER[:PASSWORD]@HOST/DB (default:
+    /// $UMDESK_STORE; --cases or no store at all means the file store).
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "cases")]
+    pub store: Option<String>,
 
     /// Review under another policy pack instead of the embedded MP 1.121.
     #[arg(long, global = true, value_name = "FILE")]
@@ -107,6 +116,9 @@ pub enum Command {
     /// Who may review in this store: add, remove or list reviewers (supervisors change it).
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Create or upgrade a PostgreSQL store, or copy between stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +160,24 @@ pub struct DemoArgs {
     /// Throw the demo store away and start anew from the samples.
     #[arg(long)]
     pub fresh: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create the schema in a PostgreSQL database, or upgrade it (in one transaction).
+    Init {
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Copy every case, draft and access-log entry (not locks) from one
+    /// store to another: a directory or a postgres:// URL each. Resumable;
+    /// verifies every case document at the end.
+    Copy {
+        #[arg(value_name = "FROM")]
+        from: String,
+        #[arg(value_name = "TO")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Generate(args)) => super::generate::run(env, &args),
         Some(Command::Init(args)) => init(env, &args),
         Some(Command::Roster(command)) => super::roster_cmd::run(env, command),
+        Some(Command::Store(command)) => super::store_cmd::run(command),
     }
 }
 
@@ -62,7 +63,7 @@ fn app(env: &Env) -> Result<(), Failure> {
     super::check_terminal()?;
     let policy = env.policy()?;
     let store = env.open_store_for_app()?;
-    let settings = env.settings(&store, true)?;
+    let settings = env.settings(&*store, true)?;
     super::open_app(store, policy, settings, None)
 }
 
@@ -354,7 +355,7 @@ fn refuse_invalid(name: &str, policy: &Policy, case: &Case) -> Result<(), Failur
 
 fn verify_cases(env: &Env, args: &VerifyArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
-    let (signers, roster_line) = signers(&store, args.roster.as_deref())?;
+    let (signers, roster_line) = signers(&*store, args.roster.as_deref())?;
     let policy = env.policy()?;
     let mut report = String::new();
     let mut all_intact = true;
@@ -440,7 +441,7 @@ pub(crate) fn require(
 fn audit(env: &Env, args: &AuditArgs) -> Result<(), Failure> {
     let id = args.id.as_deref().map(checked_id).transpose()?;
     let store = env.open_store()?;
-    require(env, &store, Act::ViewAuditLog)?;
+    require(env, &*store, Act::ViewAuditLog)?;
     if let AccessLogIntegrity::Broken { reason, .. } = store.verify_access_log() {
         warn(&format!(
             "warning: the access log is not intact: {}",

@@ -83,7 +83,7 @@ pub(crate) fn run(env: &Env, args: &DemoArgs) -> Result<(), Failure> {
         "Demo store: {} (umdesk demo --fresh starts anew)",
         home_relative(&dir)
     );
-    open_app(store, policy, settings, Some(greeting))
+    open_app(std::sync::Arc::new(store), policy, settings, Some(greeting))
 }
 
 /// `path` with the home directory written `~`, to fit a message row.

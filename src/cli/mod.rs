@@ -12,6 +12,7 @@ mod policy_cmd;
 mod roster_cmd;
 mod show;
 pub mod stats;
+mod store_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -135,6 +136,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     let env = Env {
         new_entry_role,
         cases: cli.cases.clone(),
+        store: cli.store.clone(),
         policy,
         identity: config::Flags {
             claim: crate::identity::Claim {
@@ -157,6 +159,8 @@ pub fn show_text(case: &crate::case::Case, policy: &LoadedPolicy, with_history: 
 /// The global options, and what follows from them on demand.
 pub(crate) struct Env {
     pub cases: Option<PathBuf>,
+    /// `--store URL`.
+    pub store: Option<String>,
     /// The pack `--policy` named, read and checked.
     pub policy: Option<LoadedPolicy>,
     pub identity: config::Flags,
@@ -181,11 +185,28 @@ impl Env {
     /// Opens the store a command reads, which must exist (a mistyped
     /// `--cases` is an error, not a new empty store), and reports its
     /// permission problems on stderr.
-    pub fn open_store(&self) -> Result<FileStore, Failure> {
+    pub fn open_store(&self) -> Result<Box<dyn CaseStore>, Failure> {
+        if let Some(url) = self.database_url() {
+            return open_database(&url).map(|store| Box::new(store) as Box<dyn CaseStore>);
+        }
         let dir = self.cases_dir()?;
         let store = FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))?;
         warn_about(&store);
-        Ok(store)
+        Ok(Box::new(store))
+    }
+
+    /// The PostgreSQL store named by `--store`, or by `UMDESK_STORE` when
+    /// `--cases` does not name a directory; None for the file store.
+    pub fn database_url(&self) -> Option<String> {
+        if let Some(url) = &self.store {
+            return Some(url.clone());
+        }
+        if self.cases.is_some() {
+            return None;
+        }
+        std::env::var(STORE_ENV)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
     }
 
     /// Opens the store, creating it owner-only if missing: for `generate`
@@ -202,13 +223,17 @@ impl Env {
     /// its own screen after the first frame: checking them here too would
     /// stat every case file once more before anything is drawn, and the
     /// lines would vanish behind the alternate screen.
-    pub fn open_store_for_app(&self) -> Result<FileStore, Failure> {
-        let dir = self.cases_dir()?;
-        if self.store_is_named() {
-            FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))
-        } else {
-            create_store_at(&dir)
+    pub fn open_store_for_app(&self) -> Result<std::sync::Arc<dyn CaseStore>, Failure> {
+        if let Some(url) = self.database_url() {
+            return open_database(&url).map(|store| std::sync::Arc::new(store) as _);
         }
+        let dir = self.cases_dir()?;
+        let store = if self.store_is_named() {
+            FileStore::open_existing(&dir).map_err(|err| Failure::from_store(&err))?
+        } else {
+            create_store_at(&dir)?
+        };
+        Ok(std::sync::Arc::new(store))
     }
 
     /// Who is reviewing in `store`: its roster's entry for the OS user when
@@ -236,7 +261,24 @@ impl Env {
     }
 }
 
-pub(crate) fn warn_about(store: &FileStore) {
+/// The environment variable naming a PostgreSQL store (a postgres:// URL)
+/// when neither `--store` nor `--cases` is given.
+pub const STORE_ENV: &str = "UMDESK_STORE";
+
+/// Opens the PostgreSQL store at `url`; a URL that is not one is refused,
+/// naming it (password masked).
+fn open_database(url: &str) -> Result<crate::store::PostgresStore, Failure> {
+    if !crate::store::postgres::is_postgres_url(url) {
+        return Err(Failure::input(format!(
+            "{}: not a postgres:// URL (--store and {STORE_ENV} name a PostgreSQL store; \
+             a directory is --cases)",
+            crate::store::postgres::mask_password(url)
+        )));
+    }
+    crate::store::PostgresStore::open(url).map_err(|err| Failure::from_store(&err))
+}
+
+pub(crate) fn warn_about(store: &dyn CaseStore) {
     for warning in store.warnings() {
         output::warn(&format!("warning: {}", output::clean(&warning.0, false)));
     }
@@ -320,7 +362,7 @@ fn terminal_problem(term: Option<&str>) -> Option<String> {
 
 /// Opens the interactive app, with `greeting` as its first message.
 pub(crate) fn open_app(
-    store: FileStore,
+    store: std::sync::Arc<dyn CaseStore>,
     policy: LoadedPolicy,
     settings: Settings,
     greeting: Option<String>,
@@ -340,7 +382,6 @@ pub(crate) fn open_app(
             notes: settings.notes,
         },
     };
-    let store: std::sync::Arc<dyn CaseStore> = std::sync::Arc::new(store);
     crate::tui::run_with_message(store, app_settings, greeting)
         .map_err(|err| Failure::new(exit::PROBLEMS, err))
 }

@@ -15,7 +15,7 @@ use crate::clock;
 use crate::digest::sha256_hex;
 use crate::identity::roster::{Changer, Removal, RosterEntry, fingerprint, parse_key};
 use crate::identity::{Roster, actor, effective_os_user};
-use crate::store::{AccessEntry, CaseStore, FileStore, ROSTER_ID, StoreError};
+use crate::store::{AccessEntry, CaseStore, ROSTER_ID, StoreError};
 
 pub(crate) fn run(env: &Env, command: RosterCommand) -> Result<(), Failure> {
     match command {
@@ -35,7 +35,7 @@ fn current(store: &dyn CaseStore) -> Result<Roster, Failure> {
 
 /// Who runs the command, if they may change the roster: the reviewer the
 /// change is recorded under.
-fn changer(store: &FileStore, roster: &Roster) -> Result<Reviewer, Failure> {
+fn changer(store: &dyn CaseStore, roster: &Roster) -> Result<Reviewer, Failure> {
     let os_user = effective_os_user().ok_or_else(|| {
         Failure::forbidden(
             "the operating-system user has no name, so the change cannot be recorded",
@@ -103,8 +103,8 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
         ))
     })?;
     let store = env.open_store()?;
-    let mut roster = current(&store)?;
-    let by = changer(&store, &roster)?;
+    let mut roster = current(&*store)?;
+    let by = changer(&*store, &roster)?;
     let keys = args
         .keys
         .iter()
@@ -130,7 +130,7 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
     roster
         .add(entry)
         .map_err(|err| Failure::input(err.to_string()))?;
-    save(&store, &roster, version, &by, (&what, &done))
+    save(&*store, &roster, version, &by, (&what, &done))
 }
 
 /// "os users dana; keys SHA256:...".
@@ -152,14 +152,14 @@ fn how_added(entry: &RosterEntry) -> String {
 
 fn remove(env: &Env, name: &str) -> Result<(), Failure> {
     let store = env.open_store()?;
-    let mut roster = current(&store)?;
+    let mut roster = current(&*store)?;
     if roster.entries.is_empty() {
         return Err(Failure::new(
             exit::PROBLEMS,
             format!("{} has no roster", store.location()),
         ));
     }
-    let by = changer(&store, &roster)?;
+    let by = changer(&*store, &roster)?;
     let name = name.trim();
     let version = roster.version;
     let removal = Removal {
@@ -171,7 +171,7 @@ fn remove(env: &Env, name: &str) -> Result<(), Failure> {
         .map_err(|err| Failure::input(err.to_string()))?;
     let what = format!("roster remove {name}");
     let done = format!("Removed {name}");
-    save(&store, &roster, version, &by, (&what, &done))
+    save(&*store, &roster, version, &by, (&what, &done))
 }
 
 /// The digest of the roster as saved: compare it with a copy kept

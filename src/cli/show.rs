@@ -10,13 +10,13 @@ use crate::case::{Case, Reviewer, facts, short_digest, to_json, validate};
 use crate::policy::{LoadedPolicy, Policy};
 use crate::rules::evaluate;
 use crate::rules::history_text::describe;
-use crate::store::{AccessEntry, CaseStore, actor};
+use crate::store::{AccessEntry, actor};
 
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
     let id = checked_id(&args.id)?;
     let policy = env.policy()?;
     let store = env.open_store()?;
-    let settings = env.settings(&store, false)?;
+    let settings = env.settings(&*store, false)?;
     let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
     // HIPAA audit controls: no viewing goes unrecorded.
     store

@@ -9,11 +9,10 @@ use crate::case::stats::{self, Stats};
 use crate::case::{Outcome, Status};
 use crate::clock;
 use crate::rules::permissions::Act;
-use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
-    require(env, &store, Act::ViewStats)?;
+    require(env, &*store, Act::ViewStats)?;
     let listing = store.list();
     for u in &listing.unreadable {
         warn(&format!(

@@ -111,7 +111,7 @@ impl FileStore {
 
     /// The operating-system user owning the store's directory: the one
     /// who may make the first roster entry.
-    pub fn owner(&self) -> Option<String> {
+    pub fn dir_owner(&self) -> Option<String> {
         let uid = fs::metadata(&self.dir).ok()?.uid();
         let user = uzers::get_user_by_uid(uid)?;
         user.name().to_str().map(str::to_string)
@@ -1137,6 +1137,10 @@ impl CaseStore for FileStore {
 
     fn access_log_head(&self) -> Result<Option<AccessLogHead>, StoreError> {
         access_log::read_head(&self.access_log_path())
+    }
+
+    fn owner(&self) -> Option<String> {
+        self.dir_owner()
     }
 
     fn roster(&self) -> Result<Option<Roster>, StoreError> {

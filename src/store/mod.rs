@@ -8,6 +8,7 @@ mod index;
 pub mod location;
 mod lock;
 mod memory;
+pub mod postgres;
 mod session;
 
 pub use crate::case::AccessLogHead;
@@ -16,6 +17,7 @@ pub use access_log::{AccessEntry, AccessLogIntegrity};
 pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 
 /// The clock moved to the crate root (the domain and the store share it);
 /// this path stays for the callers that still name it here.
@@ -317,6 +319,11 @@ pub trait CaseStore: Send + Sync {
     /// A roster that cannot be read is an error, never "no roster": who
     /// is reviewing must not fall back to what they claim.
     fn roster(&self) -> Result<Option<Roster>, StoreError>;
+    /// The operating-system user who owns the store, who may make the
+    /// roster's first entry; None where a store has no such owner.
+    fn owner(&self) -> Option<String> {
+        None
+    }
     /// Saves `roster` over the stored version `expected_version` (0 when
     /// there is none yet) and appends `change` (who, what) to the access
     /// log. Returns the roster as saved, with its new version. If the

@@ -1,0 +1,133 @@
+//! The command line on a PostgreSQL store: `store init`, `--store` and
+//! `UMDESK_STORE`, and `store copy` both ways. Needs the server
+//! scripts/test.sh starts.
+
+mod contract;
+mod pg;
+
+use std::process::{Command, Output};
+
+use contract::{at, create, nurse};
+use umdesk::store::{AccessEntry, AccessLogIntegrity, CaseStore, FileStore, PostgresStore};
+
+fn umdesk(args: &[&str], store_env: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_umdesk"));
+    command
+        .args(args)
+        .env_remove("UMDESK_CASES")
+        .env_remove("UMDESK_STORE");
+    if let Some(url) = store_env {
+        command.env("UMDESK_STORE", url);
+    }
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn store_init_makes_the_schema_and_list_reads_the_store_by_flag_or_environment() {
+    let db = pg::Database::empty();
+    let before = umdesk(&["--store", &db.url, "list"], None);
+    assert!(!before.status.success());
+    assert!(
+        text(&before.stderr).contains("umdesk store init"),
+        "{}",
+        text(&before.stderr)
+    );
+
+    let init = umdesk(&["store", "init", &db.url], None);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    assert!(text(&init.stdout).contains("Created the umdesk schema"));
+    let again = umdesk(&["store", "init", &db.url], None);
+    assert!(text(&again.stdout).contains("already has the umdesk schema"));
+
+    let store = PostgresStore::open(&db.url).unwrap();
+    let case = create(&store, "Ana Example", at());
+    let by_flag = umdesk(&["--store", &db.url, "list"], None);
+    assert!(by_flag.status.success(), "{}", text(&by_flag.stderr));
+    assert!(text(&by_flag.stdout).contains(&case.id));
+    let by_env = umdesk(&["list"], Some(&db.url));
+    assert!(
+        text(&by_env.stdout).contains(&case.id),
+        "{}",
+        text(&by_env.stderr)
+    );
+}
+
+#[test]
+fn store_copy_moves_everything_both_ways_resumes_and_keeps_documents_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let files_dir = dir.path().join("cases");
+    let files = FileStore::open(&files_dir).unwrap();
+    let ids: Vec<String> = ["Ana", "Ben", "Cy"]
+        .iter()
+        .map(|name| create(&files, name, at()).id)
+        .collect();
+    for id in &ids {
+        files
+            .log_access(&AccessEntry::new(&nurse(), id, "view"))
+            .unwrap();
+    }
+    let key = contract::draft_key(&ids[0], &nurse(), "4242-a-1");
+    files.save_draft(&key, r#"{"note":"half"}"#).unwrap();
+
+    let db = pg::Database::initialized();
+    let from = files_dir.to_str().unwrap();
+    let first = umdesk(&["store", "copy", from, &db.url], None);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("Copied 3 cases"),
+        "{}",
+        text(&first.stdout)
+    );
+
+    let database = PostgresStore::open(&db.url).unwrap();
+    for id in &ids {
+        let on_disk = std::fs::read_to_string(files.path_of(id)).unwrap();
+        assert_eq!(database.document(id).unwrap(), on_disk, "{id}");
+    }
+    assert_eq!(database.load_draft(&key).unwrap(), r#"{"note":"half"}"#);
+    assert_eq!(
+        database.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 3 }
+    );
+    assert_eq!(
+        database.access_log(None).unwrap(),
+        files.access_log(None).unwrap()
+    );
+    // The next case created in the database never takes a copied id.
+    let next = create(&database, "Dee", at());
+    assert!(!ids.contains(&next.id), "{}", next.id);
+
+    // Resumed: nothing is copied twice.
+    let second = umdesk(&["store", "copy", from, &db.url], None);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(text(&second.stdout).contains("Copied 0 cases (3 were already there)"));
+    assert_eq!(database.access_log(None).unwrap().len(), 3);
+
+    // And back to files, for an archive.
+    let archive = dir.path().join("archive");
+    let back = umdesk(&["store", "copy", &db.url, archive.to_str().unwrap()], None);
+    assert!(back.status.success(), "{}", text(&back.stderr));
+    let archived = FileStore::open_existing(&archive).unwrap();
+    assert_eq!(archived.list().cases.len(), 4);
+    for id in ids.iter().chain([&next.id]) {
+        assert_eq!(
+            std::fs::read_to_string(archived.path_of(id)).unwrap(),
+            database.document(id).unwrap()
+        );
+    }
+    assert_eq!(
+        archived.verify_access_log(),
+        AccessLogIntegrity::Intact { entries: 3 }
+    );
+    let verify = umdesk(&["--cases", archive.to_str().unwrap(), "verify"], None);
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        text(&verify.stdout),
+        text(&verify.stderr)
+    );
+}
