@@ -1220,3 +1220,57 @@ fn a_supervisor_hands_a_lost_sessions_draft_to_the_next_reviewer() {
         "CT 2026-11-20: unresectable"
     );
 }
+
+/// Recovering a draft never rolls the case back: a supervisor who broke
+/// the lost session's lock meanwhile keeps that entry in the history, and
+/// the nurse's own edit is applied onto the case as it is now.
+#[test]
+fn recovering_a_draft_over_a_case_that_moved_on_keeps_everyone_s_work() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    press_n(&mut app, KeyCode::Right, 2);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "CT 2026-11-20: unresectable");
+    press(&mut app, KeyCode::Esc);
+    app.autosave();
+    app.crash();
+
+    // A supervisor breaks the lost session's lock, with a reason.
+    let mut boss = app_with(dir, supervisor());
+    boss.view_case(&id, None);
+    press(&mut boss, KeyCode::Char('B'));
+    type_text(&mut boss, "Nurse disconnected; case needed today");
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let after_break = load_case(dir, &id);
+    let broke = after_break.history.last().expect("an entry").clone();
+    assert_ne!(broke.event, "created", "the break is in the history");
+
+    // The nurse comes back and recovers the draft onto the newer version.
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+    assert!(
+        message(&app).contains("onto the version saved since"),
+        "{}",
+        message(&app)
+    );
+    ctrl(&mut app, 's');
+    let saved = load_case(dir, &id);
+    assert!(
+        saved.history.iter().any(|e| e.digest == broke.digest),
+        "the supervisor's entry is still in the chain"
+    );
+    assert_eq!(
+        saved.answer("unresectable").unwrap().evidence,
+        "CT 2026-11-20: unresectable",
+        "the nurse's typed text is not lost"
+    );
+    assert_eq!(
+        umdesk::case::history::verify(&saved),
+        umdesk::case::history::Integrity::Intact
+    );
+}

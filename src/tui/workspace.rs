@@ -25,14 +25,29 @@ pub struct PolicySearch {
     pub current: usize,
 }
 
-/// What a draft file holds: enough to put the reviewer back where they were.
+/// What a draft holds: the reviewer's own edits and the version they
+/// were made on, so that recovering it over a case that has moved on
+/// applies those edits onto the case as it is now, never rolls it back.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Draft {
-    case: Case,
+    case_id: String,
+    /// The last history digest of the version the edits were made on.
+    base: String,
+    /// The edits, from that version to the work as it stood.
+    edits: Vec<crate::case::Change>,
     rationale: Option<String>,
     acknowledgement: String,
     decision: usize,
+}
+
+/// How a draft came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restored {
+    /// Onto the version it was made on.
+    AsItWas,
+    /// Onto a version saved since (by someone else): the edits applied.
+    OntoNewer,
 }
 
 pub struct Workspace {
@@ -128,36 +143,61 @@ impl Workspace {
     /// The draft as it would be with `editing` (an open editor's text)
     /// applied, so text still in the editor is kept too.
     pub fn draft_json(&self, editing: Option<(&EditorPurpose, &str)>) -> String {
-        let mut draft = Draft {
-            case: self.case.clone(),
-            rationale: self.rationale.clone(),
-            acknowledgement: self.acknowledgement.clone(),
-            decision: self.decision,
-        };
+        let mut work = self.case.clone();
+        let mut rationale = self.rationale.clone();
+        let mut acknowledgement = self.acknowledgement.clone();
         match editing {
             Some((EditorPurpose::Evidence { criterion }, text)) => {
-                draft.case.answer_mut(criterion).evidence = text.to_string();
+                work.answer_mut(criterion).evidence = text.to_string();
             }
-            Some((EditorPurpose::Rationale, text)) => draft.rationale = Some(text.to_string()),
-            Some((EditorPurpose::Acknowledgement, text)) => {
-                draft.acknowledgement = text.to_string()
-            }
+            Some((EditorPurpose::Rationale, text)) => rationale = Some(text.to_string()),
+            Some((EditorPurpose::Acknowledgement, text)) => acknowledgement = text.to_string(),
             None => {}
         }
+        let draft = Draft {
+            case_id: self.case.id.clone(),
+            base: self
+                .saved
+                .history
+                .last()
+                .map(|e| e.digest.clone())
+                .unwrap_or_default(),
+            edits: crate::case::diff::changes(&self.saved, &work),
+            rationale,
+            acknowledgement,
+            decision: self.decision,
+        };
         serde_json::to_string(&draft).expect("drafts always serialize")
     }
 
-    pub fn restore_draft(&mut self, json: &str, policy: &Policy) -> Result<(), String> {
+    /// Puts a draft's edits back onto the case as it was opened (`saved`).
+    /// When the case moved on since the draft was made, the edits are
+    /// applied onto the newer version; edits to fields someone else changed
+    /// meanwhile are refused, naming the field, and the draft is kept.
+    pub fn restore_draft(&mut self, json: &str, policy: &Policy) -> Result<Restored, String> {
         let draft: Draft = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        if draft.case.id != self.case.id {
-            return Err(format!("the draft is of case {}", draft.case.id));
+        if draft.case_id != self.case.id {
+            return Err(format!("the draft is of case {}", draft.case_id));
         }
-        self.case = draft.case;
+        let current = self
+            .saved
+            .history
+            .last()
+            .map(|e| e.digest.as_str())
+            .unwrap_or("");
+        let restored = if current == draft.base {
+            Restored::AsItWas
+        } else {
+            Restored::OntoNewer
+        };
+        self.case = crate::case::diff::apply(&self.saved, &draft.edits).map_err(|err| {
+            format!("its edits do not fit the case as it was saved since ({err})")
+        })?;
         self.rationale = draft.rationale;
         self.acknowledgement = draft.acknowledgement;
         self.decision = draft.decision;
         self.changed(policy);
-        Ok(())
+        Ok(restored)
     }
 
     pub fn focused_criterion<'p>(

@@ -165,15 +165,21 @@ impl App {
             return;
         };
         match ws.restore_draft(json, &policy) {
-            Ok(()) => {
+            Ok(restored) => {
                 // The work is this session's now: drafted under its key,
                 // and the lost session's draft goes once that is written.
                 self.superseded_draft = Some(draft);
                 self.work_changed();
                 self.write_draft();
-                self.info(format!("Recovered the draft of {id}; save with ^S"));
+                let how = match restored {
+                    crate::tui::workspace::Restored::AsItWas => "",
+                    crate::tui::workspace::Restored::OntoNewer => {
+                        " onto the version saved since (nothing of it was undone)"
+                    }
+                };
+                self.info(format!("Recovered the draft of {id}{how}; save with ^S"));
             }
-            Err(err) => self.error(format!("The draft of {id} could not be read: {err}")),
+            Err(err) => self.error(format!("The draft of {id} is kept but not applied: {err}")),
         }
     }
 
