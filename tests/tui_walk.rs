@@ -1274,3 +1274,52 @@ fn recovering_a_draft_over_a_case_that_moved_on_keeps_everyone_s_work() {
         umdesk::case::history::Integrity::Intact
     );
 }
+
+/// A case edited outside the app is verified before it is opened for
+/// editing: it opens read-only with a banner, and only a supervisor can
+/// accept the edit into the history (with a reason); then it can be edited.
+#[test]
+fn a_case_edited_outside_opens_read_only_until_a_supervisor_accepts_it() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut case = load_case(dir, &id);
+    case.member.name = "Riley Changedbyhand".to_string();
+    write_case(dir, &case);
+
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "case view");
+    let Screen::CaseView(view) = &app.screen else {
+        unreachable!()
+    };
+    let banner = view.banner.clone().unwrap_or_default();
+    assert!(banner.contains("edited outside umdesk"), "{banner}");
+    assert!(banner.contains("member.name"), "{banner}");
+    press(&mut app, KeyCode::Char('A'));
+    assert!(app.overlay.is_none(), "a nurse may not accept it");
+
+    let mut boss = app_with(dir, supervisor());
+    boss.view_case(&id, None);
+    press(&mut boss, KeyCode::Char('A'));
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_some(), "a reason is required");
+    type_text(&mut boss, "Member's legal name corrected by enrollment");
+    press(&mut boss, KeyCode::Enter);
+    assert!(boss.overlay.is_none(), "{:?}", boss.message);
+    let accepted = load_case(dir, &id);
+    assert_eq!(
+        umdesk::case::history::standing(&accepted),
+        umdesk::case::history::Standing::Intact
+    );
+    let last = accepted.history.last().unwrap();
+    assert!(
+        last.summary.contains("Member's legal name corrected"),
+        "{}",
+        last.summary
+    );
+
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+}

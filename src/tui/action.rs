@@ -55,6 +55,8 @@ pub enum Action {
     BreakLock,
     /// Hand a lost session's draft of the case to its next reviewer.
     HandOverDraft,
+    /// Accept an edit made outside the app into the history, with a reason.
+    AcceptOutsideEdit,
     /// The case view's history: words, or the raw field changes.
     ToggleRawChanges,
     // Dialogs and text fields

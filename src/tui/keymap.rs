@@ -696,6 +696,15 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::CaseView,
+        K::Char('A'),
+        SHIFT,
+        Action::AcceptOutsideEdit,
+        "A",
+        "accept an edit made outside umdesk into the history, with a reason (supervisors)",
+        "accept edit",
+    ),
+    bind(
+        C::CaseView,
         K::Char('r'),
         NONE,
         Action::ToggleRawChanges,

@@ -52,6 +52,8 @@ pub enum PromptPurpose {
     HandOverDraft {
         draft: crate::store::DraftKey,
     },
+    /// Accept an outside edit into the history.
+    AcceptOutsideEdit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +146,9 @@ pub enum PromptAnswer {
         draft: crate::store::DraftKey,
         to: String,
     },
+    AcceptOutsideEdit {
+        reason: String,
+    },
 }
 
 impl Prompt {
@@ -191,6 +196,13 @@ impl Prompt {
                     criteria,
                     note: text(2),
                 }
+            }
+            PromptPurpose::AcceptOutsideEdit => {
+                let reason = text(0);
+                if reason.is_empty() {
+                    return Err("Write why the outside edit is accepted".to_string());
+                }
+                PromptAnswer::AcceptOutsideEdit { reason }
             }
             PromptPurpose::HandOverDraft { draft } => {
                 let to = text(0);

@@ -207,6 +207,12 @@ fn session_is_live(store: &dyn CaseStore, session: &str) -> bool {
 /// is refused: nothing is shown that the log does not record.
 fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> {
     let case = store.load(&request.id).map_err(|e| e.to_string())?;
+    // A case that is not intact is never edited over: saving would chain
+    // onto an outside edit and bury the evidence of it.
+    if let Some(banner) = not_intact(&case) {
+        log(store, &request.holder, &case.id, "view")?;
+        return Ok(read_only(store, case, Some(banner), request));
+    }
     if let Err(reason) = editable(&case, request.role) {
         log(store, &request.holder, &case.id, "view")?;
         return Ok(read_only(store, case, Some(reason.into()), request));
@@ -228,6 +234,30 @@ fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> 
         case,
         mode: OpenMode::Edit,
     })
+}
+
+/// Why a case may not be edited over: an edit made outside the app, or a
+/// history that no longer holds.
+fn not_intact(case: &crate::case::Case) -> Option<String> {
+    use crate::case::history::{Standing, standing};
+    match standing(case) {
+        Standing::Intact => None,
+        Standing::EditedOutside { changes, .. } => {
+            let fields: Vec<String> = changes
+                .iter()
+                .flat_map(|c| c.shown())
+                .map(|c| c.field)
+                .take(4)
+                .collect();
+            Some(format!(
+                "Read-only: edited outside umdesk ({}); a supervisor may accept it (A) with a reason",
+                fields.join(", ")
+            ))
+        }
+        Standing::ChainBroken(why) => Some(format!(
+            "Read-only: its history does not hold ({why}); it cannot be edited in umdesk"
+        )),
+    }
 }
 
 /// The case shown read-only, with its lock and whether that is stale.

@@ -309,6 +309,7 @@ impl App {
                     (Action::Reassign, Act::Reassign),
                     (Action::BreakLock, Act::BreakStaleLock),
                     (Action::HandOverDraft, Act::Reassign),
+                    (Action::AcceptOutsideEdit, Act::ReopenForAmendment),
                 ]
                 .into_iter()
                 .filter(|(_, act)| check(role, *act).is_err())
@@ -319,6 +320,9 @@ impl App {
                 }
                 if view.orphaned_drafts.is_empty() {
                     skip.push(Action::HandOverDraft);
+                }
+                if !view.edited_outside {
+                    skip.push(Action::AcceptOutsideEdit);
                 }
                 skip
             }

@@ -153,7 +153,8 @@ impl App {
             | PromptAnswer::Reassign { .. }
             | PromptAnswer::BreakLock { .. }
             | PromptAnswer::QaReview { .. }
-            | PromptAnswer::HandOverDraft { .. } => self.supervise(answer),
+            | PromptAnswer::HandOverDraft { .. }
+            | PromptAnswer::AcceptOutsideEdit { .. } => self.supervise(answer),
             PromptAnswer::PeerToPeer {
                 provider_contact,
                 note,

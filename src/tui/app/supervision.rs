@@ -30,6 +30,7 @@ impl App {
             Action::Reassign => Act::Reassign,
             Action::BreakLock => Act::BreakStaleLock,
             Action::HandOverDraft => Act::Reassign,
+            Action::AcceptOutsideEdit => Act::ReopenForAmendment,
             _ => return,
         };
         let orphan = view.orphaned_drafts.first().cloned();
@@ -41,6 +42,11 @@ impl App {
             return;
         }
         let prompt = match (act, action) {
+            (_, Action::AcceptOutsideEdit) => Prompt::single(
+                PromptPurpose::AcceptOutsideEdit,
+                "Accept the outside edit",
+                "Why it is accepted",
+            ),
             (_, Action::HandOverDraft) => {
                 let Some(orphan) = orphan else {
                     self.error("This case has no draft left by a lost session");
@@ -161,6 +167,11 @@ impl App {
                     expected: lock,
                 });
                 return Ok(());
+            }
+            PromptAnswer::AcceptOutsideEdit { reason } => {
+                crate::case::history::accept_outside_edit(&mut case, &reviewer, &reason, now)
+                    .map_err(|e| e.to_string())?;
+                view.banner = None;
             }
             PromptAnswer::HandOverDraft { draft, to } => {
                 let summary = format!(

@@ -38,11 +38,15 @@ pub struct CaseViewState {
     /// scrolling stops at the end; unknown until a frame is drawn.
     max_scroll: Cell<Option<u16>>,
     integrity: Integrity,
+    /// The content was edited outside the app (the history holds): a
+    /// supervisor may accept the edit into the history.
+    pub edited_outside: bool,
 }
 
 impl CaseViewState {
     pub fn new(case: Case, banner: Option<String>, lock: Option<LockInfo>) -> CaseViewState {
         let integrity = verify(&case);
+        let edited_outside = is_edited_outside(&case);
         CaseViewState {
             case,
             banner,
@@ -53,11 +57,13 @@ impl CaseViewState {
             raw_changes: false,
             max_scroll: Cell::new(None),
             integrity,
+            edited_outside,
         }
     }
 
     pub fn replace(&mut self, case: Case, lock: Option<LockInfo>) {
         self.integrity = verify(&case);
+        self.edited_outside = is_edited_outside(&case);
         self.case = case;
         self.lock = lock;
         if self.lock.is_none() {
@@ -83,6 +89,13 @@ impl CaseViewState {
     pub fn max_scroll(&self) -> Option<u16> {
         self.max_scroll.get()
     }
+}
+
+fn is_edited_outside(case: &Case) -> bool {
+    matches!(
+        crate::case::history::standing(case),
+        crate::case::history::Standing::EditedOutside { .. }
+    )
 }
 
 pub fn render(view: &CaseViewState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
