@@ -26,6 +26,7 @@ fn screen_text(app: &App, width: u16, height: u16) -> String {
 fn case_with_lesions(dir: &std::path::Path, diameters: &[f64]) -> String {
     let id = seed_case(dir, facts("Casey Fictional", "FIC200000042"));
     let mut case: Case = load_case(dir, &id);
+    let before = case.clone();
     case.lesions = diameters
         .iter()
         .enumerate()
@@ -37,7 +38,7 @@ fn case_with_lesions(dir: &std::path::Path, diameters: &[f64]) -> String {
     umdesk::rules::answers::sync_all(&policy().policy, &mut case);
     umdesk::case::history::record(
         &mut case,
-        None,
+        Some(&before),
         &nurse(),
         "imaging entered",
         "Lesions from the CT report",
