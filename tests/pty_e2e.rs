@@ -140,6 +140,8 @@ fn a_case_walked_from_the_queue_to_a_saved_determination() {
     s.send(ENTER);
     s.wait_for_all(&["umdesk · Determination", "ready: f signs and saves"]);
     s.send("f");
+    s.wait_for_all(&["Sign this?", "Approve: Meets criteria", "Signed by"]);
+    s.send("f");
     s.wait_for_all(&["umdesk · Queue", "approved; saved"]);
     s.send("q");
     let status = s.wait_exit();

@@ -140,7 +140,7 @@ fn an_amendment_shows_why_it_was_reopened_and_starts_from_the_signed_rationale()
         "Approved: every criterion documented in the CT report.",
     );
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert_eq!(screen_name(&app), "queue", "{:?}", app.message);
     let mut boss = app_with(dir, supervisor());
     boss.view_case(&id, None);
@@ -199,4 +199,17 @@ fn the_search_hit_count_is_never_cut_from_the_policy_pane_title() {
         let text = screen_text(&app, width, height);
         assert!(text.contains(&count), "{width}x{height}:\n{text}");
     }
+}
+
+#[test]
+fn a_manual_answer_without_evidence_is_shown_as_such_on_the_determination() {
+    let store = empty_store();
+    let id = case_with_lesions(store.path(), &[3.2]);
+    let mut app = review_at_criterion_3(store.path(), &id);
+    press_n(&mut app, KeyCode::Up, 2);
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Enter);
+    let text = screen_text(&app, 80, 24);
+    assert!(text.contains("criterion 1 Unresectable"), "{text}");
+    assert!(text.contains("answered by hand, with"), "{text}");
 }

@@ -169,7 +169,7 @@ fn case_view_of_a_referred_case_for_a_nurse() {
     app.open_case(&id);
     answer_all(&mut app, "5.0");
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert_eq!(load_case(dir, &id).status, Status::Referred);
     // The nurse opens it again: it waits for a physician, read-only.
     press(&mut app, KeyCode::Enter);

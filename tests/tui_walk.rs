@@ -68,7 +68,7 @@ fn referred_case(dir: &std::path::Path, member: &str) -> String {
     };
     assert_eq!(ws.evaluation.outcome, Outcome::DoesNotMeet);
     assert_eq!(ws.decisions(Role::Nurse), vec![Decision::ReferToPhysician]);
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert_screen(&app, "queue");
     assert_eq!(load_case(dir, &id).status, Status::Referred);
     id
@@ -173,7 +173,7 @@ fn full_walk_from_new_to_a_saved_sealed_case() {
         };
         assert_eq!(ws.decisions(Role::Nurse), vec![Decision::Approve]);
     }
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert_screen(&app, "queue");
     assert!(message(&app).contains("approved"), "{}", message(&app));
     assert!(message(&app).contains("saved to"), "{}", message(&app));
@@ -437,7 +437,7 @@ fn physician_decides_what_a_nurse_may_not_deny() {
         // The failed criterion is criterion 3.
         assert_eq!(ws.evaluation.criteria[2].answer, Answer::NotMet);
     }
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert!(
         app.overlay.is_none(),
         "the proposed rationale is fit to send: {:?}",
@@ -636,7 +636,7 @@ fn supervisor_qa_reopen_and_reassign() {
     let id = create_case(&mut app, "Taylor Fabricated", 0);
     answer_all(&mut app, "3.2");
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('f'));
+    sign(&mut app);
     assert_eq!(load_case(dir, &id).status, Status::Approved);
     let original = load_case(dir, &id);
 
@@ -1322,4 +1322,51 @@ fn a_case_edited_outside_opens_read_only_until_a_supervisor_accepts_it() {
     let mut app = app_with(dir, nurse());
     press(&mut app, KeyCode::Enter);
     assert_screen(&app, "review");
+}
+
+/// `f` shows what will be signed (the decision, the outcome, the criteria,
+/// the signer) and asks once; signing a case assigned to another reviewer
+/// says whose it is. Esc signs nothing.
+#[test]
+fn signing_shows_what_is_signed_and_asks_once() {
+    let store = empty_store();
+    let dir = store.path();
+    let mut app = app_with(dir, nurse());
+    let id = create_case(&mut app, "Taylor Fabricated", 0);
+    answer_all(&mut app, "3.2");
+    ctrl(&mut app, 's');
+    let mut case = load_case(dir, &id);
+    let before = case.clone();
+    case.assigned_reviewer = Some("Sam Okafor, RN".to_string());
+    umdesk::case::history::record(
+        &mut case,
+        Some(&before),
+        &supervisor(),
+        "reassigned",
+        "Reassigned",
+        NOW,
+    );
+    write_case(dir, &case);
+    drop(app);
+
+    let mut app = app_with(dir, nurse());
+    app.open_case(&id);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('f'));
+    let Some(Overlay::ConfirmSign { lines }) = &app.overlay else {
+        panic!("f asks first: {:?}", app.message);
+    };
+    let text = lines.join("\n");
+    assert!(text.contains("Approve: Meets criteria"), "{text}");
+    assert!(text.contains("Signed by Pat Lee, RN (nurse)"), "{text}");
+    assert!(text.contains("assigned to Sam Okafor, RN"), "{text}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        load_case(dir, &id).status,
+        Status::InReview,
+        "Esc signs nothing"
+    );
+    sign(&mut app);
+    assert_eq!(load_case(dir, &id).status, Status::Approved);
 }

@@ -29,6 +29,8 @@ pub enum Context {
     Editor,
     /// A popup to read and close (definitions, problems).
     Popup,
+    /// What is about to be signed.
+    ConfirmSign,
     /// A list to pick one item from (the reviewer of a reassignment).
     Picker,
 }
@@ -46,6 +48,7 @@ impl Context {
                 | Context::Prompt
                 | Context::Editor
                 | Context::Popup
+                | Context::ConfirmSign
                 | Context::Picker
         )
     }
@@ -66,6 +69,7 @@ impl Context {
             Context::Prompt => "Dialogs",
             Context::Editor => "Note editor",
             Context::Popup => "Definitions and problems",
+            Context::ConfirmSign => "Signing",
             Context::Picker => "Picking from a list",
         }
     }
@@ -994,6 +998,34 @@ pub const BINDINGS: &[Binding] = &[
         "cancel",
         "cancel",
     ),
+    // Signing
+    bind(
+        C::ConfirmSign,
+        K::Char('f'),
+        NONE,
+        Action::Finalize,
+        "f",
+        "sign and save, as shown",
+        "sign",
+    ),
+    bind(
+        C::ConfirmSign,
+        K::Enter,
+        NONE,
+        Action::Finalize,
+        "Enter",
+        "sign and save, as shown",
+        "",
+    ),
+    bind(
+        C::ConfirmSign,
+        K::Esc,
+        NONE,
+        Action::Cancel,
+        "Esc",
+        "do not sign",
+        "cancel",
+    ),
     // Everywhere
     bind(
         C::Global,
@@ -1102,6 +1134,7 @@ pub fn markdown() -> String {
         Context::Prompt,
         Context::Editor,
         Context::Popup,
+        Context::ConfirmSign,
         Context::Picker,
     ] {
         out.push_str(&format!(

@@ -31,6 +31,10 @@ pub enum Overlay {
     },
     /// One item to pick from a list (the reviewer of a reassignment).
     Picker(super::widgets::picker::Picker),
+    /// What `f` will sign, asked once before it is signed.
+    ConfirmSign {
+        lines: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -219,6 +219,15 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             lines.push(chrome::hint_line(KeyContext::Popup, &[], theme));
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
+        Overlay::ConfirmSign { lines } => {
+            let inner = popup(frame, 76, lines.len() as u16 + 4, "Sign this?", theme);
+            let mut text: Vec<Line> = lines
+                .iter()
+                .map(|l| Line::raw(crate::sanitize::line(l).into_owned()))
+                .collect();
+            text.push(chrome::hint_line(KeyContext::ConfirmSign, &[], theme));
+            frame.render_widget(Paragraph::new(wrap_lines(text, inner.width)), inner);
+        }
         Overlay::Problems { title, problems } => {
             let inner = popup(frame, 72, problems.len() as u16 * 2 + 4, title, theme);
             let mut lines: Vec<Line> = problems

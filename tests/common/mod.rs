@@ -337,3 +337,16 @@ pub fn string_pointers(value: &serde_json::Value) -> Vec<String> {
     walk(value, String::new(), &mut out);
     out
 }
+
+/// `f` on the determination: what will be signed is shown and asked once;
+/// `f` again signs. Where something blocks signing, the problems show
+/// instead and nothing more is pressed.
+pub fn sign(app: &mut App) {
+    press(app, KeyCode::Char('f'));
+    if matches!(
+        app.overlay,
+        Some(umdesk::tui::overlay::Overlay::ConfirmSign { .. })
+    ) {
+        press(app, KeyCode::Char('f'));
+    }
+}

@@ -21,6 +21,7 @@ pub fn key_context(overlay: &Overlay) -> KeyContext {
         Overlay::Editor { .. } => KeyContext::Editor,
         Overlay::Definitions { .. } | Overlay::Problems { .. } => KeyContext::Popup,
         Overlay::Picker(_) => KeyContext::Picker,
+        Overlay::ConfirmSign { .. } => KeyContext::ConfirmSign,
     }
 }
 
@@ -53,6 +54,11 @@ impl App {
                 purpose,
             } => self.editor_key(title, area, purpose, action, key),
             Overlay::Picker(picker) => self.picker_key(picker, action),
+            Overlay::ConfirmSign { lines } => match action {
+                Some(Action::Finalize) => self.finalize(),
+                Some(Action::Cancel) => {}
+                _ => self.overlay = Some(Overlay::ConfirmSign { lines }),
+            },
         }
     }
 

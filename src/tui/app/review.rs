@@ -29,7 +29,7 @@ impl App {
                 return;
             }
             (WorkView::Determination, Action::Finalize) => {
-                self.finalize();
+                self.confirm_sign();
                 return;
             }
             (WorkView::Review, _) => ws.review_action(&policy, action, &author),
@@ -76,7 +76,66 @@ impl App {
         }
     }
 
-    fn finalize(&mut self) {
+    /// `f`: what will be signed (the decision, the outcome, the criteria
+    /// it rests on, the signer, a case assigned to someone else), asked
+    /// once. What blocks signing is shown instead.
+    fn confirm_sign(&mut self) {
+        let now = self.now();
+        let reviewer = self.settings.reviewer.clone();
+        let policy = self.settings.policy.policy.clone();
+        let Screen::Case(ws) = &self.screen else {
+            return;
+        };
+        let Some(request) = ws.decision_request(&policy, reviewer.role) else {
+            self.error("No decision is available for this outcome and role");
+            return;
+        };
+        let mut trial = ws.case.clone();
+        if let Err(problems) =
+            crate::rules::decision::decide(&policy, &mut trial, &ws.saved, &reviewer, &request, now)
+        {
+            self.overlay = Some(Overlay::Problems {
+                title: format!("Cannot {} yet", request.decision.label().to_lowercase()),
+                problems,
+            });
+            return;
+        }
+        let mut lines = vec![format!(
+            "{}: {}",
+            request.decision.label(),
+            ws.evaluation.outcome.label()
+        )];
+        for result in &ws.evaluation.criteria {
+            let rests_on = result.answer != crate::policy::Answer::Met
+                || ws.evaluation.outcome == crate::case::Outcome::MeetsCriteria;
+            if rests_on {
+                lines.push(format!(
+                    "  {} {}: {}",
+                    result.number,
+                    result.name,
+                    result.answer.label()
+                ));
+            }
+        }
+        lines.push(format!(
+            "Signed by {} ({})",
+            reviewer.name,
+            reviewer.role.label()
+        ));
+        if let Some(assigned) = ws
+            .case
+            .assigned_reviewer
+            .as_ref()
+            .filter(|a| **a != reviewer.name)
+        {
+            lines.push(format!(
+                "This case is assigned to {assigned}, not to you: you sign it in their place"
+            ));
+        }
+        self.overlay = Some(Overlay::ConfirmSign { lines });
+    }
+
+    pub(super) fn finalize(&mut self) {
         let now = self.now();
         let reviewer = self.settings.reviewer.clone();
         let policy = self.settings.policy.policy.clone();

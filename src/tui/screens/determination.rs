@@ -69,6 +69,22 @@ pub fn render(
             ));
         }
     }
+    // A reviewer's own answer with no evidence behind it says so.
+    for id in crate::rules::fitness::unevidenced_manual_answers(&ws.case) {
+        let name = evaluation
+            .criteria
+            .iter()
+            .find(|c| c.criterion == id)
+            .map(|c| format!("{} {}", c.number, c.name))
+            .unwrap_or(id);
+        lines.push(Line::styled(
+            format!(
+                " {} criterion {name}: answered by hand, with no evidence",
+                theme.symbols.flag
+            ),
+            theme.warning,
+        ));
+    }
     for flag in &evaluation.coding_flags {
         lines.push(Line::styled(
             format!(" {} {}", theme.symbols.flag, safe(&flag.message)),
