@@ -440,7 +440,9 @@ pub enum Decision {
     Pend,
     #[strum(message = "Refer to physician reviewer")]
     ReferToPhysician,
-    #[strum(message = "Uphold denial")]
+    /// A physician's denial of a case a nurse referred: the nurse never
+    /// denied, so there is nothing to "uphold" but the referral.
+    #[strum(message = "Deny")]
     Uphold,
     #[strum(message = "Overturn (approve)")]
     Overturn,
@@ -698,7 +700,7 @@ mod tests {
                 "Approve",
                 "Pend for information",
                 "Refer to physician reviewer",
-                "Uphold denial",
+                "Deny",
                 "Overturn (approve)",
                 "Close: not applicable",
             ]

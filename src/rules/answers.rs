@@ -97,11 +97,12 @@ fn input_reason(criterion: &Criterion, case: &Case) -> String {
                 .answer(&criterion.id)
                 .and_then(|a| a.input.as_deref())
                 .unwrap_or("");
-            let label = options
-                .iter()
-                .find(|o| o.id == chosen)
-                .map(|o| o.label.as_str())
-                .unwrap_or(chosen);
+            let option = options.iter().find(|o| o.id == chosen);
+            let label = option.map(|o| o.label.as_str()).unwrap_or(chosen);
+            // "Documented: Not documented" said nothing twice.
+            if option.is_some_and(|o| o.answer == Answer::Insufficient) {
+                return format!("The record says: {label}");
+            }
             format!("Documented: {label}")
         }
         CriterionInput::Measurements { unit, below, .. } => {

@@ -576,7 +576,7 @@ mod tests {
         ]);
         assert_eq!(
             upheld[0],
-            "determination: Uphold denial (was Refer to physician reviewer)"
+            "determination: Deny (was Refer to physician reviewer)"
         );
     }
 
