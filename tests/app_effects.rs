@@ -222,3 +222,26 @@ fn a_stop_keeps_the_work_as_a_draft_and_lets_go_of_the_lock() {
     assert!(matches!(effects[1], Effect::Unlock { .. }), "{effects:?}");
     assert!(app.should_quit);
 }
+
+#[test]
+fn where_the_store_has_a_roster_a_case_is_reassigned_to_someone_on_it() {
+    let mut settings = settings(common::supervisor());
+    settings.identity.roster = vec!["Pat Lee, RN".to_string(), "Tomas Reyes, RN".to_string()];
+    let mut app = App::new(settings, Theme::monochrome(Symbols::UNICODE), None);
+    let mut case = case("UM-20261130-0001", "Ana");
+    case.status = umdesk::case::Status::Pended;
+    let done = Done::Opened(Ok(Opened {
+        case,
+        mode: OpenMode::ReadOnly {
+            banner: None,
+            lock: None,
+            lock_is_stale: false,
+        },
+    }));
+    app.handle(Event::from(done));
+    key(&mut app, KeyCode::Char('G'));
+    let Some(umdesk::tui::overlay::Overlay::Picker(picker)) = &app.overlay else {
+        panic!("G opens the picker: {:?}", app.message);
+    };
+    assert_eq!(picker.items, ["Pat Lee, RN", "Tomas Reyes, RN"]);
+}

@@ -367,7 +367,12 @@ pub(crate) fn open_app(
     settings: Settings,
     greeting: Option<String>,
 ) -> Result<(), Failure> {
-    let signature_required = matches!(store.roster(), Ok(Some(roster)) if !roster.is_empty());
+    let roster = store.roster().ok().flatten().filter(|r| !r.is_empty());
+    let signature_required = roster.is_some();
+    let roster_names: Vec<String> = roster
+        .iter()
+        .flat_map(|r| r.active().map(|e| e.reviewer().name))
+        .collect();
     let app_settings = crate::tui::Settings {
         policy,
         reviewer: settings.reviewer,
@@ -380,6 +385,7 @@ pub(crate) fn open_app(
             signing_key: settings.signing_key,
             signature_required,
             notes: settings.notes,
+            roster: roster_names,
         },
     };
     crate::tui::run_with_message(store, app_settings, greeting)

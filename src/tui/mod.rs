@@ -66,6 +66,9 @@ pub struct Trust {
     pub signature_required: bool,
     /// What was set aside while settling who is reviewing, to say once.
     pub notes: Vec<String>,
+    /// The reviewers on the store's roster (empty without one): a case is
+    /// reassigned to one of them, spelled as the roster spells them.
+    pub roster: Vec<String>,
 }
 
 /// Runs the app in this process's terminal until the reviewer quits.

@@ -105,9 +105,13 @@ impl App {
             return Picker::reassign("", Vec::new(), None);
         };
         let case = &view.case;
+        let assigned = case.assigned_reviewer.as_deref();
+        let roster = &self.settings.identity.roster;
+        if !roster.is_empty() {
+            return Picker::reassign(&case.id, roster.clone(), assigned);
+        }
         let in_queue = self.queue.listing.cases.iter().flat_map(|s| s.people());
         let in_history = case.history.iter().map(|e| e.by.name.as_str());
-        let assigned = case.assigned_reviewer.as_deref();
         let names = reviewers_seen(in_queue.chain(in_history).chain(assigned));
         Picker::reassign(&case.id, names, assigned)
     }
