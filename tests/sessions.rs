@@ -109,10 +109,43 @@ fn reviewer(name: &str) -> Reviewer {
 }
 
 #[test]
-fn two_sessions_in_one_process_share_a_store_and_its_locks() {
+fn two_sessions_in_one_process_share_a_file_store_and_its_locks() {
     let dir = empty_store();
     let id = seed_case(dir.path(), facts("Riley Nonexistent", "FIC400000001"));
     let store: Arc<dyn CaseStore> = Arc::new(FileStore::open(dir.path()).expect("store"));
+    two_sessions_share(store, &id);
+}
+
+/// The same on the in-memory store: the app needs nothing of the files.
+#[test]
+fn two_sessions_in_one_process_share_a_memory_store_and_its_locks() {
+    let memory = umdesk::store::MemoryStore::new();
+    let mut case = umdesk::case::new_case(
+        "pending",
+        facts("Riley Nonexistent", "FIC400000001"),
+        &common::policy(),
+        &umdesk::case::due::DueTable::default(),
+    );
+    umdesk::rules::answers::sync_all(&common::policy().policy, &mut case);
+    let received = case.request.received_at.date();
+    let mut complete = |case: &mut umdesk::case::Case| {
+        umdesk::case::history::record(
+            case,
+            None,
+            &common::nurse(),
+            "created",
+            "Created",
+            common::NOW,
+        );
+    };
+    let id = memory
+        .create(&mut case, received, &mut complete)
+        .expect("created");
+    two_sessions_share(Arc::new(memory), &id);
+}
+
+fn two_sessions_share(store: Arc<dyn CaseStore>, id: &str) {
+    let id = id.to_string();
 
     let first = start(Arc::clone(&store), reviewer("Ada First, RN"));
     let second = start(Arc::clone(&store), reviewer("Bea Second, RN"));
