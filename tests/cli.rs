@@ -11,10 +11,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use umdesk::case::due::DueTable;
-use umdesk::case::{
-    Case, Decision, Lesion, Member, Product, Provider, RequestFacts, Reviewer, Role, Service,
-    Urgency, history, new_case, to_json,
-};
+use umdesk::case::{Case, Decision, RequestFacts, Reviewer, Role, history, new_case, to_json};
 use umdesk::policy::{Answer, EMBEDDED_MP_1_121, LoadedPolicy};
 use umdesk::rules::answers::mark;
 use umdesk::rules::decision::{self, DecisionRequest};
@@ -140,29 +137,14 @@ fn reviewer(name: &str, role: Role) -> Reviewer {
 }
 
 fn request(member: &str, received_at: OffsetDateTime) -> RequestFacts {
-    RequestFacts {
-        member: Member {
-            name: member.to_string(),
-            member_id: "XQK400112233".to_string(),
-            date_of_birth: time::macros::date!(1958 - 04 - 17),
-            product: Product::CommercialPpo,
-        },
-        provider: Provider {
-            name: "Lakeside Interventional Radiology Group".to_string(),
-            npi: "1234567893".to_string(),
-        },
-        service: Service {
-            cpt_codes: vec!["47371".to_string()],
-            icd10_codes: vec!["C22.0".to_string()],
-            planned_date: None,
-        },
-        received_at,
-        urgency: Urgency::Standard,
-        lesions: vec![Lesion {
-            site: "segment VI".to_string(),
-            diameter_cm: Some(3.2),
-        }],
-    }
+    umdesk::fixtures::facts()
+        .member(member, "XQK400112233")
+        .born(time::macros::date!(1958 - 04 - 17))
+        .provider("Lakeside Interventional Radiology Group")
+        .planned(None)
+        .received_at(received_at)
+        .lesion("segment VI", Some(3.2))
+        .build()
 }
 
 /// A fictional case, every criterion marked `answer` except the tumor

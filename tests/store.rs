@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 use umdesk::case::history::record;
-use umdesk::case::{
-    self, Case, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Status, Urgency,
-};
+use umdesk::case::{self, Case, Reviewer, Role, Status};
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::location::resolve;
 use umdesk::store::{
@@ -34,26 +32,13 @@ fn at() -> OffsetDateTime {
 /// A fresh case with one history entry, so `expected_last` means something.
 fn new_case(member: &str, received_at: OffsetDateTime) -> Case {
     let policy = LoadedPolicy::embedded();
-    let facts = RequestFacts {
-        member: Member {
-            name: member.into(),
-            member_id: format!("FIC-{member}"),
-            date_of_birth: date!(1961 - 04 - 12),
-            product: Product::CommercialPpo,
-        },
-        provider: Provider {
-            name: "Fictional Transplant Center".into(),
-            npi: "1234567893".into(),
-        },
-        service: Service {
-            cpt_codes: vec!["47371".into()],
-            icd10_codes: vec!["C22.0".into()],
-            planned_date: None,
-        },
-        received_at,
-        urgency: Urgency::Standard,
-        lesions: Vec::new(),
-    };
+    let facts = umdesk::fixtures::facts()
+        .member(member, &format!("FIC-{member}"))
+        .born(date!(1961 - 04 - 12))
+        .provider("Fictional Transplant Center")
+        .planned(None)
+        .received_at(received_at)
+        .build();
     let mut case = case::new_case("NEW", facts, &policy, &case::due::DueTable::default());
     case.fictional = Some("Fictional case for the store tests".into());
     record(&mut case, None, &nurse(), "intake", "Case created", at());

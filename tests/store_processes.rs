@@ -10,9 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::macros::{date, datetime};
 use umdesk::case::history::{Integrity, record, verify};
-use umdesk::case::{
-    self, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency, parse_case,
-};
+use umdesk::case::{self, Reviewer, Role, parse_case};
 use umdesk::digest::sha256_hex;
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, FileStore};
@@ -61,26 +59,13 @@ fn store() -> (tempfile::TempDir, FileStore) {
 
 fn one_case(store: &FileStore) -> String {
     let policy = LoadedPolicy::embedded();
-    let facts = RequestFacts {
-        member: Member {
-            name: "Ana Example".into(),
-            member_id: "FIC000001".into(),
-            date_of_birth: date!(1961 - 04 - 12),
-            product: Product::CommercialPpo,
-        },
-        provider: Provider {
-            name: "Fictional Transplant Center".into(),
-            npi: "1234567893".into(),
-        },
-        service: Service {
-            cpt_codes: vec!["47371".into()],
-            icd10_codes: vec!["C22.0".into()],
-            planned_date: None,
-        },
-        received_at: datetime!(2026-12-01 09:14:03 -5),
-        urgency: Urgency::Standard,
-        lesions: Vec::new(),
-    };
+    let facts = umdesk::fixtures::facts()
+        .member("Ana Example", "FIC000001")
+        .born(date!(1961 - 04 - 12))
+        .provider("Fictional Transplant Center")
+        .planned(None)
+        .received_at(datetime!(2026-12-01 09:14:03 -5))
+        .build();
     let mut case = case::new_case("NEW", facts, &policy, &case::due::DueTable::default());
     case.fictional = Some("Fictional case for the store process tests".into());
     let nurse = Reviewer {

@@ -21,9 +21,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use umdesk::case::history::record_changes;
-use umdesk::case::{
-    self, Change, Member, Product, Provider, RequestFacts, Reviewer, Role, Service, Urgency,
-};
+use umdesk::case::{self, Change, Reviewer, Role};
 use umdesk::clock;
 use umdesk::digest::sha256_hex;
 use umdesk::policy::LoadedPolicy;
@@ -180,26 +178,13 @@ fn wait_for_start() {
 }
 
 fn fictional_case(policy: &LoadedPolicy) -> case::Case {
-    let facts = RequestFacts {
-        member: Member {
-            name: "Fictional Member".into(),
-            member_id: "FIC000001".into(),
-            date_of_birth: time::macros::date!(1961 - 04 - 12),
-            product: Product::CommercialPpo,
-        },
-        provider: Provider {
-            name: "Fictional Transplant Center".into(),
-            npi: "1234567893".into(),
-        },
-        service: Service {
-            cpt_codes: vec!["47371".into()],
-            icd10_codes: vec!["C22.0".into()],
-            planned_date: None,
-        },
-        received_at: clock::now(),
-        urgency: Urgency::Standard,
-        lesions: Vec::new(),
-    };
+    let facts = umdesk::fixtures::facts()
+        .member("Fictional Member", "FIC000001")
+        .born(time::macros::date!(1961 - 04 - 12))
+        .provider("Fictional Transplant Center")
+        .planned(None)
+        .received_at(clock::now())
+        .build();
     let mut case = case::new_case("NEW", facts, policy, &case::due::DueTable::default());
     case.fictional = Some("Fictional case made by the store probe".into());
     case
