@@ -14,7 +14,7 @@ use umdesk::case::{Status, history};
 use umdesk::store::{CaseStore, FileStore};
 use umdesk::tui::theme::{Symbols, Theme};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(80, 22), (80, 24), (160, 48)];
 
 fn snapshot(name: &str, app: &App) {
     for (width, height) in SIZES {
