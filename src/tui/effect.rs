@@ -9,17 +9,13 @@
 use time::{Date, OffsetDateTime};
 
 use crate::case::{Case, Reviewer, Role};
-use crate::store::{CachedListing, DraftInfo, DraftKey, Listing, LockHolder, LockInfo};
+use crate::store::{DraftInfo, DraftKey, Listing, LockHolder, LockInfo};
 
 use super::screens::dashboard::DashboardState;
 
 /// One thing for the runner to do.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    /// The head of the store's cached listing, for a quick first frame.
-    LoadQueueHead {
-        first: usize,
-    },
     /// The whole queue. Slow on a large store.
     ListQueue,
     /// The store's own permission problems. Slow: it looks at every file.
@@ -173,7 +169,6 @@ pub enum OpenMode {
 /// What performing an effect came to.
 #[derive(Debug)]
 pub enum Done {
-    QueueHead(Option<CachedListing>),
     Queue(Listing),
     StoreChecked(Vec<String>),
     Drafts(Vec<DraftInfo>),

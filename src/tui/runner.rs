@@ -16,7 +16,6 @@ use super::screens::dashboard::DashboardState;
 /// Performs one effect.
 pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
     match effect {
-        Effect::LoadQueueHead { first } => Done::QueueHead(store.list_cached(first)),
         Effect::ListQueue => Done::Queue(store.list()),
         Effect::CheckStore => {
             Done::StoreChecked(store.warnings().into_iter().map(|w| w.0).collect())

@@ -10,11 +10,6 @@ use crate::tui::workspace::Workspace;
 impl App {
     pub(super) fn done(&mut self, done: Done) {
         match done {
-            Done::QueueHead(Some(head)) => {
-                self.queue = crate::tui::screens::queue::QueueState::from_cache(head, self.now());
-                self.listing_is_cached = true;
-            }
-            Done::QueueHead(None) => {}
             Done::Queue(listing) => self.queue_listed(listing),
             Done::StoreChecked(warnings) => {
                 if let Some(first) = warnings.first() {

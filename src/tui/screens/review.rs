@@ -407,16 +407,13 @@ fn lesion_lines(case: &Case, unit: &str, theme: &Theme, rows: usize) -> Vec<Line
     };
     let mut lines: Vec<Line<'static>> = order.iter().take(shown).map(|&i| line(i)).collect();
     let hidden = &order[shown..];
+    // Only more than one lesion is ever hidden: one would take the row.
     if let Some(&largest_hidden) = hidden.first() {
-        let text = if hidden.len() == 1 {
-            line(largest_hidden).spans[0].content.to_string()
-        } else {
-            format!(
-                "  … {} more, none over {} {unit}",
-                hidden.len(),
-                fmt_number(case.lesions[largest_hidden].diameter_cm)
-            )
-        };
+        let text = format!(
+            "  … {} more, none over {} {unit}",
+            hidden.len(),
+            fmt_number(case.lesions[largest_hidden].diameter_cm)
+        );
         lines.push(Line::styled(text, theme.dim));
     }
     lines
