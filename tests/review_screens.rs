@@ -213,3 +213,49 @@ fn a_manual_answer_without_evidence_is_shown_as_such_on_the_determination() {
     assert!(text.contains("criterion 1 Unresectable"), "{text}");
     assert!(text.contains("answered by hand, with"), "{text}");
 }
+
+/// A field's error that does not fit beside it is spelled out whole below
+/// the form, even once the focus has moved on (the NPI error lost its
+/// closing parenthesis at 80 columns).
+#[test]
+fn an_intake_error_is_never_cut_at_the_edge() {
+    let store = empty_store();
+    let mut app = app_with(store.path(), nurse());
+    press(&mut app, KeyCode::Char('n'));
+    press_n(&mut app, KeyCode::Tab, 5);
+    type_text(&mut app, "1234567890");
+    press(&mut app, KeyCode::Tab);
+    for (width, height) in SIZES {
+        let text = screen_text(&app, width, height);
+        // Read as a person reads wrapped text: the rows run on.
+        let read: Vec<&str> = text.lines().map(str::trim).collect();
+        let read = read.join(" ");
+        assert!(
+            read.contains(
+                "Problem  ✗ Provider NPI: check digit does not match (last digit should be 3)"
+            ),
+            "{width}x{height}:\n{text}"
+        );
+    }
+}
+
+/// The read-only banner naming who holds the lock wraps instead of being
+/// cut at the terminal's edge.
+#[test]
+fn the_lock_banner_is_never_cut_at_the_edge() {
+    let store = empty_store();
+    let id = case_with_lesions(store.path(), &[3.2]);
+    let mut app = app_with(store.path(), supervisor());
+    app.view_case(
+        &id,
+        Some(
+            "Read-only: Locked by Colleen Brody, RN (nurse) on host vm, process 4242, \
+             since 2026-12-01T09:14:03-05:00 (via ssh 10.0.0.5 51234 10.0.0.1 22)"
+                .to_string(),
+        ),
+    );
+    for (width, height) in SIZES {
+        let text = screen_text(&app, width, height);
+        assert!(text.contains("10.0.0.1 22)"), "{width}x{height}:\n{text}");
+    }
+}

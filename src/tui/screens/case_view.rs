@@ -19,7 +19,7 @@ use crate::rules::history_text;
 use crate::sanitize::line as safe;
 use crate::store::LockInfo;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::wrap::{draw_lines, wrap};
+use crate::tui::widgets::wrap::{draw_lines, wrap, wrap_lines};
 
 pub struct CaseViewState {
     pub case: Case,
@@ -99,20 +99,26 @@ fn is_edited_outside(case: &Case) -> bool {
 }
 
 pub fn render(view: &CaseViewState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let banner_height = u16::from(view.banner.is_some());
+    // The banner says why the case is read-only and who holds it: wrapped,
+    // never cut at the terminal's edge.
+    let banner: Vec<Line> = view
+        .banner
+        .iter()
+        .flat_map(|banner| {
+            wrap_lines(
+                vec![Line::styled(
+                    format!(" {} {}", theme.symbols.locked, safe(banner)),
+                    theme.banner,
+                )],
+                area.width,
+            )
+        })
+        .collect();
     let [banner_area, body] = area.layout(&Layout::vertical([
-        Constraint::Length(banner_height),
+        Constraint::Length(banner.len() as u16),
         Constraint::Min(1),
     ]));
-    if let Some(banner) = &view.banner {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(" {} {}", theme.symbols.locked, safe(banner)),
-                theme.banner,
-            )),
-            banner_area,
-        );
-    }
+    frame.render_widget(Paragraph::new(banner), banner_area);
     // The last column is the scrollbar's, so the text never moves under it.
     let text_area = Rect {
         width: body.width.saturating_sub(1),

@@ -354,7 +354,8 @@ fn problem(kind: FieldKind, text: &str, now: OffsetDateTime) -> Option<String> {
 }
 
 pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = FieldKind::ALL.len() as u16 + 3;
+    // The fields, a blank row, the due time and a problem of two rows.
+    let rows = FieldKind::ALL.len() as u16 + 4;
     let [form_area, help_area] = area.layout(&Layout::vertical([
         Constraint::Length(rows),
         Constraint::Min(0),
@@ -380,13 +381,29 @@ pub fn render(intake: &IntakeState, policy: &Policy, theme: &Theme, frame: &mut 
             theme.dim,
         ),
     ]));
-    // Beside a field an error may be cut at 80 columns; the focused
-    // field's error is also spelled out whole here.
-    if let Some(error) = &intake.errors[intake.focus] {
-        lines.push(Line::styled(
-            format!("{:>14}  {} {error}", "Problem", theme.symbols.not_met),
+    // Beside a field an error may be cut at 80 columns; it is spelled out
+    // whole here, wrapped: the focused field's, else the first one's.
+    let problem = intake.errors[intake.focus]
+        .as_ref()
+        .map(|error| (intake.focus, error))
+        .or_else(|| {
+            intake
+                .errors
+                .iter()
+                .enumerate()
+                .find_map(|(at, error)| error.as_ref().map(|error| (at, error)))
+        });
+    if let Some((at, error)) = problem {
+        let problem_line = Line::styled(
+            format!(
+                "{:>14}  {} {}: {error}",
+                "Problem",
+                theme.symbols.not_met,
+                FieldKind::ALL[at].label()
+            ),
             theme.error,
-        ));
+        );
+        lines.extend(wrap_lines(vec![problem_line], form_area.width));
     }
     frame.render_widget(Paragraph::new(lines), form_area);
     frame.render_widget(
