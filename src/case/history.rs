@@ -289,8 +289,12 @@ pub enum Integrity {
 }
 
 pub fn verify(case: &Case) -> Integrity {
-    let standing = standing(case);
-    match &standing {
+    integrity_of(&standing(case))
+}
+
+/// What [`verify`] says of a case whose standing is known already.
+pub fn integrity_of(standing: &Standing) -> Integrity {
+    match standing {
         Standing::Intact => Integrity::Intact,
         Standing::EditedOutside { after, event, .. } => Integrity::Tampered(format!(
             "the case content was edited outside the app after history entry {after} ({event}): {}",

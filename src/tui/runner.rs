@@ -239,15 +239,12 @@ fn open(store: &dyn CaseStore, request: &OpenRequest) -> Result<Opened, String> 
 /// history that no longer holds.
 fn not_intact(case: &crate::case::Case) -> Option<String> {
     use crate::case::history::{Standing, standing};
-    match standing(case) {
+    let standing = standing(case);
+    match &standing {
         Standing::Intact => None,
-        Standing::EditedOutside { changes, .. } => {
-            let fields: Vec<String> = changes
-                .iter()
-                .flat_map(|c| c.shown())
-                .map(|c| c.field)
-                .take(4)
-                .collect();
+        Standing::EditedOutside { .. } => {
+            let mut fields = standing.changed_fields();
+            fields.truncate(4);
             Some(format!(
                 "Read-only: edited outside umdesk ({}); a supervisor may accept it (A) with a reason",
                 fields.join(", ")

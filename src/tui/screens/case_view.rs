@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 use unicode_width::UnicodeWidthStr;
 
-use crate::case::history::{Integrity, verify};
+use crate::case::history::Integrity;
 use crate::case::{Case, HistoryEntry, facts, rfc3339};
 use crate::policy::Policy;
 use crate::rules::history_text;
@@ -45,8 +45,7 @@ pub struct CaseViewState {
 
 impl CaseViewState {
     pub fn new(case: Case, banner: Option<String>, lock: Option<LockInfo>) -> CaseViewState {
-        let integrity = verify(&case);
-        let edited_outside = is_edited_outside(&case);
+        let (integrity, edited_outside) = judge(&case);
         CaseViewState {
             case,
             banner,
@@ -62,8 +61,7 @@ impl CaseViewState {
     }
 
     pub fn replace(&mut self, case: Case, lock: Option<LockInfo>) {
-        self.integrity = verify(&case);
-        self.edited_outside = is_edited_outside(&case);
+        (self.integrity, self.edited_outside) = judge(&case);
         self.case = case;
         self.lock = lock;
         if self.lock.is_none() {
@@ -91,10 +89,17 @@ impl CaseViewState {
     }
 }
 
-fn is_edited_outside(case: &Case) -> bool {
-    matches!(
-        crate::case::history::standing(case),
+/// The case's integrity, and whether it was edited outside the app: one
+/// replay of its history answers both.
+fn judge(case: &Case) -> (Integrity, bool) {
+    let standing = crate::case::history::standing(case);
+    let edited_outside = matches!(
+        standing,
         crate::case::history::Standing::EditedOutside { .. }
+    );
+    (
+        crate::case::history::integrity_of(&standing),
+        edited_outside,
     )
 }
 
