@@ -501,10 +501,6 @@ impl Inline {
         std::mem::forget(self);
     }
 
-    pub fn store(&self) -> &dyn CaseStore {
-        &*self.store
-    }
-
     fn perform_all(&mut self, mut effects: Vec<Effect>) {
         // Breadth first, in order: what one result asks for comes after
         // what was already asked.

@@ -25,11 +25,6 @@ impl DraftStatus {
     pub fn saved(&mut self) {
         *self = DraftStatus::default();
     }
-
-    /// Is every change written somewhere: in the store or in a draft?
-    pub fn is_kept(&self) -> bool {
-        !self.pending && !self.writing && self.failed.is_none()
-    }
 }
 
 impl App {
