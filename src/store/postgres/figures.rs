@@ -61,7 +61,7 @@ impl PostgresStore {
             }
         }
         let finalized =
-            format!("FROM cases WHERE first_final_by IS NOT NULL AND first_final_at IS NOT NULL");
+            "FROM cases WHERE first_final_by IS NOT NULL AND first_final_at IS NOT NULL";
         let row = tx
             .query_one(
                 &format!(
