@@ -164,8 +164,18 @@ impl QueueState {
     /// The window read again where it stands, and counted again: the store
     /// changed.
     pub fn ask_again(&mut self) {
-        let Some(first) = self.listing.cases.first().map(QueueKey::of) else {
-            self.ask_from_start();
+        let at_head = self.paging.as_ref().is_none_or(|p| p.first == 0);
+        let first = self.listing.cases.first().map(QueueKey::of);
+        // At the head, what was added before the first case belongs there.
+        let Some(first) = first.filter(|_| !at_head) else {
+            let limit = self.listing.cases.len().max(PAGE);
+            let page = self.query(PageFrom::Start, limit);
+            let count = self.query(PageFrom::Start, 0);
+            self.wanted.push(Wanted::Page(page));
+            self.wanted.push(Wanted::Count(count));
+            if let Some(paging) = &mut self.paging {
+                paging.waiting = true;
+            }
             return;
         };
         let limit = self.listing.cases.len().max(PAGE);
@@ -258,8 +268,8 @@ impl QueueState {
         let keep =
             selected_id.and_then(|id| self.listing.cases.iter().position(|case| *case.id == *id));
         self.selected = match (keep, &query.from) {
-            (_, PageFrom::Start) => 0,
             (Some(at), _) => at,
+            (None, PageFrom::Start) => 0,
             (None, _) => self.selected.min(self.visible.len().saturating_sub(1)),
         };
         if self.paging.as_ref().is_some_and(|p| p.stale) {
@@ -578,7 +588,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut text = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             text.push(',');
         }
         text.push(digit);
