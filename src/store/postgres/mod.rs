@@ -338,6 +338,31 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Writes `roster`, version and all, where there is none yet (a copy
+    /// from another store); a roster already there is never replaced.
+    pub fn import_roster(&self, roster: &Roster) -> Result<(), StoreError> {
+        let document = serde_json::to_string(roster).expect("rosters always serialize");
+        let version = i64::try_from(roster.version).unwrap_or(i64::MAX);
+        let inserted = self
+            .client()?
+            .execute(
+                "INSERT INTO roster (id, version, document) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&version, &document],
+            )
+            .map_err(self.err())?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict {
+                id: "roster".to_string(),
+                detail: format!(
+                    "{} has a roster already; it was left as it is",
+                    self.location
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The stored JSON document of case `id`, exactly as written.
     pub fn document(&self, id: &str) -> Result<String, StoreError> {
         check_id(id)?;
