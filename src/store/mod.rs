@@ -331,6 +331,13 @@ pub trait CaseStore: Send + Sync {
     fn owner(&self) -> Option<String> {
         None
     }
+    /// Whether this store is opened by its owner in a way the store itself
+    /// proves (a database connected as the role owning the umdesk tables,
+    /// the administrator who ran `store init`): that owner may make the
+    /// roster's first entry, whatever their operating-system user.
+    fn connected_as_owner(&self) -> bool {
+        false
+    }
     /// Saves `roster` over the stored version `expected_version` (0 when
     /// there is none yet) and appends `change` (who, what) to the access
     /// log. Returns the roster as saved, with its new version. If the

@@ -1175,6 +1175,33 @@ impl CaseStore for PostgresStore {
         format!("{} case {id}", self.location)
     }
 
+    fn owner(&self) -> Option<String> {
+        let row = self
+            .client()
+            .ok()?
+            .query_one(
+                "SELECT pg_get_userbyid(relowner)::text FROM pg_class \
+                 WHERE oid = to_regclass('roster')",
+                &[],
+            )
+            .ok()?;
+        Some(format!("the database role {}", row.get::<_, String>(0)))
+    }
+
+    fn connected_as_owner(&self) -> bool {
+        let Ok(mut client) = self.client() else {
+            return false;
+        };
+        client
+            .query_one(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') \
+                 FROM pg_class WHERE oid = to_regclass('roster')",
+                &[],
+            )
+            .map(|row| row.get::<_, bool>(0))
+            .unwrap_or(false)
+    }
+
     fn pages_queue(&self) -> bool {
         true
     }
