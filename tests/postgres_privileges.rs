@@ -160,7 +160,9 @@ fn the_app_role_of_the_readme_does_a_reviewers_day_and_can_rewrite_nothing() {
         let err = app.batch_execute(statement).expect_err(statement);
         let message = err.as_db_error().map(|e| e.message().to_string());
         assert!(
-            message.as_deref().is_some_and(|m| m.contains("permission denied")),
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("permission denied")),
             "{statement}: {message:?}"
         );
     }

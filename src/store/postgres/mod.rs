@@ -31,6 +31,7 @@ use super::{AccessLogHead, CachedListing, QueuePage, QueueQuery, Roster, Wake, W
 use crate::case::stats::Stats;
 use crate::case::{Case, case_id_for, parse_case, to_json};
 
+mod bulk;
 pub mod copy;
 mod figures;
 mod pool;
@@ -373,6 +374,21 @@ impl PostgresStore {
             .ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
+    /// The stored documents of those of `ids` that exist, by id.
+    pub fn documents(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows = self
+            .client()?
+            .query("SELECT id, document FROM cases WHERE id = ANY($1)", &[&ids])
+            .map_err(self.err())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
+    }
+
     /// Writes `document`, the stored form of `case` in another store, as
     /// it is, if there is no case of its id yet (a copy): with its history
     /// and queue columns. Whether it was written.
@@ -572,6 +588,39 @@ impl QueueColumns {
             &self.qa_criteria_agreed,
             &self.search,
         ]
+    }
+}
+
+impl QueueColumns {
+    /// `id, document` and the columns as one line of COPY's text format, in
+    /// [`INSERT_CASE`]'s order.
+    pub(crate) fn copy_line(&self, id: &str, document: &str) -> String {
+        use bulk::{copy_bool, copy_int, copy_text, copy_time};
+        let fields = [
+            copy_text(Some(id)),
+            copy_text(Some(document)),
+            copy_bool(Some(self.is_final)),
+            copy_time(Some(self.due_at)),
+            copy_text(Some(&self.status)),
+            copy_text(Some(&self.member)),
+            copy_text(Some(&self.member_id)),
+            copy_text(self.reviewer.as_deref()),
+            copy_text(Some(&self.last_digest)),
+            copy_text(self.outcome.as_deref()),
+            copy_time(Some(self.received_at)),
+            copy_time(self.decided_at),
+            copy_text(self.decided_by.as_deref()),
+            copy_text(self.first_final_by.as_deref()),
+            copy_time(self.first_final_at),
+            copy_text(self.qa_reviewed.as_deref()),
+            copy_bool(self.qa_outcome_agrees),
+            copy_int(self.qa_criteria),
+            copy_int(self.qa_criteria_agreed),
+            copy_text(Some(&self.search)),
+        ];
+        let mut line = fields.join("\t");
+        line.push('\n');
+        line
     }
 }
 

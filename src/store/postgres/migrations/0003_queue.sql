@@ -33,12 +33,31 @@ CREATE INDEX cases_queue_by_status ON cases (status, is_final, due_at, (id COLLA
 -- the index; shorter ones walk the queue's order until a page is full.
 CREATE INDEX cases_search ON cases USING gin (search gin_trgm_ops);
 
-CREATE FUNCTION umdesk_announce() RETURNS trigger
+-- A statement that changes a few cases names each; a bulk load (a copy
+-- between stores) says only that the queue changed, once.
+CREATE FUNCTION umdesk_announce_cases() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'cases' THEN
-        PERFORM pg_notify('umdesk_queue', NEW.id);
-    ELSIF TG_OP = 'DELETE' THEN
+    IF (SELECT count(*) FROM changed) > 100 THEN
+        PERFORM pg_notify('umdesk_queue', '');
+    ELSE
+        PERFORM pg_notify('umdesk_queue', id) FROM changed;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER cases_announce_insert AFTER INSERT ON cases
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION umdesk_announce_cases();
+CREATE TRIGGER cases_announce_update AFTER UPDATE ON cases
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION umdesk_announce_cases();
+
+CREATE FUNCTION umdesk_announce_lock() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
         PERFORM pg_notify('umdesk_queue', OLD.case_id);
     ELSE
         PERFORM pg_notify('umdesk_queue', NEW.case_id);
@@ -47,7 +66,5 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER cases_announce AFTER INSERT OR UPDATE ON cases
-    FOR EACH ROW EXECUTE FUNCTION umdesk_announce();
 CREATE TRIGGER edit_locks_announce AFTER INSERT OR UPDATE OR DELETE ON edit_locks
-    FOR EACH ROW EXECUTE FUNCTION umdesk_announce();
+    FOR EACH ROW EXECUTE FUNCTION umdesk_announce_lock();
