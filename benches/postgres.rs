@@ -77,7 +77,7 @@ fn main() {
     std::fs::create_dir_all(&paths.bench).unwrap();
     let cluster = match std::env::var("UMDESK_BENCH_POSTGRES") {
         Ok(url) => Cluster::existing(url),
-        Err(_) => Cluster::start(&paths.bench),
+        Err(_) => Cluster::start(),
     };
     let url = cluster.database("umdesk_bench");
     umdesk::store::postgres::init(&url).expect("store init");
@@ -345,7 +345,7 @@ impl Cluster {
         Cluster { url, stop: None }
     }
 
-    fn start(bench: &Path) -> Cluster {
+    fn start() -> Cluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|versions| {
@@ -364,17 +364,13 @@ impl Cluster {
                 );
                 std::process::exit(1);
             });
-        let dir = bench.join("pg-cluster");
-        if dir.exists() {
-            let _ = as_owner(&bin.join("pg_ctl"))
-                .args(["-D"])
-                .arg(dir.join("data"))
-                .args(["-m", "immediate", "stop"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            std::fs::remove_dir_all(&dir).unwrap();
-        }
+        // In the temporary directory, as scripts/test.sh does: the
+        // `postgres` user must reach it, and target/bench is owner-only.
+        let dir = tempfile::Builder::new()
+            .prefix("umdesk-bench-pg.")
+            .tempdir()
+            .unwrap()
+            .keep();
         std::fs::create_dir_all(&dir).unwrap();
         if is_root() {
             let ok = Command::new("chown")
@@ -416,10 +412,13 @@ impl Cluster {
     /// A new, empty database named `name`, as a URL.
     fn database(&self, name: &str) -> String {
         let mut admin = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
+        // One statement each: a multi-statement query is one transaction,
+        // which neither may run in.
         admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-            ))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
         self.url.replacen("/postgres?", &format!("/{name}?"), 1)
     }

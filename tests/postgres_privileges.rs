@@ -85,9 +85,7 @@ fn set_up_as_the_readme_says(db: &pg::Database) -> (String, String) {
                     statement.split_whitespace().nth(2).unwrap()
                 ))
                 .ok();
-            admin
-                .batch_execute(&statement.replace("NOLOGIN", "LOGIN"))
-                .unwrap();
+            admin.batch_execute(&statement).unwrap();
             continue;
         }
         if statement.starts_with("GRANT CONNECT") {
