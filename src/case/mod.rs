@@ -150,6 +150,7 @@ pub fn new_case(
         history: Vec::new(),
         seal: None,
         signatures: Vec::new(),
+        pas_request: None,
     }
 }
 
