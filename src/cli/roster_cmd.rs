@@ -118,6 +118,7 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
         added_at: clock::now(),
         added_by: actor(&by),
         removed: None,
+        npi: npi_of(args.npi.as_deref())?,
     };
     let how = how_added(&entry);
     let what = format!(
@@ -230,5 +231,16 @@ fn or_dash(text: String) -> String {
         "-".to_string()
     } else {
         text
+    }
+}
+
+/// The NPI given with `--npi`, checked: a response names it.
+fn npi_of(npi: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(npi) = npi.map(str::trim) else {
+        return Ok(None);
+    };
+    match crate::case::npi::npi_problem(npi) {
+        Some(why) => Err(Failure::input(format!("--npi {npi}: {why}"))),
+        None => Ok(Some(npi.to_string())),
     }
 }

@@ -311,6 +311,16 @@ impl CaseStore for MemoryStore {
     fn case_location(&self, id: &str) -> String {
         memory_location(id)
     }
+
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let state = self.state();
+        let found = state.cases.values().find(|case| {
+            case.pas_request
+                .as_ref()
+                .is_some_and(|request| request.key() == key)
+        });
+        Ok(found.map(|case| case.id.clone()))
+    }
 }
 
 /// Appends `entry` to the log, chained, and records the new head.

@@ -554,6 +554,7 @@ fn roster_entry(name: &str, role: Role, user: &str, key: u8) -> RosterEntry {
         added_at: at(),
         added_by: "owner, store owner (supervisor)".into(),
         removed: None,
+        npi: None,
     }
 }
 
