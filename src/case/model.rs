@@ -849,7 +849,11 @@ pub struct FhirIdentifier {
 impl FhirIdentifier {
     /// "system|value", the way FHIR searches spell a token.
     pub fn key(&self) -> String {
-        format!("{}|{}", self.system.as_deref().unwrap_or_default(), self.value)
+        format!(
+            "{}|{}",
+            self.system.as_deref().unwrap_or_default(),
+            self.value
+        )
     }
 }
 

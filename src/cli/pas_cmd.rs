@@ -85,7 +85,11 @@ pub(crate) fn export(env: &Env, args: &ExportArgs) -> Result<(), Failure> {
     let settings = env.settings(&*store, false)?;
     let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
     store
-        .log_access(&AccessEntry::new(&settings.reviewer, &case.id, "export pas"))
+        .log_access(&AccessEntry::new(
+            &settings.reviewer,
+            &case.id,
+            "export pas",
+        ))
         .map_err(|err| {
             Failure::store(format!(
                 "the export could not be recorded in the access log, so nothing is written: {err}"
@@ -117,7 +121,9 @@ pub fn build(
         .map_err(|err| Failure::input(clean(&err.to_string(), false)))?;
     if with_questionnaire && let Some(request) = &case.pas_request {
         let patient = format!("Patient/{}", request.patient.id);
-        let entries = bundle["entry"].as_array_mut().expect("the bundle has entries");
+        let entries = bundle["entry"]
+            .as_array_mut()
+            .expect("the bundle has entries");
         entries.push(pas::response::entry(
             &options.base,
             pas::questionnaire::questionnaire_response(policy, case, &patient),

@@ -11,23 +11,48 @@ use super::terms;
 /// Every problem found; empty when the bundle conforms.
 pub fn check_response(bundle: &Value) -> Vec<String> {
     let mut problems = Vec::new();
-    need(&mut problems, bundle["resourceType"] == "Bundle", "Bundle.resourceType", "must be Bundle");
-    need(&mut problems, bundle["type"] == "collection", "Bundle.type", "must be 'collection'");
+    need(
+        &mut problems,
+        bundle["resourceType"] == "Bundle",
+        "Bundle.resourceType",
+        "must be Bundle",
+    );
+    need(
+        &mut problems,
+        bundle["type"] == "collection",
+        "Bundle.type",
+        "must be 'collection'",
+    );
     need(
         &mut problems,
         non_empty(&bundle["identifier"]["value"]),
         "Bundle.identifier.value",
         "is required (it echoes the request's)",
     );
-    need(&mut problems, non_empty(&bundle["timestamp"]), "Bundle.timestamp", "is required");
+    need(
+        &mut problems,
+        non_empty(&bundle["timestamp"]),
+        "Bundle.timestamp",
+        "is required",
+    );
     let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
-    need(&mut problems, !entries.is_empty(), "Bundle.entry", "is required");
+    need(
+        &mut problems,
+        !entries.is_empty(),
+        "Bundle.entry",
+        "is required",
+    );
     for (i, entry) in entries.iter().enumerate() {
-        need(&mut problems, non_empty(&entry["fullUrl"]), &format!("Bundle.entry[{i}].fullUrl"), "is required");
+        need(
+            &mut problems,
+            non_empty(&entry["fullUrl"]),
+            format!("Bundle.entry[{i}].fullUrl"),
+            "is required",
+        );
         need(
             &mut problems,
             non_empty(&entry["resource"]["resourceType"]),
-            &format!("Bundle.entry[{i}].resource"),
+            format!("Bundle.entry[{i}].resource"),
             "is required",
         );
     }
@@ -36,7 +61,8 @@ pub fn check_response(bundle: &Value) -> Vec<String> {
         if resource["resourceType"] == "ClaimResponse" {
             problems.extend(claim_response(resource));
         } else {
-            problems.push("Bundle.entry[0].resource: the ClaimResponse must come first".to_string());
+            problems
+                .push("Bundle.entry[0].resource: the ClaimResponse must come first".to_string());
         }
     }
     for (i, entry) in entries.iter().enumerate() {
@@ -75,14 +101,24 @@ fn claim_response(resource: &Value) -> Vec<String> {
     let t = terms();
     let at = "Bundle.entry[0].resource(ClaimResponse)";
     let mut problems = Vec::new();
-    let profiles = resource["meta"]["profile"].as_array().cloned().unwrap_or_default();
+    let profiles = resource["meta"]["profile"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     need(
         &mut problems,
-        profiles.iter().any(|p| p == t.profiles.claim_response.as_str()),
+        profiles
+            .iter()
+            .any(|p| p == t.profiles.claim_response.as_str()),
         format!("{at}.meta.profile"),
         "must name the PAS ClaimResponse profile",
     );
-    need(&mut problems, resource["status"] == "active", format!("{at}.status"), "must be 'active'");
+    need(
+        &mut problems,
+        resource["status"] == "active",
+        format!("{at}.status"),
+        "must be 'active'",
+    );
     need(
         &mut problems,
         resource["use"] == "preauthorization",
@@ -116,12 +152,18 @@ fn claim_response(resource: &Value) -> Vec<String> {
             "is required",
         );
     }
-    need(&mut problems, non_empty(&resource["created"]), format!("{at}.created"), "is required");
+    need(
+        &mut problems,
+        non_empty(&resource["created"]),
+        format!("{at}.created"),
+        "is required",
+    );
 
-    let reviewers: Vec<&Value> = extensions(resource, &t.extensions.claim_response_reviewer).collect();
-    let human = reviewers.iter().any(|r| {
-        extensions(r, "wasHumanReviewedFlag").any(|f| f["valueBoolean"].is_boolean())
-    });
+    let reviewers: Vec<&Value> =
+        extensions(resource, &t.extensions.claim_response_reviewer).collect();
+    let human = reviewers
+        .iter()
+        .any(|r| extensions(r, "wasHumanReviewedFlag").any(|f| f["valueBoolean"].is_boolean()));
     need(
         &mut problems,
         human,
@@ -129,12 +171,19 @@ fn claim_response(resource: &Value) -> Vec<String> {
         "must carry wasHumanReviewedFlag",
     );
     let has_npi = reviewers.iter().any(|r| {
-        extensions(r, "reviewerNPI")
-            .any(|n| n["valueIdentifier"]["system"] == t.systems.npi.as_str() && non_empty(&n["valueIdentifier"]["value"]))
+        extensions(r, "reviewerNPI").any(|n| {
+            n["valueIdentifier"]["system"] == t.systems.npi.as_str()
+                && non_empty(&n["valueIdentifier"]["value"])
+        })
     });
 
     let items = resource["item"].as_array().cloned().unwrap_or_default();
-    need(&mut problems, !items.is_empty(), format!("{at}.item"), "one per requested item is required");
+    need(
+        &mut problems,
+        !items.is_empty(),
+        format!("{at}.item"),
+        "one per requested item is required",
+    );
     let mut codes = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let item_at = format!("{at}.item[{i}]");
@@ -157,13 +206,18 @@ fn claim_response(resource: &Value) -> Vec<String> {
     ];
     for code in &codes {
         if !known.iter().any(|k| &k.code == code) {
-            problems.push(format!("{at}.item: review action '{code}' is not one umdesk ships"));
+            problems.push(format!(
+                "{at}.item: review action '{code}' is not one umdesk ships"
+            ));
         }
     }
-    let denied = codes.iter().any(|c| *c == t.review_actions.not_certified.code);
-    let modified = codes.iter().any(|c| *c == t.review_actions.modified.code);
-    let notes = resource["processNote"].as_array().cloned().unwrap_or_default();
-    if denied || modified || codes.iter().any(|c| *c == t.review_actions.pended.code) {
+    let denied = codes.contains(&t.review_actions.not_certified.code);
+    let modified = codes.contains(&t.review_actions.modified.code);
+    let notes = resource["processNote"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if denied || modified || codes.contains(&t.review_actions.pended.code) {
         need(
             &mut problems,
             notes.iter().any(|n| non_empty(&n["text"])),
@@ -175,14 +229,19 @@ fn claim_response(resource: &Value) -> Vec<String> {
         need(
             &mut problems,
             has_npi,
-            format!("{at}.extension({}).reviewerNPI", t.extensions.claim_response_reviewer),
+            format!(
+                "{at}.extension({}).reviewerNPI",
+                t.extensions.claim_response_reviewer
+            ),
             "a denial names the reviewing physician's NPI",
         );
     }
     if modified {
         need(
             &mut problems,
-            resource["addItem"].as_array().is_some_and(|a| !a.is_empty()),
+            resource["addItem"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
             format!("{at}.addItem"),
             "a partial certification (A6) lists what is certified",
         );
@@ -200,12 +259,20 @@ fn claim_response(resource: &Value) -> Vec<String> {
 fn review_action(item: &Value, at: &str) -> Result<String, String> {
     let t = terms();
     let adjudication = &item["adjudication"][0];
-    if adjudication["category"]["coding"][0]["code"].as_str().is_none() {
+    if adjudication["category"]["coding"][0]["code"]
+        .as_str()
+        .is_none()
+    {
         return Err(format!("{at}.category: is required"));
     }
     let action = extensions(adjudication, &t.extensions.review_action)
         .next()
-        .ok_or_else(|| format!("{at}.extension({}): is required", t.extensions.review_action))?;
+        .ok_or_else(|| {
+            format!(
+                "{at}.extension({}): is required",
+                t.extensions.review_action
+            )
+        })?;
     let code = extensions(action, &t.extensions.review_action_code)
         .next()
         .ok_or_else(|| {
@@ -222,7 +289,9 @@ fn review_action(item: &Value, at: &str) -> Result<String, String> {
         ));
     }
     if extensions(action, "number").next().is_none() {
-        return Err(format!("{at}.extension(reviewAction).extension(number): the review number is required"));
+        return Err(format!(
+            "{at}.extension(reviewAction).extension(number): the review number is required"
+        ));
     }
     coding["code"]
         .as_str()
@@ -239,7 +308,9 @@ fn references(value: &Value, at: &str, entries: &[Value], problems: &mut Vec<Str
                     && let Some(text) = inner.as_str()
                     && !resolves(text, entries)
                 {
-                    problems.push(format!("{at}: reference '{text}' is not resolved inside the bundle"));
+                    problems.push(format!(
+                        "{at}: reference '{text}' is not resolved inside the bundle"
+                    ));
                 }
                 references(inner, &format!("{at}.{key}"), entries, problems);
             }
@@ -269,12 +340,20 @@ fn resolves(reference: &str, entries: &[Value]) -> bool {
 fn answers_have_origin(resource: &Value, at: &str) -> Vec<String> {
     let url = &terms().extensions.information_origin;
     let mut problems = Vec::new();
-    for (i, item) in resource["item"].as_array().into_iter().flatten().enumerate() {
+    for (i, item) in resource["item"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         for (j, answer) in item["answer"].as_array().into_iter().flatten().enumerate() {
             let origin = extensions(answer, url).next();
             let source = origin.and_then(|o| extensions(o, "source").next());
             let ok = source.is_some_and(|s| {
-                matches!(s["valueCode"].as_str(), Some("auto" | "override" | "manual"))
+                matches!(
+                    s["valueCode"].as_str(),
+                    Some("auto" | "override" | "manual")
+                )
             }) && origin.is_some_and(|o| extensions(o, "author").next().is_some());
             if !ok {
                 problems.push(format!(

@@ -51,7 +51,10 @@ struct Found<'a> {
 
 impl Found<'_> {
     fn path(&self) -> String {
-        format!("Bundle.entry[{}].resource({})", self.index, self.resource_type)
+        format!(
+            "Bundle.entry[{}].resource({})",
+            self.index, self.resource_type
+        )
     }
 }
 
@@ -152,7 +155,10 @@ pub fn import_request(text: &str) -> Result<Imported, ImportError> {
     if first.resource_type != "Claim" {
         return Err(problem(
             "Bundle.entry[0].resource",
-            format!("is a {}: a PAS request Bundle starts with its Claim", first.resource_type),
+            format!(
+                "is a {}: a PAS request Bundle starts with its Claim",
+                first.resource_type
+            ),
         ));
     }
     let claim_at = first.path();
@@ -163,10 +169,17 @@ pub fn import_request(text: &str) -> Result<Imported, ImportError> {
             "is not 'preauthorization': this is not a prior-authorization request",
         ));
     }
-    let claim_identifier = identifier(claim.identifier.first(), &format!("{claim_at}.identifier[0]"))?;
+    let claim_identifier = identifier(
+        claim.identifier.first(),
+        &format!("{claim_at}.identifier[0]"),
+    )?;
     let urgency = urgency(claim.priority.as_ref(), &format!("{claim_at}.priority"))?;
 
-    let patient_found = resources.follow(claim.patient.as_ref(), &format!("{claim_at}.patient"), &["Patient"])?;
+    let patient_found = resources.follow(
+        claim.patient.as_ref(),
+        &format!("{claim_at}.patient"),
+        &["Patient"],
+    )?;
     let patient: Patient = typed(patient_found.resource, &patient_found.path())?;
     let coverage_found = resources.follow(
         claim.insurance.first().and_then(|i| i.coverage.as_ref()),
@@ -175,7 +188,13 @@ pub fn import_request(text: &str) -> Result<Imported, ImportError> {
     )?;
     let coverage: Coverage = typed(coverage_found.resource, &coverage_found.path())?;
     let product = product(&coverage, &coverage_found.path())?;
-    let member = member(&patient, &patient_found.path(), &coverage, &coverage_found.path(), product)?;
+    let member = member(
+        &patient,
+        &patient_found.path(),
+        &coverage,
+        &coverage_found.path(),
+        product,
+    )?;
 
     let requestor_found = resources.follow(
         claim.provider.as_ref(),
@@ -184,7 +203,11 @@ pub fn import_request(text: &str) -> Result<Imported, ImportError> {
     )?;
     let (provider, requestor_found) = provider(&resources, requestor_found)?;
     let insurer = {
-        let found = resources.follow(claim.insurer.as_ref(), &format!("{claim_at}.insurer"), &["Organization"])?;
+        let found = resources.follow(
+            claim.insurer.as_ref(),
+            &format!("{claim_at}.insurer"),
+            &["Organization"],
+        )?;
         let party: Party = typed(found.resource, &found.path())?;
         Some(PasParty {
             resource_type: found.resource_type.to_string(),
@@ -244,7 +267,10 @@ fn index(bundle: &Bundle) -> Result<Resources<'_>, ImportError> {
             .get("resourceType")
             .and_then(Value::as_str)
             .ok_or_else(|| problem(format!("{at}.resourceType"), "is missing"))?;
-        let id = resource.get("id").and_then(Value::as_str).unwrap_or_default();
+        let id = resource
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         found.push(Found {
             index,
             full_url: entry.full_url.as_deref(),
@@ -257,7 +283,8 @@ fn index(bundle: &Bundle) -> Result<Resources<'_>, ImportError> {
 }
 
 fn identifier(identifier: Option<&Identifier>, at: &str) -> Result<FhirIdentifier, ImportError> {
-    let identifier = identifier.ok_or_else(|| problem(at, "is missing: the response must echo it"))?;
+    let identifier =
+        identifier.ok_or_else(|| problem(at, "is missing: the response must echo it"))?;
     let value = identifier
         .value
         .as_deref()
@@ -272,7 +299,10 @@ fn identifier(identifier: Option<&Identifier>, at: &str) -> Result<FhirIdentifie
 
 fn received_at(timestamp: Option<&str>) -> Result<OffsetDateTime, ImportError> {
     let text = timestamp.ok_or_else(|| {
-        problem("Bundle.timestamp", "is missing: the clock of the review starts at it")
+        problem(
+            "Bundle.timestamp",
+            "is missing: the clock of the review starts at it",
+        )
     })?;
     OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
         problem(
@@ -282,7 +312,10 @@ fn received_at(timestamp: Option<&str>) -> Result<OffsetDateTime, ImportError> {
     })
 }
 
-fn codes_of<'c>(concept: Option<&'c CodeableConcept>, system: &str) -> impl Iterator<Item = &'c str> {
+fn codes_of<'c>(
+    concept: Option<&'c CodeableConcept>,
+    system: &str,
+) -> impl Iterator<Item = &'c str> {
     concept
         .into_iter()
         .flat_map(|c| c.coding.iter())
@@ -341,7 +374,12 @@ fn product(coverage: &Coverage, at: &str) -> Result<Product, ImportError> {
         format!("{at}.type"),
         format!(
             "names no product umdesk knows (a payer type of {system}: {}; or an FEP plan in Coverage.class)",
-            table.payer_types.keys().cloned().collect::<Vec<_>>().join(", ")
+            table
+                .payer_types
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
@@ -434,7 +472,10 @@ fn provider<'r, 'a>(
 
 fn items(claim: &Claim, at: &str) -> Result<Vec<PasItem>, ImportError> {
     if claim.item.is_empty() {
-        return Err(problem(format!("{at}.item"), "is missing: nothing is requested"));
+        return Err(problem(
+            format!("{at}.item"),
+            "is missing: nothing is requested",
+        ));
     }
     let system = &terms().systems.cpt;
     let mut items = Vec::new();
@@ -451,7 +492,10 @@ fn items(claim: &Claim, at: &str) -> Result<Vec<PasItem>, ImportError> {
                     format!("has no CPT code (system {system})"),
                 )
             })?;
-        if items.iter().any(|known: &PasItem| known.sequence == sequence) {
+        if items
+            .iter()
+            .any(|known: &PasItem| known.sequence == sequence)
+        {
             return Err(problem(
                 format!("{item_at}.sequence"),
                 format!("{sequence} is used twice"),

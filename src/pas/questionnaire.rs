@@ -37,7 +37,13 @@ fn questionnaire_id(policy: &Policy) -> String {
     policy
         .number
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -107,7 +113,11 @@ pub fn questionnaire_response(policy: &Policy, case: &Case, patient_reference: &
             item
         })
         .collect();
-    let status = if case.status.is_final() { "completed" } else { "in-progress" };
+    let status = if case.status.is_final() {
+        "completed"
+    } else {
+        "in-progress"
+    };
     let authored = case
         .determination
         .as_ref()

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::{Code, terms};
-use crate::case::{Case, Decision, FhirIdentifier, PasItem, PasParty, PasRequest, Role, Status, rfc3339};
+use crate::case::{
+    Case, Decision, FhirIdentifier, PasItem, PasParty, PasRequest, Role, Status, rfc3339,
+};
 use crate::policy::Policy;
 
 /// Where the ids of our resources live: a base no real server answers, so
@@ -276,10 +278,13 @@ fn reviewer_extension(case: &Case, options: &ResponseOptions) -> Result<Value, R
         .ok_or_else(|| ResponseError::Undecided(case.id.clone()))?;
     let mut parts = vec![json!({ "url": "wasHumanReviewedFlag", "valueBoolean": true })];
     if determination.decided_by.role == Role::Physician {
-        let npi = options.reviewer_npi.as_deref().ok_or_else(|| ResponseError::NoReviewerNpi {
-            id: case.id.clone(),
-            name: determination.decided_by.name.clone(),
-        })?;
+        let npi = options
+            .reviewer_npi
+            .as_deref()
+            .ok_or_else(|| ResponseError::NoReviewerNpi {
+                id: case.id.clone(),
+                name: determination.decided_by.name.clone(),
+            })?;
         if let Some(why) = crate::case::npi::npi_problem(npi) {
             return Err(ResponseError::BadReviewerNpi {
                 npi: npi.to_string(),
