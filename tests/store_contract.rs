@@ -126,6 +126,11 @@ mod file_store {
     use super::{contract, files};
 
     #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&files());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&files());
     }
@@ -210,6 +215,11 @@ mod memory_store {
     use super::{contract, memory};
 
     #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&memory());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&memory());
     }
@@ -292,6 +302,11 @@ mod memory_store {
 
 mod postgres_store {
     use super::{contract, postgres};
+
+    #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&postgres());
+    }
 
     #[test]
     fn ids_are_numbered_per_day_and_a_created_case_loads_back() {
