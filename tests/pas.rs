@@ -331,6 +331,29 @@ fn what_is_not_a_pas_request_is_refused_naming_the_fhir_path() {
         "Bundle.entry[1].resource(Patient).birthDate"
     );
     assert_eq!(
+        edit(
+            &|b| b["entry"][0]["resource"]["diagnosis"][0]["diagnosisCodeableConcept"]["coding"]
+                [0]["code"] = "not a code".into()
+        ),
+        "Bundle.entry[0].resource(Claim).diagnosis[0].diagnosisCodeableConcept.coding"
+    );
+    assert_eq!(
+        edit(&|b| b["entry"][1]["resource"]["birthDate"] = "2027-01-01".into()),
+        "Bundle.entry[1].resource(Patient).birthDate"
+    );
+    assert_eq!(
+        edit(&|b| b["entry"][4]["resource"]["identifier"][0]["value"] = "1234567890".into()),
+        "Bundle.entry[4].resource(Practitioner).identifier[0].value"
+    );
+    assert_eq!(
+        edit(&|b| b["entry"][2]["resource"]["type"]["coding"][0]["code"] = "999".into()),
+        "Bundle.entry[2].resource(Coverage).type"
+    );
+    assert_eq!(
+        edit(&|b| b["entry"][0]["resource"]["provider"]["reference"] = "Practitioner/nobody".into()),
+        "Bundle.entry[0].resource(Claim).provider.reference"
+    );
+    assert_eq!(
         edit(&|b| b["identifier"] = Value::Null),
         "Bundle.identifier"
     );

@@ -284,3 +284,77 @@ fn a_physicians_denial_needs_the_physicians_npi() {
     assert_code(&with, 0);
     assert!(stdout(&with).contains("1679576722"));
 }
+
+fn me() -> String {
+    let id = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8_lossy(&id.stdout).trim().to_string()
+}
+
+#[test]
+fn the_physicians_npi_comes_from_the_roster() {
+    let world = World::new();
+    let store = world.store();
+    let store = store.to_str().unwrap();
+    // Imported by a nurse before the store has a roster.
+    let imported = world.run(&["import", &sample("standard-commercial.json")]);
+    assert_code(&imported, 0);
+    let id = stdout(&imported).trim().to_string();
+    let me = me();
+    let supervisor = world.command(&[
+        "--cases",
+        store,
+        "roster",
+        "add",
+        "Renee Alvarez, RN, CCM",
+        "--role",
+        "supervisor",
+        "--os-user",
+        &me,
+    ]);
+    assert_code(&supervisor, 0);
+    let bad = world.command(&[
+        "--cases",
+        store,
+        "roster",
+        "add",
+        "Priya Raman, MD",
+        "--role",
+        "physician",
+        "--npi",
+        "1234567890",
+    ]);
+    assert_code(&bad, 2);
+    let physician = world.command(&[
+        "--cases",
+        store,
+        "roster",
+        "add",
+        "Priya Raman, MD",
+        "--role",
+        "physician",
+        "--npi",
+        "1679576722",
+    ]);
+    assert_code(&physician, 0);
+    let roster = world.command(&["--cases", store, "roster", "list", "--json"]);
+    assert!(
+        stdout(&roster).contains("\"npi\": \"1679576722\""),
+        "{}",
+        stdout(&roster)
+    );
+
+    let nurse = Reviewer {
+        name: NURSE.into(),
+        role: Role::Nurse,
+    };
+    let physician = Reviewer {
+        name: "Priya Raman, MD".into(),
+        role: Role::Physician,
+    };
+    let fails = ["resectable", "hcc", "none_evident", "documented_amenable"];
+    decide_in_store(&world, &id, &nurse, Decision::ReferToPhysician, fails);
+    decide_in_store(&world, &id, &physician, Decision::Uphold, fails);
+    let exported = world.command(&["--cases", store, "export", &id, "--pas"]);
+    assert_code(&exported, 0);
+    assert!(stdout(&exported).contains("1679576722"));
+}

@@ -244,3 +244,21 @@ fn npi_of(npi: Option<&str>) -> Result<Option<String>, Failure> {
         None => Ok(Some(npi.to_string())),
     }
 }
+
+#[cfg(test)]
+mod npi_tests {
+    use super::npi_of;
+
+    #[test]
+    fn a_roster_npi_is_checked_before_it_is_kept() {
+        assert_eq!(npi_of(None), Ok(None));
+        assert_eq!(npi_of(Some(" 1679576722 ")), Ok(Some("1679576722".into())));
+        let refused = npi_of(Some("1234567890")).unwrap_err();
+        assert_eq!(refused.code, super::exit::BAD_INPUT);
+        assert!(
+            refused.message.contains("--npi 1234567890"),
+            "{}",
+            refused.message
+        );
+    }
+}

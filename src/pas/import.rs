@@ -16,6 +16,7 @@ use crate::case::{
     FhirIdentifier, Member, PasItem, PasParty, PasRequest, PasSource, Product, Provider,
     RequestFacts, Service, Urgency, iso_date, npi,
 };
+use crate::policy::codes::{cpt_problem, icd10_problem};
 
 /// Why a bundle cannot become a case: where (a FHIR path) and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,6 +196,12 @@ pub fn import_request(text: &str) -> Result<Imported, ImportError> {
         &coverage_found.path(),
         product,
     )?;
+    if member.date_of_birth > received_at.date() {
+        return Err(problem(
+            format!("{}.birthDate", patient_found.path()),
+            "is after the request was sent (Bundle.timestamp)",
+        ));
+    }
 
     let requestor_found = resources.follow(
         claim.provider.as_ref(),
@@ -492,6 +499,12 @@ fn items(claim: &Claim, at: &str) -> Result<Vec<PasItem>, ImportError> {
                     format!("has no CPT code (system {system})"),
                 )
             })?;
+        if let Some(why) = cpt_problem(code.trim()) {
+            return Err(problem(
+                format!("{item_at}.productOrService.coding"),
+                format!("CPT code '{code}': {why}"),
+            ));
+        }
         if items
             .iter()
             .any(|known: &PasItem| known.sequence == sequence)
@@ -522,6 +535,12 @@ fn diagnoses(claim: &Claim, at: &str) -> Result<Vec<String>, ImportError> {
                     format!("has no ICD-10-CM code (system {system})"),
                 )
             })?;
+        if let Some(why) = icd10_problem(code.trim()) {
+            return Err(problem(
+                format!("{at}.diagnosis[{i}].diagnosisCodeableConcept.coding"),
+                format!("ICD-10-CM code '{code}': {why}"),
+            ));
+        }
         codes.push(code.trim().to_string());
     }
     if codes.is_empty() {
