@@ -74,3 +74,21 @@ fn a_file_that_is_not_a_pas_request_is_refused_with_its_fhir_path() {
     assert!(matches!(app.app.screen, Screen::Intake(_)));
     assert!(FileStore::open(dir.path()).unwrap().list().cases.is_empty());
 }
+
+#[test]
+fn the_case_view_lists_the_documents_the_request_attached() {
+    let dir = empty_store();
+    let mut app = app_with(dir.path(), nurse());
+    import_at_intake(&mut app, &sample());
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.app.screen, Screen::Queue));
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(common::screen_name(&app), "case view");
+    let text = common::screen_text(&common::draw(&app, 140, 50));
+    assert!(text.contains("Sources"), "{text}");
+    assert!(
+        text.contains("DocumentReference fic-ct-report-1: CT abdomen with contrast"),
+        "{text}"
+    );
+    assert!(text.contains("QuestionnaireResponse fic-dtr-1"), "{text}");
+}
