@@ -41,9 +41,16 @@ fn changer(store: &dyn CaseStore, roster: &Roster) -> Result<Reviewer, Failure> 
             "the operating-system user has no name, so the change cannot be recorded",
         )
     })?;
+    // A database has no owning OS user: its owner is the role that owns
+    // its tables, which the connection proves.
+    let store_owner = if store.connected_as_owner() {
+        Some(os_user.clone())
+    } else {
+        store.owner()
+    };
     let changer = Changer {
         os_user,
-        store_owner: store.owner(),
+        store_owner,
     };
     roster
         .authorize(&changer)

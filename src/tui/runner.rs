@@ -16,7 +16,16 @@ use super::screens::dashboard::DashboardState;
 /// Performs one effect.
 pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
     match effect {
+        Effect::ListQueue if store.pages_queue() => Done::QueuePaged,
         Effect::ListQueue => Done::Queue(store.list()),
+        Effect::QueuePage(query) => Done::QueuePage {
+            result: store.queue_page(&query).map_err(|e| e.to_string()),
+            query,
+        },
+        Effect::CountQueue(query) => Done::QueueCounted {
+            result: store.count_queue(&query).map_err(|e| e.to_string()),
+            query,
+        },
         Effect::CheckStore => {
             Done::StoreChecked(store.warnings().into_iter().map(|w| w.0).collect())
         }
@@ -153,7 +162,10 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         Effect::BreakLock { id, expected } => {
             Done::LockBroken(store.break_lock(&id, &expected).map_err(|e| e.to_string()))
         }
-        Effect::Dashboard { now } => Done::Dashboard(Box::new(dashboard(store, now))),
+        Effect::Dashboard { now } => match store.figures(now) {
+            Ok(stats) => Done::Dashboard(Box::new(DashboardState { stats })),
+            Err(err) => Done::Failed(format!("The dashboard's figures could not be read: {err}")),
+        },
     }
 }
 
@@ -358,12 +370,6 @@ fn log(
     store
         .log_access(&entry)
         .map_err(|err| format!("Could not write the access log, so {case_id} is not shown: {err}"))
-}
-
-/// The dashboard's figures over the whole queue: from the listing's
-/// summaries, no case loaded.
-fn dashboard(store: &dyn CaseStore, now: time::OffsetDateTime) -> DashboardState {
-    DashboardState::new(&store.list().cases, now)
 }
 
 /// Worker threads performing effects for one session, reporting each

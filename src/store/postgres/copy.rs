@@ -1,5 +1,5 @@
-//! `umdesk store copy FROM TO`: every case, draft and access-log entry from
-//! one store to another (files to PostgreSQL for a department that grows,
+//! `umdesk store copy FROM TO`: every case, draft, roster entry and
+//! access-log entry from one store to another (files to PostgreSQL for a department that grows,
 //! PostgreSQL to files for an archive). Locks and sessions are not copied.
 //!
 //! Resumable: a case already in the target with the same document is
@@ -10,7 +10,7 @@
 
 use super::{PostgresStore, is_postgres_url};
 use crate::case::{Case, case_id_for};
-use crate::store::{AccessEntry, CaseStore, FileStore, StoreError, fsutil};
+use crate::store::{AccessEntry, CaseStore, FileStore, Roster, StoreError, fsutil};
 
 /// One end of a copy.
 pub enum Endpoint {
@@ -103,12 +103,38 @@ fn day_and_sequence(id: &str) -> Option<(time::Date, u32)> {
     (case_id_for(date, sequence) == id).then_some((date, sequence))
 }
 
+impl Endpoint {
+    /// Writes `roster` as it is, version and all, into a store that has
+    /// none: a copy, not a change (the source's access log, copied too,
+    /// records the changes that made it).
+    fn import_roster(&self, roster: &Roster) -> Result<(), StoreError> {
+        match self {
+            Endpoint::Files(store) => {
+                let path = store.roster_path();
+                let mut json = serde_json::to_vec_pretty(roster).map_err(|err| StoreError::Io {
+                    location: path.display().to_string(),
+                    error: std::io::Error::new(std::io::ErrorKind::InvalidInput, err),
+                })?;
+                json.push(b'\n');
+                fsutil::create_exclusive_atomic(&path, &json).map_err(|error| StoreError::Io {
+                    location: path.display().to_string(),
+                    error,
+                })
+            }
+            Endpoint::Postgres(store) => store.import_roster(roster),
+        }
+    }
+}
+
 /// What a copy did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CopyReport {
     pub cases_copied: usize,
     pub cases_already_there: usize,
     pub drafts_copied: usize,
+    /// Entries of the roster written to the target (0: none, or the same
+    /// roster was there already).
+    pub roster_entries_copied: usize,
     pub access_entries_copied: usize,
     pub access_entries_already_there: usize,
     /// Cases verified identical in both stores at the end.
@@ -150,6 +176,7 @@ pub fn copy(from: &Endpoint, to: &Endpoint) -> Result<CopyReport, StoreError> {
         to.store().save_draft(&draft.key, &text)?;
         report.drafts_copied += 1;
     }
+    copy_roster(from, to, &mut report)?;
     copy_access_log(from.store(), to.store(), &mut report)?;
     for summary in &listing.cases {
         let source = from.document(&summary.id)?;
@@ -163,6 +190,30 @@ pub fn copy(from: &Endpoint, to: &Endpoint) -> Result<CopyReport, StoreError> {
         report.verified += 1;
     }
     Ok(report)
+}
+
+/// The source's roster into a target without one; the same roster there
+/// already is left, a different one is never overwritten.
+fn copy_roster(from: &Endpoint, to: &Endpoint, report: &mut CopyReport) -> Result<(), StoreError> {
+    let Some(roster) = from.store().roster()? else {
+        return Ok(());
+    };
+    match to.store().roster()? {
+        Some(there) if there.entries == roster.entries => Ok(()),
+        Some(_) => Err(StoreError::Conflict {
+            id: "roster".to_string(),
+            detail: format!(
+                "{} already has a different roster; nothing of the roster was copied \
+                 (copy into a store without one)",
+                to.store().location()
+            ),
+        }),
+        None => {
+            to.import_roster(&roster)?;
+            report.roster_entries_copied = roster.entries.len();
+            Ok(())
+        }
+    }
 }
 
 /// Appends the source's entries the target does not have yet. The target
