@@ -669,3 +669,21 @@ fn an_independent_fhir_library_accepts_every_export_and_rejects_broken_ones() {
         assert!(!passed, "passed although broken: {line}");
     }
 }
+
+#[test]
+fn a_referral_is_pended_without_the_reasoning_of_a_denial_not_yet_made() {
+    let referred = decided(
+        reviewed(imported(STANDARD), FAILS, 2.1),
+        &nurse(),
+        Decision::ReferToPhysician,
+    );
+    let bundle = export(&referred);
+    assert_eq!(review_codes(&bundle), ["A4"]);
+    let note = bundle["entry"][0]["resource"]["processNote"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!note.contains("does not meet"), "{note}");
+    assert!(note.contains("physician reviewer"), "{note}");
+    assert_eq!(check_response(&bundle), Vec::<String>::new());
+}

@@ -95,6 +95,16 @@ pub(crate) fn export(env: &Env, args: &ExportArgs) -> Result<(), Failure> {
                 "the export could not be recorded in the access log, so nothing is written: {err}"
             ))
         })?;
+    if case.policy.digest != policy.digest {
+        // The response sorts items by the codes the loaded pack lists.
+        warn(&format!(
+            "warning: case {} was decided under pack {} of {}; the pack loaded now ({}) differs",
+            case.id,
+            crate::case::short_digest(&case.policy.digest),
+            clean(&case.policy.number, false),
+            crate::case::short_digest(&policy.digest)
+        ));
+    }
     let mut options = ResponseOptions::at(clock::now());
     options.reviewer_npi = reviewer_npi(&*store, &case, args.reviewer_npi.as_deref())?;
     options.reason_code = args.reason_code.as_deref().map(reason_code).transpose()?;

@@ -317,6 +317,16 @@ fn process_notes(policy: &Policy, case: &Case, actions: &[(PasItem, ItemAction)]
     let Some(determination) = &case.determination else {
         return Vec::new();
     };
+    // A referral is no decision yet: the nurse's rationale explains a
+    // denial only a physician may make, so the provider is told where the
+    // request is, not why it might be denied.
+    if determination.decision == Decision::ReferToPhysician {
+        let text = format!(
+            "Pended: the request is with a physician reviewer under {}; no decision has been made yet.",
+            policy.number
+        );
+        return vec![json!({ "number": 1, "type": "display", "text": text })];
+    }
     let mut text = determination.rationale.trim().to_string();
     if text.is_empty() {
         text = crate::rules::evaluate(policy, case).rationale;
