@@ -155,6 +155,7 @@ fn store_copy_brings_the_roster_with_the_log_of_its_changes() {
         added_at: at(),
         added_by: "root (store owner)".into(),
         removed: None,
+        npi: None,
     };
     let first = Roster {
         version: 0,

@@ -146,6 +146,11 @@ mod file_store {
     }
 
     #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&files());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&files());
     }
@@ -250,6 +255,11 @@ mod memory_store {
     }
 
     #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&memory());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&memory());
     }
@@ -351,6 +361,11 @@ mod postgres_store {
     #[test]
     fn a_watcher_hears_of_every_change_until_it_stops() {
         contract::a_watcher_hears_of_every_change_until_it_stops(&postgres());
+    }
+
+    #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&postgres());
     }
 
     #[test]

@@ -125,6 +125,7 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
         added_at: clock::now(),
         added_by: actor(&by),
         removed: None,
+        npi: npi_of(args.npi.as_deref())?,
     };
     let how = how_added(&entry);
     let what = format!(
@@ -237,5 +238,34 @@ fn or_dash(text: String) -> String {
         "-".to_string()
     } else {
         text
+    }
+}
+
+/// The NPI given with `--npi`, checked: a response names it.
+fn npi_of(npi: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(npi) = npi.map(str::trim) else {
+        return Ok(None);
+    };
+    match crate::case::npi::npi_problem(npi) {
+        Some(why) => Err(Failure::input(format!("--npi {npi}: {why}"))),
+        None => Ok(Some(npi.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod npi_tests {
+    use super::npi_of;
+
+    #[test]
+    fn a_roster_npi_is_checked_before_it_is_kept() {
+        assert_eq!(npi_of(None), Ok(None));
+        assert_eq!(npi_of(Some(" 1679576722 ")), Ok(Some("1679576722".into())));
+        let refused = npi_of(Some("1234567890")).unwrap_err();
+        assert_eq!(refused.code, super::exit::BAD_INPUT);
+        assert!(
+            refused.message.contains("--npi 1234567890"),
+            "{}",
+            refused.message
+        );
     }
 }

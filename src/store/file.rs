@@ -1265,6 +1265,21 @@ impl CaseStore for FileStore {
     fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
         Ok(self.watchers.add(wake))
     }
+
+    /// Reads the cases one by one: a file store keeps no index of
+    /// requests, and imports are rare next to reads. A file that cannot be
+    /// read is skipped here as the listing skips it.
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        for summary in self.list().cases {
+            let Ok(case) = self.load(&summary.id) else {
+                continue;
+            };
+            if case.pas_request.as_ref().is_some_and(|r| r.key() == key) {
+                return Ok(Some(case.id));
+            }
+        }
+        Ok(None)
+    }
 }
 
 #[cfg(test)]

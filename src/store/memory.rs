@@ -328,6 +328,16 @@ impl CaseStore for MemoryStore {
     fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
         Ok(self.watchers.add(wake))
     }
+
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let state = self.state();
+        let found = state.cases.values().find(|case| {
+            case.pas_request
+                .as_ref()
+                .is_some_and(|request| request.key() == key)
+        });
+        Ok(found.map(|case| case.id.clone()))
+    }
 }
 
 /// Appends `entry` to the log, chained, and records the new head.

@@ -387,6 +387,11 @@ pub trait CaseStore: Send + Sync {
         drop(wake);
         Ok(Watching::inert())
     }
+
+    /// The case imported from the PAS request whose key is `key`
+    /// ([`crate::case::PasRequest::key`]), if there is one: importing the
+    /// same request twice gives the case made the first time.
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// Who did something, for locks and the access log.

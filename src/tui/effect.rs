@@ -55,6 +55,17 @@ pub enum Effect {
         /// What the app does once the case exists: open it, or quit.
         then: SavePurpose,
     },
+    /// Read a PAS request file and create its case (or find the case the
+    /// same request made before); then open it, as after `Create`.
+    ImportPas {
+        path: std::path::PathBuf,
+        policy: Box<crate::policy::LoadedPolicy>,
+        due_table: crate::case::due::DueTable,
+        reviewer: Reviewer,
+        at: OffsetDateTime,
+        /// The intake's draft, discarded once the case exists.
+        draft: DraftKey,
+    },
     /// Save a case over the version whose last history digest is
     /// `expected`; on success its draft goes.
     Save {

@@ -91,6 +91,23 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
                 .map_err(|e| e.to_string());
             Done::Created { then, result }
         }
+        Effect::ImportPas {
+            path,
+            policy,
+            due_table,
+            reviewer,
+            at,
+            draft,
+        } => {
+            let result = import_pas(store, &path, &policy, &due_table, &reviewer, at);
+            if result.is_ok() {
+                let _ = store.discard_draft(&draft);
+            }
+            Done::Created {
+                then: SavePurpose::Save,
+                result,
+            }
+        }
         Effect::Save {
             mut case,
             expected,
@@ -530,4 +547,44 @@ impl std::ops::DerefMut for Inline {
     fn deref_mut(&mut self) -> &mut super::app::App {
         &mut self.app
     }
+}
+
+/// Reads the PAS request in `path` and creates its case, or finds the one
+/// the same request made before: the case id and where it is.
+fn import_pas(
+    store: &dyn CaseStore,
+    path: &std::path::Path,
+    policy: &crate::policy::LoadedPolicy,
+    due_table: &crate::case::due::DueTable,
+    reviewer: &crate::case::Reviewer,
+    at: time::OffsetDateTime,
+) -> Result<(String, String), String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| crate::sanitize::line(&format!("{name}: {err}")).into_owned())?;
+    // What the file says reaches the status line only escaped.
+    let imported = crate::pas::import_request(&text).map_err(|err| {
+        crate::sanitize::line(&format!(
+            "{name} is not a PAS request umdesk can make a case of: {err}"
+        ))
+        .into_owned()
+    })?;
+    let key = imported.request.key();
+    if let Some(id) = store.find_by_request(&key).map_err(|e| e.to_string())? {
+        let location = store.case_location(&id);
+        return Ok((id, format!("imported before: {location}")));
+    }
+    let mut case = crate::case::new_case("pending", imported.facts, policy, due_table);
+    case.pas_request = Some(imported.request);
+    crate::rules::answers::sync_all(&policy.policy, &mut case);
+    let received = case.request.received_at.date();
+    let summary = format!("Case imported from PAS request {key}");
+    let mut complete = |case: &mut crate::case::Case| {
+        history::record(case, None, reviewer, "created", &summary, at);
+    };
+    let id = store
+        .create(&mut case, received, &mut complete)
+        .map_err(|e| e.to_string())?;
+    let location = store.case_location(&id);
+    Ok((id, location))
 }

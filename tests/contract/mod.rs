@@ -554,6 +554,7 @@ fn roster_entry(name: &str, role: Role, user: &str, key: u8) -> RosterEntry {
         added_at: at(),
         added_by: "owner, store owner (supervisor)".into(),
         removed: None,
+        npi: None,
     }
 }
 
@@ -873,4 +874,56 @@ pub fn a_watcher_hears_of_every_change_until_it_stops(h: &dyn Harness) {
             .is_err(),
         "a dropped watch is told nothing"
     );
+}
+
+/// A request as `umdesk import` records it, for `bundle` (the
+/// submitter's transaction identifier).
+fn pas_request(bundle: &str) -> case::PasRequest {
+    let identifier = |value: &str| case::FhirIdentifier {
+        system: Some("http://provider.example.org/SUBMITTER_TRANSACTION_IDENTIFIER".into()),
+        value: value.into(),
+    };
+    let party = |kind: &str, id: &str| case::PasParty {
+        resource_type: kind.into(),
+        id: id.into(),
+        name: String::new(),
+    };
+    case::PasRequest {
+        bundle: identifier(bundle),
+        claim: identifier(&format!("{bundle}-claim")),
+        items: vec![case::PasItem {
+            sequence: 1,
+            system: "http://www.ama-assn.org/go/cpt".into(),
+            code: "47371".into(),
+        }],
+        patient: party("Patient", "p1"),
+        requestor: party("Practitioner", "pr1"),
+        insurer: Some(party("Organization", "plan")),
+        sources: Vec::new(),
+    }
+}
+
+pub fn a_case_is_found_by_the_pas_request_it_was_imported_from(h: &dyn Harness) {
+    let store = h.store();
+    create(store, "Typed At Intake", at());
+    let mut imported = request("Imported Member", at());
+    imported.pas_request = Some(pas_request("FIC-PAS-0042"));
+    let key = imported.pas_request.as_ref().unwrap().key();
+    assert_eq!(store.find_by_request(&key).unwrap(), None);
+    let id = store
+        .create(&mut imported, RECEIVED, &mut |c: &mut Case| {
+            record(c, None, &nurse(), "created", "Case imported", at());
+        })
+        .unwrap();
+    assert_eq!(store.find_by_request(&key).unwrap(), Some(id.clone()));
+    // Another request's key, or the same value under another system, is
+    // not this case.
+    let other = pas_request("FIC-PAS-0043").key();
+    assert_eq!(store.find_by_request(&other).unwrap(), None);
+    assert_eq!(store.find_by_request("|FIC-PAS-0042").unwrap(), None);
+    // Saved again, it is still found.
+    let saved = store.load(&id).unwrap();
+    let changed = edited(&saved, Status::Pended, &nurse());
+    store.save(&changed, &last(&saved)).unwrap();
+    assert_eq!(store.find_by_request(&key).unwrap(), Some(id));
 }

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_roster.sql"),
     include_str!("migrations/0003_queue.sql"),
+    include_str!("migrations/0004_pas_request.sql"),
 ];
 
 /// The schema version this build reads and writes.
@@ -1273,6 +1274,21 @@ impl CaseStore for PostgresStore {
 
     fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
         self.listen(wake)
+    }
+
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        // The expression of the unique index of migration 0004, so the
+        // index answers.
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT id FROM cases WHERE (document::jsonb #>> '{pas_request,bundle,value}') IS NOT NULL \
+                 AND (coalesce(document::jsonb #>> '{pas_request,bundle,system}', '') \
+                 || '|' || (document::jsonb #>> '{pas_request,bundle,value}')) = $1",
+                &[&key],
+            )
+            .map_err(self.err())?;
+        Ok(row.map(|row| row.get(0)))
     }
 }
 
