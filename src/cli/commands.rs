@@ -31,6 +31,10 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Init(args)) => init(env, &args),
         Some(Command::Roster(command)) => super::roster_cmd::run(env, command),
         Some(Command::Store(command)) => super::store_cmd::run(command),
+        Some(Command::Letter(args)) => super::letter_cmd::run(env, &args),
+        Some(Command::Notice(args)) => super::notice_cmd::notice(env, &args),
+        Some(Command::Extend(args)) => super::notice_cmd::extend(env, &args),
+        Some(Command::Appeal(args)) => super::notice_cmd::appeal(env, &args),
     }
 }
 
