@@ -41,7 +41,12 @@ fn letter_for(case: &Case, to: Recipient) -> Letter {
 }
 
 /// The refusal of a letter composed with these settings and words.
-fn refusal(case: &Case, to: Recipient, settings: &NoticeSettings, words: &LetterWords) -> Vec<String> {
+fn refusal(
+    case: &Case,
+    to: Recipient,
+    settings: &NoticeSettings,
+    words: &LetterWords,
+) -> Vec<String> {
     let policy = policy();
     let letter = compose(&policy.policy, words, settings, case, to).expect("a decision");
     match checked_letter(letter, &policy.policy, words, case) {
@@ -92,16 +97,31 @@ fn a_denial_carries_every_required_element() {
         let decided_by = &case.determination.as_ref().unwrap().decided_by.name;
         let (name, _) = decided_by.split_once(',').unwrap();
         assert!(words.contains(name), "{words}");
-        assert!(words.contains("65 calendar days"), "Medicare Advantage appeal deadline: {words}");
+        assert!(
+            words.contains("65 calendar days"),
+            "Medicare Advantage appeal deadline: {words}"
+        );
         assert!(words.contains("72 hours"), "{words}");
-        assert!(words.contains("1-800-555-0101"), "how to reach the reviewer: {words}");
+        assert!(
+            words.contains("1-800-555-0101"),
+            "how to reach the reviewer: {words}"
+        );
         assert!(words.contains("free copy"), "{words}");
     }
     let provider = letter_for(&case, Recipient::Provider).words();
-    assert!(provider.contains("Criterion 2, Tumor of an eligible origin"), "{provider}");
-    assert!(provider.contains("MP 1.121") && provider.contains("section I"), "{provider}");
+    assert!(
+        provider.contains("Criterion 2, Tumor of an eligible origin"),
+        "{provider}"
+    );
+    assert!(
+        provider.contains("MP 1.121") && provider.contains("section I"),
+        "{provider}"
+    );
     let member = letter_for(&case, Recipient::Member).words();
-    assert!(member.contains("The tumor started in the liver cells"), "{member}");
+    assert!(
+        member.contains("The tumor started in the liver cells"),
+        "{member}"
+    );
 }
 
 #[test]
@@ -111,7 +131,9 @@ fn a_pend_letter_lists_each_missing_document() {
     assert!(missing.len() >= 2, "the sample pends for two documents");
     for to in [Recipient::Member, Recipient::Provider] {
         let letter = letter_for(&case, to);
-        let section = letter.section(Element::MissingDocuments).expect("documents listed");
+        let section = letter
+            .section(Element::MissingDocuments)
+            .expect("documents listed");
         assert_eq!(section.items.len(), missing.len(), "{}", to.label());
         assert!(letter.section(Element::SendBy).is_some());
     }
@@ -125,7 +147,8 @@ fn member_reads(letter: &Letter, case: &Case) -> String {
         text.push('\n');
         text.push_str(&section.words());
     }
-    text.replace(&case.id, "").replace(&case.member.member_id, "")
+    text.replace(&case.id, "")
+        .replace(&case.member.member_id, "")
 }
 
 #[test]
@@ -144,8 +167,15 @@ fn a_member_letter_names_no_code_and_no_unexplained_abbreviation() {
         let case = sample(status);
         let letter = letter_for(&case, Recipient::Member);
         let text = member_reads(&letter, &case);
-        for code in codes.iter().copied().chain(case.service.cpt_codes.iter().map(String::as_str)) {
-            assert!(!contains_word(&text, code), "{code} in a member's letter:\n{text}");
+        for code in codes
+            .iter()
+            .copied()
+            .chain(case.service.cpt_codes.iter().map(String::as_str))
+        {
+            assert!(
+                !contains_word(&text, code),
+                "{code} in a member's letter:\n{text}"
+            );
         }
         for short in &words.abbreviations {
             if contains_word(&text, short) {
@@ -166,14 +196,35 @@ fn a_member_letter_names_no_code_and_no_unexplained_abbreviation() {
 fn a_member_letter_with_a_code_or_an_abbreviation_is_refused() {
     let case = sample(Status::Denied);
     let mut settings = NoticeSettings::embedded();
-    settings.wording.denial_member.push_str(" The procedure was CPT 47381.");
-    let problems = refusal(&case, Recipient::Member, &settings, &LetterWords::embedded());
-    assert!(problems.iter().any(|p| p.contains("code 47381")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("\"CPT\"")), "{problems:?}");
+    settings
+        .wording
+        .denial_member
+        .push_str(" The procedure was CPT 47381.");
+    let problems = refusal(
+        &case,
+        Recipient::Member,
+        &settings,
+        &LetterWords::embedded(),
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("code 47381")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("\"CPT\"")),
+        "{problems:?}"
+    );
     // The same wording goes to a provider, who reads codes.
     let policy = policy();
     let words = LetterWords::embedded();
-    let letter = compose(&policy.policy, &words, &settings, &case, Recipient::Provider).unwrap();
+    let letter = compose(
+        &policy.policy,
+        &words,
+        &settings,
+        &case,
+        Recipient::Provider,
+    )
+    .unwrap();
     assert!(checked_letter(letter, &policy.policy, &words, &case).is_ok());
 }
 
@@ -194,11 +245,21 @@ fn a_letter_lacking_a_required_element_is_refused_with_what_is_missing() {
                 && p.contains("no appeal deadline for Medicare Advantage")),
         "{problems:?}"
     );
-    assert!(problems.iter().any(|p| p.contains("expedited appeal path")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("expedited appeal path")),
+        "{problems:?}"
+    );
 
     let mut no_plain_words = words.clone();
-    no_plain_words.criteria.retain(|c| c.criterion != "tumor_origin");
-    let problems = refusal(&case, Recipient::Member, &NoticeSettings::embedded(), &no_plain_words);
+    no_plain_words
+        .criteria
+        .retain(|c| c.criterion != "tumor_origin");
+    let problems = refusal(
+        &case,
+        Recipient::Member,
+        &NoticeSettings::embedded(),
+        &no_plain_words,
+    );
     assert!(
         problems
             .iter()
@@ -207,7 +268,12 @@ fn a_letter_lacking_a_required_element_is_refused_with_what_is_missing() {
     );
 
     let mut uncredentialed = case.clone();
-    uncredentialed.determination.as_mut().unwrap().decided_by.name = "Olive Imaginary".to_string();
+    uncredentialed
+        .determination
+        .as_mut()
+        .unwrap()
+        .decided_by
+        .name = "Olive Imaginary".to_string();
     for to in [Recipient::Member, Recipient::Provider] {
         let problems = refusal(&uncredentialed, to, &NoticeSettings::embedded(), &words);
         assert_eq!(
@@ -222,14 +288,21 @@ fn a_letter_lacking_a_required_element_is_refused_with_what_is_missing() {
 #[test]
 fn a_pend_without_its_documents_is_refused() {
     let mut case = sample(Status::Pended);
-    case.determination.as_mut().unwrap().missing_information.clear();
+    case.determination
+        .as_mut()
+        .unwrap()
+        .missing_information
+        .clear();
     let problems = refusal(
         &case,
         Recipient::Provider,
         &NoticeSettings::embedded(),
         &LetterWords::embedded(),
     );
-    assert!(problems.iter().any(|p| p.contains("each missing document")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("each missing document")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -286,13 +359,21 @@ fn pdftotext(bytes: &[u8]) -> String {
         .unwrap_or_else(|e| {
             panic!("pdftotext is needed (Debian poppler-utils; scripts/test.sh installs it): {e}")
         });
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("UTF-8 text")
 }
 
 #[test]
 fn a_pdf_prints_names_in_any_script_and_its_text_reads_back() {
-    for name in ["Zoë Ångström-Nguyễn", "Αθηνά Παπαδοπούλου", "Людмила Шевчук"] {
+    for name in [
+        "Zoë Ångström-Nguyễn",
+        "Αθηνά Παπαδοπούλου",
+        "Людмила Шевчук",
+    ] {
         let letter = denial_to(name);
         let text = pdftotext(&pdf::render(&letter).expect("a PDF"));
         assert!(text.contains(name), "{name} not in:\n{text}");
@@ -311,7 +392,10 @@ fn a_pdf_embeds_its_font_and_is_the_same_bytes_on_every_render() {
     assert!(raw.starts_with("%PDF-"));
     assert!(raw.contains("/FontFile2"), "the font is embedded");
     assert!(raw.contains("/ToUnicode"), "the text can be read back");
-    assert!(!raw.contains("/CreationDate") && !raw.contains("/ID"), "no date, no random id");
+    assert!(
+        !raw.contains("/CreationDate") && !raw.contains("/ID"),
+        "no date, no random id"
+    );
     // Another letter is other bytes: the render depends on the letter.
     assert!(pdf::render(&denial_to("Bo Fictive")).unwrap() != first);
 }
@@ -322,7 +406,10 @@ fn a_long_letter_runs_onto_further_pages() {
     let many = (0..120).map(|i| format!("Document {i}")).collect();
     letter.sections[0].items = many;
     let text = pdftotext(&pdf::render(&letter).unwrap());
-    assert!(text.contains("Document 0") && text.contains("Document 119"), "{text}");
+    assert!(
+        text.contains("Document 0") && text.contains("Document 119"),
+        "{text}"
+    );
     assert!(text.matches('\u{c}').count() >= 2, "page breaks");
     assert_eq!(letter.kind, Kind::Denial);
 }
