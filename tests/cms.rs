@@ -422,3 +422,68 @@ fn a_request_extended_then_approved_through_the_rules_is_counted() {
     let hours = (NOW - received).as_seconds_f64() / 3600.0;
     assert_eq!(report.standard.time_to_decision.mean_hours, Some(hours));
 }
+
+/// A roster entry for `reviewer` signing with test key `key`.
+fn on_roster(reviewer: &Reviewer, user: &str, key: u8) -> umdesk::identity::roster::RosterEntry {
+    umdesk::identity::roster::RosterEntry {
+        name: reviewer.name.clone(),
+        role: reviewer.role,
+        os_users: vec![user.into()],
+        keys: vec![umdesk::identity::test_keys::public_line(key)],
+        added_at: datetime!(2020-01-01 0:00 UTC),
+        added_by: "owner, store owner (supervisor)".into(),
+        removed: None,
+    }
+}
+
+#[test]
+fn an_appeal_decision_is_signed_like_a_determination_and_verify_wants_it() {
+    use umdesk::identity::signing::{APPEAL_DECISION, namespace_for, sign_entry};
+    use umdesk::identity::test_keys::signing_key;
+    use umdesk::identity::verify::{entries_to_sign, verify_signatures};
+
+    let mut case = sample(Status::Denied);
+    let denier = case.determination.as_ref().unwrap().decided_by.clone();
+    let appeal_physician = who("Ada Second, MD", Role::Physician);
+    let mut roster = umdesk::identity::Roster::default();
+    roster
+        .add(on_roster(
+            &who("Quentin Makebelieve, RN", Role::Supervisor),
+            "q",
+            9,
+        ))
+        .unwrap();
+    roster.add(on_roster(&denier, "olive", 1)).unwrap();
+    roster.add(on_roster(&appeal_physician, "ada", 5)).unwrap();
+    for index in entries_to_sign(&case) {
+        let signature = sign_entry(&case, index, &signing_key(1), None).unwrap();
+        case.signatures.push(signature);
+    }
+    assert!(
+        verify_signatures(&case, &roster).is_empty(),
+        "the denial is signed"
+    );
+
+    let nurse = who("Pat Lee, RN", Role::Nurse);
+    notices::file_appeal(&mut case, &nurse, AppealParty::Member, false, NOW, NOW).unwrap();
+    notices::decide_appeal(
+        &mut case,
+        &appeal_physician,
+        AppealOutcome::Upheld,
+        "Still not met.",
+        NOW,
+    )
+    .unwrap();
+    let last = case.history.len() - 1;
+    assert_eq!(namespace_for(&case.history[last]), Some(APPEAL_DECISION));
+    assert!(entries_to_sign(&case).contains(&last));
+    let unsigned = verify_signatures(&case, &roster);
+    assert!(
+        unsigned.iter().any(|p| p.entry == Some(last + 1)),
+        "an unsigned appeal decision is a problem: {unsigned:?}"
+    );
+    let signature = sign_entry(&case, last, &signing_key(5), None).unwrap();
+    case.signatures.push(signature);
+    assert!(verify_signatures(&case, &roster).is_empty());
+    assert_eq!(verify(&case), Integrity::Intact);
+}
