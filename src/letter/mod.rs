@@ -318,3 +318,45 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     }
     text
 }
+
+/// What the reviewer sees of the letters before signing: a line per
+/// problem (an incomplete letter says what it lacks; a decision that sends
+/// no letter says why), then the letters' text, to the member first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preview {
+    pub problems: Vec<String>,
+    pub lines: Vec<String>,
+}
+
+/// The letters `case` (as it would be once signed) sends, with the
+/// embedded notice settings and wording.
+pub fn preview(policy: &crate::policy::Policy, case: &crate::case::Case) -> Preview {
+    let settings = NoticeSettings::embedded();
+    let words = LetterWords::embedded();
+    let mut preview = Preview::default();
+    for to in [Recipient::Member, Recipient::Provider] {
+        let letter = match compose(policy, &words, &settings, case, to) {
+            Ok(letter) => letter,
+            Err(no_letter) => {
+                preview.problems.push(format!("No letter: {no_letter}"));
+                return preview;
+            }
+        };
+        let problems = completeness::problems(&letter, policy, &words, case);
+        if !problems.is_empty() {
+            preview.problems.push(format!(
+                "The letter to the {} is incomplete and cannot be sent:",
+                to.label()
+            ));
+            preview
+                .problems
+                .extend(problems.iter().map(|p| format!("  {p}")));
+        }
+        preview
+            .lines
+            .push(format!("-- Letter to the {} --", to.label()));
+        preview.lines.extend(text::lines(&letter, text::COLUMNS));
+        preview.lines.push(String::new());
+    }
+    preview
+}

@@ -221,6 +221,22 @@ impl Tally {
 
 /// The figures over `cases` decided in `year` (every year when None).
 pub fn report(policy: &Policy, cases: &[Case], year: Option<i32>) -> CmsReport {
+    let (standard, expedited) = figures(cases, year);
+    CmsReport {
+        year,
+        items_and_services: policy
+            .coding
+            .procedure_codes
+            .iter()
+            .map(|c| c.code.clone())
+            .collect(),
+        standard,
+        expedited,
+    }
+}
+
+/// The standard and the expedited figures over `cases` decided in `year`.
+pub fn figures(cases: &[Case], year: Option<i32>) -> (Figures, Figures) {
     let mut standard = Tally::default();
     let mut expedited = Tally::default();
     for case in cases {
@@ -261,15 +277,5 @@ pub fn report(policy: &Policy, cases: &[Case], year: Option<i32>) -> CmsReport {
             }
         }
     }
-    CmsReport {
-        year,
-        items_and_services: policy
-            .coding
-            .procedure_codes
-            .iter()
-            .map(|c| c.code.clone())
-            .collect(),
-        standard: standard.figures(),
-        expedited: expedited.figures(),
-    }
+    (standard.figures(), expedited.figures())
 }

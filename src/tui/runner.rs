@@ -344,9 +344,28 @@ fn log(
 }
 
 /// The dashboard's figures over the whole queue: from the listing's
-/// summaries, no case loaded.
+/// summaries, and the CMS panel from the cases first decided this year.
 fn dashboard(store: &dyn CaseStore, now: time::OffsetDateTime) -> DashboardState {
-    DashboardState::new(&store.list().cases, now)
+    let listing = store.list();
+    let mut state = DashboardState::new(&listing.cases, now);
+    // The CMS figures of the year so far count appeals and extensions,
+    // which only whole cases carry: the cases first decided this year are
+    // read (a case that cannot be read is left out, as the listing leaves
+    // out unreadable files).
+    let year = now.year();
+    let cases: Vec<crate::case::Case> = listing
+        .cases
+        .iter()
+        .filter(|s| s.first_final_at.is_some_and(|at| at.year() == year))
+        .filter_map(|s| store.load(&s.id).ok())
+        .collect();
+    let (standard, expedited) = crate::rules::cms::figures(&cases, Some(year));
+    state.cms = Some(super::screens::dashboard::CmsPanel {
+        year,
+        standard,
+        expedited,
+    });
+    state
 }
 
 /// Worker threads performing effects for one session, reporting each
