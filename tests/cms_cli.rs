@@ -300,3 +300,22 @@ fn letter_writes_text_and_pdf_and_refuses_an_undecided_case() {
         stdout(&log)
     );
 }
+
+#[test]
+fn an_incomplete_letter_is_refused_naming_what_it_lacks() {
+    let world = World::new();
+    let denied = world.id(Status::Denied);
+    let path = world.store().join(format!("{denied}.json"));
+    let mut case = world.load(&denied);
+    case.determination.as_mut().unwrap().decided_by.name = "Olive Imaginary".to_string();
+    std::fs::write(&path, to_json(&case)).unwrap();
+    for to in ["member", "provider"] {
+        let out = world.run_as(NURSE, "nurse", &["letter", &denied, "--to", to]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "nothing is written: {}", stdout(&out));
+        let message = stderr(&out);
+        assert!(message.contains(&format!("denial letter to the {to}")), "{message}");
+        assert!(message.contains("the reviewer's name and credentials"), "{message}");
+        assert!(message.contains("\"Olive Imaginary\""), "{message}");
+    }
+}
