@@ -487,3 +487,9 @@ fn an_appeal_decision_is_signed_like_a_determination_and_verify_wants_it() {
     assert!(verify_signatures(&case, &roster).is_empty());
     assert_eq!(verify(&case), Integrity::Intact);
 }
+
+#[test]
+fn the_report_as_the_command_line_prints_it() {
+    let report = report(&policy().policy, &population(), Some(2026));
+    insta::assert_snapshot!(umdesk::cli::stats::cms_text(&report));
+}

@@ -312,10 +312,20 @@ fn an_incomplete_letter_is_refused_naming_what_it_lacks() {
     for to in ["member", "provider"] {
         let out = world.run_as(NURSE, "nurse", &["letter", &denied, "--to", to]);
         assert_eq!(code(&out), 2, "{}", stderr(&out));
-        assert!(stdout(&out).is_empty(), "nothing is written: {}", stdout(&out));
+        assert!(
+            stdout(&out).is_empty(),
+            "nothing is written: {}",
+            stdout(&out)
+        );
         let message = stderr(&out);
-        assert!(message.contains(&format!("denial letter to the {to}")), "{message}");
-        assert!(message.contains("the reviewer's name and credentials"), "{message}");
+        assert!(
+            message.contains(&format!("denial letter to the {to}")),
+            "{message}"
+        );
+        assert!(
+            message.contains("the reviewer's name and credentials"),
+            "{message}"
+        );
         assert!(message.contains("\"Olive Imaginary\""), "{message}");
     }
 }

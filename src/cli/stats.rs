@@ -197,9 +197,9 @@ pub fn cms_text(report: &crate::rules::cms::CmsReport) -> String {
         .collect();
     out.push_str(&table(&["FIGURE", "STANDARD", "EXPEDITED"], &rows));
     out.push_str(
-        "\nApproved and denied are of the requests decided; approved after appeal is of the \
-         denials whose appeal was decided; extended, then approved is of the requests decided. \
-         Time runs from receipt to the first final determination.\n",
+        "\nApproved and denied are of the requests decided; approved after appeal is\n\
+         of the denials whose appeal was decided; extended, then approved is of the\n\
+         requests decided. Time runs from receipt to the first final determination.\n",
     );
     out
 }
