@@ -391,6 +391,12 @@ fn a_pdf_embeds_its_font_and_is_the_same_bytes_on_every_render() {
     let raw = String::from_utf8_lossy(&first);
     assert!(raw.starts_with("%PDF-"));
     assert!(raw.contains("/FontFile2"), "the font is embedded");
+    assert!(raw.contains("+DejaVuSans"), "as a subset, named as one");
+    assert!(
+        first.len() < 100_000,
+        "a subset, not the whole font: {} bytes",
+        first.len()
+    );
     assert!(raw.contains("/ToUnicode"), "the text can be read back");
     assert!(
         !raw.contains("/CreationDate") && !raw.contains("/ID"),

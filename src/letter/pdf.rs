@@ -4,13 +4,13 @@
 //! written here and nothing else: no creation date, no random document id,
 //! objects numbered in a fixed order and glyphs collected in sorted maps,
 //! so two renders are identical byte for byte. The text is set in DejaVu
-//! Sans, embedded whole (`assets/fonts/`, its licence beside it) as a
-//! composite font with Identity-H encoding: any letter the font has, in
-//! any script it covers, prints, and the ToUnicode map lets `pdftotext`,
-//! screen readers and search give the text back.
+//! Sans (`assets/fonts/`, its licence beside it), embedded as a subset of
+//! the glyphs the letter uses (typst's `subsetter`) in a composite font
+//! with Identity-H encoding: any letter the font has, in any script it
+//! covers, prints, and the ToUnicode map lets `pdftotext`, screen readers
+//! and search give the text back.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
@@ -20,7 +20,25 @@ use super::text::{Block, blocks, wrap};
 
 /// DejaVu Sans (fonts-dejavu-core), embedded in the binary.
 pub const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const FONT_NAME: &[u8] = b"DejaVuSans";
+const FONT_NAME: &str = "DejaVuSans";
+
+/// "ABCDEF+DejaVuSans": a subset is named with a tag of six capitals,
+/// here drawn from the glyphs it holds, so the same letter gets the same
+/// name and another subset another.
+fn subset_name(font: &Font<'_>) -> String {
+    let glyphs: Vec<u8> = font
+        .remapper
+        .remapped_gids()
+        .flat_map(u16::to_be_bytes)
+        .collect();
+    let digest = crate::digest::sha256_hex(&glyphs);
+    let tag: String = digest
+        .bytes()
+        .take(6)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect();
+    format!("{tag}+{FONT_NAME}")
+}
 
 /// US Letter, in points, with one-inch margins.
 const PAGE: (f32, f32) = (612.0, 792.0);
@@ -31,31 +49,30 @@ const LEADING: f32 = 14.5;
 const BULLET: &str = "•";
 const INDENT: f32 = 14.0;
 
-/// The font, zlib-compressed once per process: the same input gives the
-/// same bytes, and compressing it on every letter would cost more than
-/// the letter.
-fn compressed_font() -> &'static [u8] {
-    static COMPRESSED: OnceLock<Vec<u8>> = OnceLock::new();
-    COMPRESSED.get_or_init(|| miniz_oxide::deflate::compress_to_vec_zlib(FONT, 6))
-}
-
 /// Why a PDF could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PdfError {
     #[error("the bundled font cannot be read: {0}")]
     Font(String),
+    #[error("the bundled font cannot be subset: {0}")]
+    Subset(String),
 }
 
 struct Font<'a> {
     face: ttf_parser::Face<'a>,
-    /// Glyph id to the character it shows (the first seen), for ToUnicode.
-    used: BTreeMap<u16, char>,
+    /// The glyphs used, numbered in the subset in the order first used.
+    remapper: subsetter::GlyphRemapper,
+    /// Subset glyph id to its glyph in the whole font and the character
+    /// it shows (the first seen), for the widths and ToUnicode.
+    used: BTreeMap<u16, (u16, char)>,
 }
 
 impl Font<'_> {
+    /// The subset's glyph id for `c`.
     fn glyph(&mut self, c: char) -> u16 {
-        let id = self.face.glyph_index(c).map(|g| g.0).unwrap_or(0);
-        self.used.entry(id).or_insert(c);
+        let whole = self.face.glyph_index(c).map(|g| g.0).unwrap_or(0);
+        let id = self.remapper.remap(whole);
+        self.used.entry(id).or_insert((whole, c));
         id
     }
 
@@ -81,7 +98,7 @@ impl Font<'_> {
             / 1000.0
     }
 
-    /// `text` as glyph ids, two bytes each (Identity-H).
+    /// `text` as subset glyph ids, two bytes each (Identity-H).
     fn encode(&mut self, text: &str) -> Vec<u8> {
         text.chars()
             .flat_map(|c| self.glyph(c).to_be_bytes())
@@ -149,6 +166,7 @@ pub fn render(letter: &Letter) -> Result<Vec<u8>, PdfError> {
     let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| PdfError::Font(e.to_string()))?;
     let mut font = Font {
         face,
+        remapper: subsetter::GlyphRemapper::new(),
         used: BTreeMap::new(),
     };
     let lines = layout(letter, &font);
@@ -206,9 +224,12 @@ pub fn render(letter: &Letter) -> Result<Vec<u8>, PdfError> {
         }
         pdf.stream(content_ref(i), &content.finish());
     }
+    let subset = subsetter::subset(FONT, 0, &font.remapper)
+        .map_err(|e| PdfError::Subset(format!("{e:?}")))?;
     write_font(
         &mut pdf,
         &font,
+        &subset,
         [type0, cid, descriptor, font_file, to_unicode],
     );
     Ok(pdf.finish())
@@ -232,15 +253,17 @@ fn show(
 
 /// The composite font: Type0 over a CIDFontType2 whose CIDs are glyph
 /// ids, the widths of the glyphs used, the font file, and ToUnicode.
-fn write_font(pdf: &mut Pdf, font: &Font<'_>, refs: [Ref; 5]) {
+fn write_font(pdf: &mut Pdf, font: &Font<'_>, subset: &[u8], refs: [Ref; 5]) {
     let [type0, cid, descriptor, font_file, to_unicode] = refs;
+    let name = subset_name(font);
+    let name = Name(name.as_bytes());
     let system_info = SystemInfo {
         registry: Str(b"Adobe"),
         ordering: Str(b"Identity"),
         supplement: 0,
     };
     pdf.type0_font(type0)
-        .base_font(Name(FONT_NAME))
+        .base_font(name)
         .encoding_predefined(Name(b"Identity-H"))
         .descendant_font(cid)
         .to_unicode(to_unicode);
@@ -248,15 +271,15 @@ fn write_font(pdf: &mut Pdf, font: &Font<'_>, refs: [Ref; 5]) {
     let mut cid_font = pdf.cid_font(cid);
     cid_font
         .subtype(CidFontType::Type2)
-        .base_font(Name(FONT_NAME))
+        .base_font(name)
         .system_info(system_info)
         .font_descriptor(descriptor)
         .default_width(0.0)
         .cid_to_gid_map_predefined(Name(b"Identity"));
     {
         let mut widths = cid_font.widths();
-        for &id in font.used.keys() {
-            widths.consecutive(id, [font.advance(id)]);
+        for (&id, &(whole, _)) in &font.used {
+            widths.consecutive(id, [font.advance(whole)]);
         }
     }
     cid_font.finish();
@@ -264,7 +287,7 @@ fn write_font(pdf: &mut Pdf, font: &Font<'_>, refs: [Ref; 5]) {
     let face = &font.face;
     let bbox = face.global_bounding_box();
     pdf.font_descriptor(descriptor)
-        .name(Name(FONT_NAME))
+        .name(name)
         .flags(FontFlags::NON_SYMBOLIC)
         .bbox(Rect::new(
             font.scaled(bbox.x_min),
@@ -279,9 +302,10 @@ fn write_font(pdf: &mut Pdf, font: &Font<'_>, refs: [Ref; 5]) {
         .stem_v(80.0)
         .font_file2(font_file);
 
-    pdf.stream(font_file, compressed_font())
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(subset, 6);
+    pdf.stream(font_file, &compressed)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), FONT.len() as i32);
+        .pair(Name(b"Length1"), subset.len() as i32);
 
     let mut cmap = UnicodeCmap::new(
         Name(b"Custom"),
@@ -291,7 +315,7 @@ fn write_font(pdf: &mut Pdf, font: &Font<'_>, refs: [Ref; 5]) {
             supplement: 0,
         },
     );
-    for (&id, &c) in &font.used {
+    for (&id, &(_, c)) in &font.used {
         cmap.pair(id, c);
     }
     pdf.cmap(to_unicode, &cmap.finish());
