@@ -306,8 +306,39 @@ fn an_incomplete_letter_is_refused_naming_what_it_lacks() {
     let world = World::new();
     let denied = world.id(Status::Denied);
     let path = world.store().join(format!("{denied}.json"));
-    let mut case = world.load(&denied);
+    let before = world.load(&denied);
+    let mut case = before.clone();
     case.determination.as_mut().unwrap().decided_by.name = "Olive Imaginary".to_string();
+    std::fs::write(&path, to_json(&case)).unwrap();
+    let tampered = world.run_as(NURSE, "nurse", &["letter", &denied]);
+    assert_eq!(code(&tampered), 1, "{}", stderr(&tampered));
+    assert!(
+        stderr(&tampered).contains("not intact"),
+        "{}",
+        stderr(&tampered)
+    );
+    assert!(stdout(&tampered).is_empty());
+
+    // The same change, recorded: the record holds, and the letter still
+    // lacks the reviewer's credentials.
+    let mut case = before.clone();
+    case.determination.as_mut().unwrap().decided_by.name = "Olive Imaginary".to_string();
+    case.seal = None;
+    let supervisor = umdesk::case::Reviewer {
+        name: SUPERVISOR.to_string(),
+        role: umdesk::case::Role::Supervisor,
+    };
+    let at = case.history.last().unwrap().at;
+    umdesk::case::history::record(
+        &mut case,
+        Some(&before),
+        &supervisor,
+        "amended",
+        "credentials lost",
+        at,
+    );
+    umdesk::case::history::seal(&mut case, at);
+    assert_eq!(verify(&case), Integrity::Intact);
     std::fs::write(&path, to_json(&case)).unwrap();
     for to in ["member", "provider"] {
         let out = world.run_as(NURSE, "nurse", &["letter", &denied, "--to", to]);

@@ -1,6 +1,6 @@
 //! `umdesk letter ID`: the notice of a case's decision, to the member or
 //! the provider, as text or PDF. An incomplete letter is refused with what
-//! it lacks (exit 2). Reading the case is recorded in the access log, as
+//! it lacks (exit 2); a case that is not intact has no letter (exit 1). Reading the case is recorded in the access log, as
 //! any viewing is; a PDF never goes to a terminal.
 
 use std::io::IsTerminal;
@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use super::args::LetterArgs;
 use super::commands::checked_id;
 use super::output::{clean, emit, path_name, warn};
-use super::{Env, Failure};
+use super::{Env, Failure, exit};
+use crate::case::history::{Integrity, verify};
 use crate::letter::{self, LetterWords, NoticeSettings, checked_letter, compose};
 use crate::store::AccessEntry;
 
@@ -30,6 +31,18 @@ pub(crate) fn run(env: &Env, args: &LetterArgs) -> Result<(), Failure> {
                 "the viewing could not be recorded in the access log, so no letter is written: {err}"
             ))
         })?;
+    // A letter speaks for the record: never from a case whose record
+    // does not hold together.
+    if let Integrity::Tampered(what) = verify(&case) {
+        return Err(Failure::new(
+            exit::PROBLEMS,
+            format!(
+                "case {} is not intact, so no letter is written from it: {}",
+                case.id,
+                clean(&what, false)
+            ),
+        ));
+    }
     let words = LetterWords::embedded();
     let notice = NoticeSettings::embedded();
     let letter = compose(&policy.policy, &words, &notice, &case, args.to)
@@ -37,7 +50,8 @@ pub(crate) fn run(env: &Env, args: &LetterArgs) -> Result<(), Failure> {
     let letter = checked_letter(letter, &policy.policy, &words, &case)
         .map_err(|err| Failure::input(clean(&err.to_string(), true).into_owned()))?;
     if args.format == "pdf" {
-        let bytes = letter::pdf::render(&letter).map_err(|err| Failure::new(1, err.to_string()))?;
+        let bytes = letter::pdf::render(&letter)
+            .map_err(|err| Failure::new(exit::PROBLEMS, err.to_string()))?;
         let out = args
             .out
             .clone()
