@@ -70,6 +70,16 @@ fi
 has_fhir "$UMDESK_PYTHON" || { echo "scripts/test.sh: could not install Python's $fhir_requirement" >&2; exit 1; }
 export UMDESK_PYTHON
 
+# Poppler's pdftotext: the letter tests read the text of the PDFs with it.
+if ! command -v pdftotext >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "scripts/test.sh: pdftotext is not installed; install Debian's poppler-utils (or run this as root)" >&2
+        exit 1
+    fi
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+fi
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/umdesk-pg.XXXXXX")
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then

@@ -5,6 +5,8 @@
 //!   they import neither the store, the TUI nor the CLI (`tests/layering.rs`);
 //! - [`pas`] reads Da Vinci PAS requests into cases and writes PAS
 //!   responses; pure like the domain;
+//! - [`letter`] composes the notice of a decision as data, checks it is
+//!   complete, and renders it as text or PDF (pure, like the domain);
 //! - [`fixtures`] builds fictional cases through those rules, for the demo,
 //!   tests and benchmarks;
 //! - [`clock`] and [`digest`] are small helpers both layers use;
@@ -24,6 +26,7 @@ pub mod digest;
 pub mod fixtures;
 pub mod identity;
 pub mod json;
+pub mod letter;
 pub mod pas;
 pub mod policy;
 pub mod rules;

@@ -1353,7 +1353,7 @@ fn signing_shows_what_is_signed_and_asks_once() {
     app.open_case(&id);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('f'));
-    let Some(Overlay::ConfirmSign { lines }) = &app.overlay else {
+    let Some(Overlay::ConfirmSign { lines, .. }) = &app.overlay else {
         panic!("f asks first: {:?}", app.message);
     };
     let text = lines.join("\n");

@@ -147,6 +147,7 @@ pub fn new_case(
         peer_to_peer: Vec::new(),
         qa_reviews: Vec::new(),
         amendments: Vec::new(),
+        timeline: Timeline::default(),
         history: Vec::new(),
         seal: None,
         signatures: Vec::new(),

@@ -51,6 +51,11 @@ pub struct Case {
     pub qa_reviews: Vec<QaReview>,
     #[serde(default)]
     pub amendments: Vec<Amendment>,
+    /// Extensions, the decision notice and appeals: what the CMS-0057-F
+    /// figures count. Absent from cases that have none, so older cases
+    /// keep their bytes.
+    #[serde(default, skip_serializing_if = "Timeline::is_empty")]
+    pub timeline: Timeline,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
     #[serde(default)]
@@ -888,4 +893,111 @@ pub struct PasSource {
     /// What a reviewer reads in the list of sources.
     pub title: String,
     pub resource: serde_json::Value,
+}
+
+/// What happens to a request around its determination that the public
+/// prior-authorization figures (CMS-0057-F) count: an extension of the
+/// review's time frame, when the decision notice went out, and appeals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeline {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+    /// When the notice of the decision was sent to the member and provider.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub notice_sent_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appeals: Vec<Appeal>,
+}
+
+impl Timeline {
+    pub fn is_empty(&self) -> bool {
+        self.extensions.is_empty() && self.notice_sent_at.is_none() && self.appeals.is_empty()
+    }
+
+    /// The appeal still waiting for its decision, if any.
+    pub fn open_appeal(&self) -> Option<&Appeal> {
+        self.appeals.iter().find(|a| a.decision.is_none())
+    }
+}
+
+/// The review's time frame extended, with the notice that says so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    #[serde(with = "time::serde::rfc3339")]
+    pub taken_at: OffsetDateTime,
+    pub by: Reviewer,
+    #[serde(with = "time::serde::rfc3339")]
+    pub previous_due: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub new_due: OffsetDateTime,
+    pub reason: String,
+    /// When the member and provider were told of the extension.
+    #[serde(with = "time::serde::rfc3339")]
+    pub notice_sent_at: OffsetDateTime,
+}
+
+/// Who asked for an appeal.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AppealParty {
+    Member,
+    Provider,
+}
+
+impl AppealParty {
+    /// The label is the key: "member", "provider".
+    pub fn label(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// An appeal of a denial, and its decision once made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appeal {
+    #[serde(with = "time::serde::rfc3339")]
+    pub filed_at: OffsetDateTime,
+    pub filed_by: AppealParty,
+    pub expedited: bool,
+    /// Who recorded the appeal's arrival.
+    pub recorded_by: Reviewer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AppealDecision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecision {
+    #[serde(with = "time::serde::rfc3339")]
+    pub decided_at: OffsetDateTime,
+    pub by: Reviewer,
+    pub outcome: AppealOutcome,
+    pub rationale: String,
+}
+
+/// The denial kept (upheld) or reversed (overturned) on appeal.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AppealOutcome {
+    Upheld,
+    Overturned,
+}
+
+impl AppealOutcome {
+    /// The label is the key: "upheld", "overturned".
+    pub fn label(self) -> &'static str {
+        self.into()
+    }
 }

@@ -23,6 +23,11 @@ Examples:
   umdesk policy check my-pack.json     validate another policy pack
   umdesk --role supervisor audit UM-20261201-0001
   umdesk --role supervisor stats --json
+  umdesk --role supervisor stats --cms --year 2026
+  umdesk letter UM-20261201-0001 --to provider --format pdf --out letter.pdf
+  umdesk notice UM-20261201-0001 --sent --at 2026-12-02T10:00:00-05:00
+  umdesk extend UM-20261201-0001 --days 14 --reason \"awaiting imaging\"
+  umdesk --role physician appeal UM-20261201-0001 decide --overturned --rationale ...
   umdesk init ~/cases                  create an empty case store
   umdesk store init postgres://umdesk@db/um    create or upgrade a PostgreSQL store
   umdesk --store postgres://umdesk@db/um list  work on the department's store
@@ -125,6 +130,14 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the PAS response Bundle of a decided case.
     Export(ExportArgs),
+    /// Write the notice of a case's decision: a letter to the member or the provider.
+    Letter(LetterArgs),
+    /// Record that the decision notice was sent (the CMS figures count it).
+    Notice(NoticeArgs),
+    /// Extend an open review's time frame, with the reason and its notice.
+    Extend(ExtendArgs),
+    /// Record an appeal of a denial, or decide it (physicians).
+    Appeal(AppealArgs),
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +168,89 @@ pub struct ExportArgs {
     /// where the plan has configured one).
     #[arg(long, value_name = "SYSTEM|CODE")]
     pub reason_code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LetterArgs {
+    /// The case id, e.g. UM-20261201-0001.
+    pub id: String,
+    /// Whom the letter is for.
+    #[arg(long, default_value = "member", value_parser = parse_recipient, value_name = "member|provider")]
+    pub to: crate::letter::Recipient,
+    /// Plain text (to stdout unless --out) or PDF (to --out, else to
+    /// ID-RECIPIENT.pdf in the current directory; never to a terminal).
+    #[arg(long, default_value = "text", value_parser = ["text", "pdf"], value_name = "text|pdf")]
+    pub format: String,
+    /// Write the letter to this file instead.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    /// The case id.
+    pub id: String,
+    /// The decision notice was sent (the one thing recorded here for now).
+    #[arg(long, required = true)]
+    pub sent: bool,
+    /// When it was sent, RFC 3339 (default: now).
+    #[arg(long, value_parser = parse_time, value_name = "TIME")]
+    pub at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The case id.
+    pub id: String,
+    /// Calendar days added to the due time (1 to 14).
+    #[arg(long)]
+    pub days: i64,
+    /// Why the review needs longer (what is awaited, and why it is in the member's interest).
+    #[arg(long)]
+    pub reason: String,
+    /// When the member and provider were told, RFC 3339 (default: now).
+    #[arg(long, value_parser = parse_time, value_name = "TIME")]
+    pub notice_at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Debug, Args)]
+pub struct AppealArgs {
+    /// The case id.
+    pub id: String,
+    #[command(subcommand)]
+    pub action: AppealAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppealAction {
+    /// Record an appeal of the denial as received.
+    File {
+        /// Who appealed.
+        #[arg(long, value_parser = parse_party, value_name = "member|provider")]
+        by: crate::case::AppealParty,
+        /// An expedited (fast) appeal.
+        #[arg(long)]
+        expedited: bool,
+        /// When it was filed, RFC 3339 (default: now).
+        #[arg(long, value_parser = parse_time, value_name = "TIME")]
+        at: Option<time::OffsetDateTime>,
+    },
+    /// Decide the open appeal: a physician who took no part in the denial.
+    Decide {
+        /// The denial stands.
+        #[arg(
+            long,
+            conflicts_with = "overturned",
+            required_unless_present = "overturned"
+        )]
+        upheld: bool,
+        /// The denial is reversed: the request is approved.
+        #[arg(long)]
+        overturned: bool,
+        /// The physician's reasons.
+        #[arg(long)]
+        rationale: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +398,12 @@ pub struct StatsArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The public prior-authorization figures of CMS-0057-F instead.
+    #[arg(long)]
+    pub cms: bool,
+    /// Only requests first decided in this calendar year (with --cms).
+    #[arg(long, requires = "cms", value_name = "YEAR")]
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +423,26 @@ fn parse_role(text: &str) -> Result<Role, String> {
             Role::ALL.map(Role::label).join(", ")
         )
     })
+}
+
+fn parse_recipient(text: &str) -> Result<crate::letter::Recipient, String> {
+    text.trim()
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a recipient; use member or provider"))
+}
+
+fn parse_party(text: &str) -> Result<crate::case::AppealParty, String> {
+    text.trim()
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|_| format!("'{text}' is not who appealed; use member or provider"))
+}
+
+/// An RFC 3339 time with its offset: 2026-12-01T09:30:00-05:00.
+fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| format!("'{text}' is not a time; write it as 2026-12-01T09:30:00-05:00"))
 }
 
 /// Accepts the key (`in_review`) or the label (`in review`), any case.

@@ -33,6 +33,10 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Store(command)) => super::store_cmd::run(command),
         Some(Command::Import(args)) => super::pas_cmd::import(env, &args),
         Some(Command::Export(args)) => super::pas_cmd::export(env, &args),
+        Some(Command::Letter(args)) => super::letter_cmd::run(env, &args),
+        Some(Command::Notice(args)) => super::notice_cmd::notice(env, &args),
+        Some(Command::Extend(args)) => super::notice_cmd::extend(env, &args),
+        Some(Command::Appeal(args)) => super::notice_cmd::appeal(env, &args),
     }
 }
 

@@ -7,6 +7,8 @@ mod commands;
 mod config;
 mod demo;
 mod generate;
+mod letter_cmd;
+mod notice_cmd;
 mod output;
 mod pas_cmd;
 mod policy_cmd;

@@ -9,10 +9,14 @@ use crate::case::stats::{self, Stats};
 use crate::case::{Outcome, Status};
 use crate::clock;
 use crate::rules::permissions::Act;
+use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
     let store = env.open_store()?;
     require(env, &*store, Act::ViewStats)?;
+    if args.cms {
+        return cms(env, &*store, args);
+    }
     let listing = store.list();
     for u in &listing.unreadable {
         warn(&format!(
@@ -118,5 +122,84 @@ fn stats_text(figures: &Stats) -> String {
             &rows,
         ));
     }
+    out
+}
+
+/// `stats --cms [--year Y]`: the public prior-authorization figures over
+/// the requests first decided in the year (every year without one).
+fn cms(env: &Env, store: &dyn CaseStore, args: &StatsArgs) -> Result<(), Failure> {
+    let policy = env.policy()?;
+    let cases = decided_cases(store, args.year);
+    let report = crate::rules::cms::report(&policy.policy, &cases, args.year);
+    if args.json {
+        emit_json(&format!("{}\n", to_pretty(&report)))?;
+    } else {
+        emit(&cms_text(&report))?;
+    }
+    Ok(())
+}
+
+/// The cases first finalized in `year` (every finalized case without
+/// one), read whole: the figures need their appeals and extensions, which
+/// the queue's summaries do not carry. A case that cannot be read is
+/// named on stderr and left out.
+pub fn decided_cases(store: &dyn CaseStore, year: Option<i32>) -> Vec<crate::case::Case> {
+    let listing = store.list();
+    for u in &listing.unreadable {
+        warn(&format!(
+            "{}: unreadable, not counted: {}",
+            clean(&u.location, false),
+            clean(&u.reason, false)
+        ));
+    }
+    listing
+        .cases
+        .iter()
+        .filter(|s| match (s.first_final_at, year) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(at), Some(year)) => at.year() == year,
+        })
+        .filter_map(|s| match store.load(&s.id) {
+            Ok(case) => Some(case),
+            Err(err) => {
+                warn(&format!(
+                    "{}: not counted: {}",
+                    clean(&s.id, false),
+                    clean(&err.to_string(), false)
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+/// The report as a table, each percentage with its numerator and
+/// denominator, and what the figures count.
+pub fn cms_text(report: &crate::rules::cms::CmsReport) -> String {
+    let period = report
+        .year
+        .map(|y| format!("requests first decided in {y}"))
+        .unwrap_or_else(|| "every request decided".to_string());
+    let mut out = format!("Prior-authorization figures (CMS-0057-F), {period}\n\n");
+    out.push_str(&format!(
+        "CMS 1, items and services that require prior authorization: {}\n",
+        report.items_and_services.join(", ")
+    ));
+    out.push_str(&format!(
+        "Requests counted: {} standard, {} expedited\n\n",
+        report.standard.approved.denominator, report.expedited.approved.denominator
+    ));
+    let rows: Vec<Vec<String>> = report
+        .metrics()
+        .into_iter()
+        .map(|m| vec![m.name.to_string(), m.standard, m.expedited])
+        .collect();
+    out.push_str(&table(&["FIGURE", "STANDARD", "EXPEDITED"], &rows));
+    out.push_str(
+        "\nApproved and denied are of the requests decided; approved after appeal is\n\
+         of the denials whose appeal was decided; extended, then approved is of the\n\
+         requests decided. Time runs from receipt to the first final determination.\n",
+    );
     out
 }

@@ -17,6 +17,7 @@ use crate::case::{AccessLogHead, Case, HistoryEntry, Signature};
 pub const DETERMINATION: &str = "umdesk-determination";
 pub const AMENDMENT: &str = "umdesk-amendment";
 pub const QA_REVIEW: &str = "umdesk-qa-review";
+pub const APPEAL_DECISION: &str = "umdesk-appeal-decision";
 
 /// The namespace of the act an entry records, if it is an act that is
 /// signed.
@@ -25,6 +26,7 @@ pub fn namespace_for(entry: &HistoryEntry) -> Option<&'static str> {
         "decided" => Some(DETERMINATION),
         "amended" => Some(AMENDMENT),
         "qa_review" => Some(QA_REVIEW),
+        "appeal_decided" => Some(APPEAL_DECISION),
         _ => None,
     }
 }

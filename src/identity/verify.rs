@@ -70,9 +70,9 @@ pub fn check(case: &Case, roster: &Roster) -> SignatureCheck {
     result
 }
 
-/// The entries that must be signed: each QA review, and each decision or
-/// amendment that finalized the case, whether it stands now or was
-/// reopened since (kept as an amendment's original).
+/// The entries that must be signed: each QA review and appeal decision,
+/// and each decision or amendment that finalized the case, whether it
+/// stands now or was reopened since (kept as an amendment's original).
 pub fn entries_to_sign(case: &Case) -> Vec<usize> {
     let mut finalized: Vec<_> = case.amendments.iter().map(|a| &a.original).collect();
     if case.status.is_final()
@@ -85,7 +85,7 @@ pub fn entries_to_sign(case: &Case) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, entry)| {
-            entry.event == "qa_review"
+            matches!(entry.event.as_str(), "qa_review" | "appeal_decided")
                 || (matches!(entry.event.as_str(), "decided" | "amended")
                     && finalized
                         .iter()

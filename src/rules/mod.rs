@@ -2,10 +2,12 @@
 //! follows. No terminal, no files.
 
 pub mod answers;
+pub mod cms;
 pub mod coding;
 pub mod decision;
 pub mod fitness;
 pub mod history_text;
+pub mod notices;
 pub mod permissions;
 mod rationale;
 

@@ -380,6 +380,18 @@ pub trait CaseStore: Send + Sync {
         Ok(crate::case::stats::compute(&self.list().cases, now))
     }
 
+    /// The ids of the cases first finalized in `year`: the cases the year's
+    /// CMS-0057-F figures count.
+    fn decided_in(&self, year: i32) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .list()
+            .cases
+            .iter()
+            .filter(|c| c.first_final_at.is_some_and(|at| at.year() == year))
+            .map(|c| c.id.to_string())
+            .collect())
+    }
+
     /// Calls `wake` with a case's id whenever anyone creates, saves, locks
     /// or unlocks it, until the returned [`Watching`] is dropped
     /// ([`watch`]).

@@ -114,6 +114,11 @@ pub enum Effect {
     Dashboard {
         now: OffsetDateTime,
     },
+    /// The CMS-0057-F figures of a year, for the dashboard's panel. Slow:
+    /// it reads every case decided that year.
+    CmsFigures {
+        year: i32,
+    },
 }
 
 impl Effect {
@@ -126,6 +131,7 @@ impl Effect {
                 | Effect::CountQueue(_)
                 | Effect::CheckStore
                 | Effect::Dashboard { .. }
+                | Effect::CmsFigures { .. }
         )
     }
 }
@@ -229,6 +235,7 @@ pub enum Done {
     },
     LockBroken(Result<LockInfo, String>),
     Dashboard(Box<DashboardState>),
+    CmsFigures(Result<super::screens::dashboard::CmsPanel, String>),
     /// Nothing to report (an unlock).
     Nothing,
     /// The effect failed in a way with nothing else to say.

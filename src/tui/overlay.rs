@@ -34,6 +34,9 @@ pub enum Overlay {
     /// What `f` will sign, asked once before it is signed.
     ConfirmSign {
         lines: Vec<String>,
+        /// The letters the decision sends, scrolled by `scroll` lines.
+        letter: Vec<String>,
+        scroll: usize,
     },
 }
 

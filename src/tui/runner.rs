@@ -162,8 +162,9 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         Effect::BreakLock { id, expected } => {
             Done::LockBroken(store.break_lock(&id, &expected).map_err(|e| e.to_string()))
         }
+        Effect::CmsFigures { year } => Done::CmsFigures(cms_panel(store, year)),
         Effect::Dashboard { now } => match store.figures(now) {
-            Ok(stats) => Done::Dashboard(Box::new(DashboardState { stats })),
+            Ok(stats) => Done::Dashboard(Box::new(DashboardState { stats, cms: None })),
             Err(err) => Done::Failed(format!("The dashboard's figures could not be read: {err}")),
         },
     }
@@ -370,6 +371,27 @@ fn log(
     store
         .log_access(&entry)
         .map_err(|err| format!("Could not write the access log, so {case_id} is not shown: {err}"))
+}
+
+/// The CMS-0057-F figures of `year`: they count appeals and extensions,
+/// which only whole cases carry, so the cases first decided that year are
+/// read one at a time and folded in (a case that cannot be read is left
+/// out, as the listing leaves out unreadable files). Never more than one
+/// case in memory, however large the store.
+fn cms_panel(
+    store: &dyn CaseStore,
+    year: i32,
+) -> Result<super::screens::dashboard::CmsPanel, String> {
+    let ids = store
+        .decided_in(year)
+        .map_err(|e| format!("The CMS figures could not be read: {e}"))?;
+    let cases = ids.iter().filter_map(|id| store.load(id).ok());
+    let (standard, expedited) = crate::rules::cms::figures(cases, Some(year));
+    Ok(super::screens::dashboard::CmsPanel {
+        year,
+        standard,
+        expedited,
+    })
 }
 
 /// Worker threads performing effects for one session, reporting each

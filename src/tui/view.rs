@@ -219,14 +219,31 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             lines.push(chrome::hint_line(KeyContext::Popup, &[], theme));
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
         }
-        Overlay::ConfirmSign { lines } => {
-            let inner = popup(frame, 76, lines.len() as u16 + 4, "Sign this?", theme);
+        Overlay::ConfirmSign {
+            lines,
+            letter,
+            scroll,
+        } => {
+            // As tall as the screen allows: what is signed, then as much of
+            // the letters as fits, scrolled; the keys on the last row.
+            let height = (lines.len() + letter.len()) as u16 + 4;
+            let inner = popup(frame, 78, height, "Sign this?", theme);
+            let [body, hint] = split_last_row(inner);
             let mut text: Vec<Line> = lines
                 .iter()
                 .map(|l| Line::raw(crate::sanitize::line(l).into_owned()))
                 .collect();
-            text.push(chrome::hint_line(KeyContext::ConfirmSign, &[], theme));
-            frame.render_widget(Paragraph::new(wrap_lines(text, inner.width)), inner);
+            text.extend(
+                letter
+                    .iter()
+                    .skip(*scroll)
+                    .map(|l| Line::styled(crate::sanitize::line(l).into_owned(), theme.text)),
+            );
+            frame.render_widget(Paragraph::new(wrap_lines(text, body.width)), body);
+            frame.render_widget(
+                Paragraph::new(chrome::hint_line(KeyContext::ConfirmSign, &[], theme)),
+                hint,
+            );
         }
         Overlay::Problems { title, problems } => {
             let inner = popup(frame, 72, problems.len() as u16 * 2 + 4, title, theme);

@@ -54,11 +54,27 @@ impl App {
                 purpose,
             } => self.editor_key(title, area, purpose, action, key),
             Overlay::Picker(picker) => self.picker_key(picker, action),
-            Overlay::ConfirmSign { lines } => match action {
-                Some(Action::Finalize) => self.finalize(),
-                Some(Action::Cancel) => {}
-                _ => self.overlay = Some(Overlay::ConfirmSign { lines }),
-            },
+            Overlay::ConfirmSign {
+                lines,
+                letter,
+                scroll,
+            } => {
+                let last = letter.len().saturating_sub(1);
+                let scroll = match action {
+                    Some(Action::Finalize) => return self.finalize(),
+                    Some(Action::Cancel) => return,
+                    Some(Action::ScrollDown) => (scroll + 1).min(last),
+                    Some(Action::ScrollUp) => scroll.saturating_sub(1),
+                    Some(Action::PageDown) => (scroll + 10).min(last),
+                    Some(Action::PageUp) => scroll.saturating_sub(10),
+                    _ => scroll,
+                };
+                self.overlay = Some(Overlay::ConfirmSign {
+                    lines,
+                    letter,
+                    scroll,
+                });
+            }
         }
     }
 

@@ -76,7 +76,20 @@ impl App {
             Done::Dashboard(dashboard) => {
                 self.working = None;
                 self.screen = Screen::Dashboard(dashboard);
+                // The queue's figures first; the year's CMS figures read
+                // every case decided in it, so they follow.
+                let year = self.now().year();
+                self.effects
+                    .push(crate::tui::effect::Effect::CmsFigures { year });
             }
+            Done::CmsFigures(result) => match result {
+                Ok(panel) => {
+                    if let Screen::Dashboard(dashboard) = &mut self.screen {
+                        dashboard.cms = Some(panel);
+                    }
+                }
+                Err(err) => self.error(err),
+            },
             Done::Failed(err) => self.error(err),
         }
     }

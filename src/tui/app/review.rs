@@ -132,7 +132,15 @@ impl App {
                 "This case is assigned to {assigned}, not to you: you sign it in their place"
             ));
         }
-        self.overlay = Some(Overlay::ConfirmSign { lines });
+        // The letters the decision sends, as the member and provider will
+        // read them; an incomplete one says what it lacks.
+        let preview = crate::letter::preview(&policy, &trial);
+        lines.extend(preview.problems);
+        self.overlay = Some(Overlay::ConfirmSign {
+            lines,
+            letter: preview.lines,
+            scroll: 0,
+        });
     }
 
     pub(super) fn finalize(&mut self) {

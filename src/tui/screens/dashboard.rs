@@ -11,11 +11,23 @@ use unicode_width::UnicodeWidthStr;
 use crate::case::Status;
 use crate::case::stats::{Stats, compute};
 use crate::case::summary::CaseSummary;
+use crate::rules::cms::Figures;
 use crate::tui::theme::Theme;
 
 #[derive(Debug)]
 pub struct DashboardState {
     pub stats: Stats,
+    /// The CMS-0057-F figures of the year so far, when they were counted
+    /// (they need whole cases, not summaries).
+    pub cms: Option<CmsPanel>,
+}
+
+/// The public prior-authorization figures of one calendar year.
+#[derive(Debug)]
+pub struct CmsPanel {
+    pub year: i32,
+    pub standard: Figures,
+    pub expedited: Figures,
 }
 
 impl DashboardState {
@@ -23,15 +35,23 @@ impl DashboardState {
     pub fn new(cases: &[CaseSummary], now: OffsetDateTime) -> DashboardState {
         DashboardState {
             stats: compute(cases, now),
+            cms: None,
         }
     }
 }
 
 pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let stats = &dashboard.stats;
-    let [summary, charts, reviewers] = area.layout(&Layout::vertical([
+    // The CMS panel (a title, a header and five rows) only where the
+    // charts keep their height and three rows of reviewers still fit.
+    let cms_height = match &dashboard.cms {
+        Some(_) if area.height >= 1 + 9 + CMS_HEIGHT + 3 => CMS_HEIGHT,
+        _ => 0,
+    };
+    let [summary, charts, cms, reviewers] = area.layout(&Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(9),
+        Constraint::Length(cms_height),
         Constraint::Min(3),
     ]));
     let median = stats
@@ -84,7 +104,63 @@ pub fn render(dashboard: &DashboardState, theme: &Theme, frame: &mut Frame, area
         theme.met,
         theme,
     );
+    if let Some(panel) = dashboard.cms.as_ref().filter(|_| cms_height > 0) {
+        render_cms(panel, theme, frame, cms);
+    }
     render_reviewers(stats, theme, frame, reviewers);
+}
+
+const CMS_HEIGHT: u16 = 7;
+
+/// The CMS-0057-F figures, each percentage with what it is of.
+fn render_cms(panel: &CmsPanel, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (s, e) = (&panel.standard, &panel.expedited);
+    let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
+    let rows = [
+        ("Approved", s.approved.text(), e.approved.text()),
+        ("Denied", s.denied.text(), e.denied.text()),
+        (
+            "Approved after appeal",
+            s.approved_after_appeal.text(),
+            e.approved_after_appeal.text(),
+        ),
+        (
+            "Extended, then approved",
+            s.approved_after_extension.text(),
+            e.approved_after_extension.text(),
+        ),
+        (
+            "Mean / median to decision",
+            format!(
+                "{} / {}",
+                hours(s.time_to_decision.mean_hours),
+                hours(s.time_to_decision.median_hours)
+            ),
+            format!(
+                "{} / {}",
+                hours(e.time_to_decision.mean_hours),
+                hours(e.time_to_decision.median_hours)
+            ),
+        ),
+    ];
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(name, standard, expedited)| Row::new(vec![name.to_string(), standard, expedited]))
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(26),
+            Constraint::Length(22),
+            Constraint::Length(22),
+        ],
+    )
+    .header(Row::new(["Figure", "Standard", "Expedited"]).style(theme.title))
+    .block(theme.bordered(Borders::TOP).title(format!(
+        " CMS-0057-F figures, decided in {} (umdesk stats --cms) ",
+        panel.year
+    )));
+    frame.render_widget(table, area);
 }
 
 /// Counts as horizontal bars in a box, one row each: the label in full,
