@@ -159,6 +159,16 @@ fn two_sessions_share(store: Arc<dyn CaseStore>, id: &str) {
         .expect("the first session holds the lock");
     assert_eq!(lock.holder.reviewer.name, "Ada First, RN");
 
+    // The second's queue shows who is in the case, without a key pressed.
+    let marker = format!("{} Ada First", Symbols::UNICODE.locked);
+    let shown = Instant::now();
+    second.wait_for(&marker);
+    assert!(
+        shown.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        shown.elapsed()
+    );
+
     // The second sees the case read-only, naming who holds it.
     second.press(KeyCode::Enter);
     second.wait_for("Locked by Ada First, RN");

@@ -126,6 +126,11 @@ mod file_store {
     use super::{contract, files};
 
     #[test]
+    fn every_lock_is_listed_with_its_holder() {
+        contract::every_lock_is_listed_with_its_holder(&files());
+    }
+
+    #[test]
     fn the_queue_pages_through_the_filtered_listing_in_order() {
         contract::the_queue_pages_through_the_filtered_listing_in_order(&files());
     }
@@ -235,6 +240,11 @@ mod memory_store {
     use super::{contract, memory};
 
     #[test]
+    fn every_lock_is_listed_with_its_holder() {
+        contract::every_lock_is_listed_with_its_holder(&memory());
+    }
+
+    #[test]
     fn the_queue_pages_through_the_filtered_listing_in_order() {
         contract::the_queue_pages_through_the_filtered_listing_in_order(&memory());
     }
@@ -342,6 +352,11 @@ mod memory_store {
 
 mod postgres_store {
     use super::{contract, postgres};
+
+    #[test]
+    fn every_lock_is_listed_with_its_holder() {
+        contract::every_lock_is_listed_with_its_holder(&postgres());
+    }
 
     #[test]
     fn the_queue_pages_through_the_filtered_listing_in_order() {

@@ -1039,6 +1039,24 @@ impl CaseStore for FileStore {
         self.read_lock(&self.lock_path(id)).ok().flatten()
     }
 
+    fn locks(&self) -> Vec<(String, LockInfo)> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut locks: Vec<(String, LockInfo)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                let id = name.strip_suffix(".lock")?.to_string();
+                check_id(&id).ok()?;
+                let lock = self.read_lock(&entry.path()).ok().flatten()?;
+                Some((id, lock))
+            })
+            .collect();
+        locks.sort_by(|a, b| a.0.cmp(&b.0));
+        locks
+    }
+
     fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError> {
         check_id(id)?;
         let _guard = self.write_lock()?;

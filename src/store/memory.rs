@@ -182,6 +182,15 @@ impl CaseStore for MemoryStore {
         self.state().locks.get(id).cloned()
     }
 
+    fn locks(&self) -> Vec<(String, LockInfo)> {
+        let state = self.state();
+        state
+            .locks
+            .iter()
+            .map(|(id, lock)| (id.clone(), lock.clone()))
+            .collect()
+    }
+
     fn break_lock(&self, id: &str, expected: &LockInfo) -> Result<LockInfo, StoreError> {
         check_id(id)?;
         let mut state = self.state();

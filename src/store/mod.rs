@@ -270,6 +270,10 @@ pub trait CaseStore: Send + Sync {
     fn lock(&self, id: &str, holder: &LockHolder) -> Result<LockInfo, StoreError>;
     fn unlock(&self, id: &str, holder: &LockHolder) -> Result<(), StoreError>;
     fn lock_info(&self, id: &str) -> Option<LockInfo>;
+    /// Every case's edit lock, by case id: who is in which case now (the
+    /// queue shows it). A lock that cannot be read is left out here;
+    /// `lock_info` reports it when the case is opened.
+    fn locks(&self) -> Vec<(String, LockInfo)>;
     /// Removes the lock `expected`, and only that one: if the case's lock is
     /// now another (its holder came back and took it over), nothing is
     /// removed and `Locked` names the lock as it is; if there is none,

@@ -24,6 +24,8 @@ pub enum Effect {
     QueuePage(QueueQuery),
     /// How many cases pass a filter: may take a moment over a large store.
     CountQueue(QueueQuery),
+    /// Who is in which case now, for the queue.
+    ReadLocks,
     /// The store's own permission problems. Slow: it looks at every file.
     CheckStore,
     /// Drafts of `author` left by sessions that are gone.
@@ -129,6 +131,7 @@ impl Effect {
             self,
             Effect::ListQueue
                 | Effect::CountQueue(_)
+                | Effect::ReadLocks
                 | Effect::CheckStore
                 | Effect::Dashboard { .. }
                 | Effect::CmsFigures { .. }
@@ -206,6 +209,8 @@ pub enum Done {
         query: QueueQuery,
         result: Result<usize, String>,
     },
+    /// Each locked case's id and who holds it.
+    Locks(Vec<(String, String)>),
     StoreChecked(Vec<String>),
     Drafts(Vec<DraftInfo>),
     CaseDrafts {

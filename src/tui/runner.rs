@@ -22,6 +22,13 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
             result: store.queue_page(&query).map_err(|e| e.to_string()),
             query,
         },
+        Effect::ReadLocks => Done::Locks(
+            store
+                .locks()
+                .into_iter()
+                .map(|(id, lock)| (id, lock.holder.reviewer.name))
+                .collect(),
+        ),
         Effect::CountQueue(query) => Done::QueueCounted {
             result: store.count_queue(&query).map_err(|e| e.to_string()),
             query,

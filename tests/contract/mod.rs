@@ -927,3 +927,30 @@ pub fn a_case_is_found_by_the_pas_request_it_was_imported_from(h: &dyn Harness) 
     store.save(&changed, &last(&saved)).unwrap();
     assert_eq!(store.find_by_request(&key).unwrap(), Some(id));
 }
+
+/// Every lock, by case: who is in which case now.
+pub fn every_lock_is_listed_with_its_holder(h: &dyn Harness) {
+    let store = h.store();
+    let first = create(store, "Ana Example", at());
+    let second = create(store, "Bo Example", at());
+    create(store, "Cy Example", at());
+    assert!(store.locks().is_empty());
+    let nurse = holder(nurse());
+    let other = holder(other_nurse());
+    store.lock(&first.id, &nurse).unwrap();
+    store.lock(&second.id, &other).unwrap();
+    let locks: Vec<(String, String)> = store
+        .locks()
+        .into_iter()
+        .map(|(id, lock)| (id, lock.holder.reviewer.name))
+        .collect();
+    assert_eq!(
+        locks,
+        [
+            (first.id.clone(), "Dana Whitfield, RN".to_string()),
+            (second.id.clone(), "Sam Okafor, RN".to_string()),
+        ]
+    );
+    store.unlock(&first.id, &nurse).unwrap();
+    assert_eq!(store.locks().len(), 1);
+}

@@ -890,6 +890,25 @@ impl CaseStore for PostgresStore {
         }
     }
 
+    fn locks(&self) -> Vec<(String, LockInfo)> {
+        let Ok(mut client) = self.client() else {
+            return Vec::new();
+        };
+        let Ok(rows) = client.query(
+            "SELECT case_id, info FROM edit_locks ORDER BY case_id COLLATE \"C\"",
+            &[],
+        ) else {
+            return Vec::new();
+        };
+        rows.into_iter()
+            .filter_map(|row| {
+                let id: String = row.get(0);
+                let lock = parse_lock(&self.location, &id, row.get(1)).ok()?;
+                Some((id, lock))
+            })
+            .collect()
+    }
+
     fn lock_info(&self, id: &str) -> Option<LockInfo> {
         check_id(id).ok()?;
         let row = self

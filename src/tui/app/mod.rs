@@ -131,6 +131,7 @@ impl App {
     /// any of this reviewer's drafts that a lost session left behind.
     pub fn start(&mut self) -> Vec<Effect> {
         self.list_queue();
+        self.effects.push(Effect::ReadLocks);
         self.effects.push(Effect::CheckStore);
         self.effects.push(Effect::FindDrafts {
             author: self.settings.reviewer.name.clone(),
@@ -172,6 +173,7 @@ impl App {
     /// The store changed: the queue is read again, without a word on the
     /// message row (it is someone else's work, and it is routine).
     fn store_changed(&mut self) {
+        self.effects.push(Effect::ReadLocks);
         if self.queue.paging.is_some() {
             self.queue.store_changed();
             return;

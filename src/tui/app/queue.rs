@@ -62,6 +62,7 @@ impl App {
 
     /// Asks for the whole queue; the screen says it is coming.
     pub fn list_queue(&mut self) {
+        self.effects.push(Effect::ReadLocks);
         if self.queue.paging.is_some() {
             self.queue.store_changed();
             return;

@@ -30,6 +30,7 @@ impl App {
                     self.error(format!("The queue could not be read: {err}"));
                 }
             },
+            Done::Locks(locks) => self.queue.locks = locks.into_iter().collect(),
             Done::QueueCounted { query, result } => match result {
                 Ok(count) => self.queue.count_arrived(&query, count),
                 Err(err) => self.error(format!("The queue could not be counted: {err}")),

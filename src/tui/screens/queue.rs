@@ -38,6 +38,9 @@ pub struct QueueState {
     pub paging: Option<Paging>,
     /// Pages the window needs, for the app to ask the store for.
     wanted: Vec<Wanted>,
+    /// Who is in which case now (case id to the lock holder's name): the
+    /// Reviewer column shows them.
+    pub locks: std::collections::HashMap<String, String>,
 }
 
 /// Cases read from the store per page.
@@ -109,6 +112,7 @@ impl QueueState {
             widest: Widest::default(),
             paging: None,
             wanted: Vec::new(),
+            locks: std::collections::HashMap::new(),
         };
         queue.replace_listing(listing, now);
         queue
@@ -619,7 +623,8 @@ fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect
     for (offset, &index) in queue.visible[first..].iter().take(height).enumerate() {
         let summary = &queue.listing.cases[index];
         let selected = first + offset == queue.selected;
-        let cells = row(summary, selected, queue.now, theme);
+        let holder = queue.locks.get(&*summary.id).map(String::as_str);
+        let cells = row(summary, holder, selected, queue.now, theme);
         draw_row(frame, &columns, area.y + 1 + offset as u16, &cells);
     }
 }
@@ -671,6 +676,7 @@ fn draw_row(frame: &mut Frame, columns: &[(u16, u16); 7], y: u16, cells: &[Span<
 
 fn row<'a>(
     summary: &'a CaseSummary,
+    holder: Option<&str>,
     selected: bool,
     now: OffsetDateTime,
     theme: &Theme,
@@ -697,9 +703,14 @@ fn row<'a>(
         Span::styled(outcome, style),
         Span::styled(safe(summary.member()), style),
         Span::styled(due, if overdue { theme.error } else { style }),
-        match summary.reviewer() {
-            Some(reviewer) => Span::styled(safe(reviewer), style),
-            None => Span::styled(UNASSIGNED, theme.dim),
+        // Who is in the case now says more than who it is assigned to.
+        match (holder, summary.reviewer()) {
+            (Some(holder), _) => Span::styled(
+                format!("{} {}", theme.symbols.locked, safe(holder)),
+                theme.selected,
+            ),
+            (None, Some(reviewer)) => Span::styled(safe(reviewer), style),
+            (None, None) => Span::styled(UNASSIGNED, theme.dim),
         },
     ]
 }
