@@ -56,6 +56,10 @@ enum Subject {
     PeerToPeer(usize),
     Qa(usize),
     Amendment(usize),
+    /// The request's timeline: an extension, the decision notice, an appeal.
+    Extension(usize),
+    NoticeSent,
+    Appeal(usize),
     /// Any other field, by its whole path.
     Other(String),
 }
@@ -72,9 +76,11 @@ struct Path {
 
 impl Path {
     fn parse(field: &str) -> Path {
-        let (head, rest) = match field.split_once('.') {
+        // The timeline's parts are subjects of their own.
+        let timeline = field.strip_prefix("timeline.");
+        let (head, rest) = match timeline.unwrap_or(field).split_once('.') {
             Some((head, rest)) => (head, rest.to_string()),
-            None => (field, String::new()),
+            None => (timeline.unwrap_or(field), String::new()),
         };
         let (name, index) = match head.split_once('[') {
             Some((name, tail)) => (name, tail.trim_end_matches(']').parse::<usize>().ok()),
@@ -89,6 +95,9 @@ impl Path {
             ("peer_to_peer", Some(i)) => Subject::PeerToPeer(i),
             ("qa_reviews", Some(i)) => Subject::Qa(i),
             ("amendments", Some(i)) => Subject::Amendment(i),
+            ("extensions", Some(i)) if timeline.is_some() => Subject::Extension(i),
+            ("notice_sent_at", None) if timeline.is_some() => Subject::NoticeSent,
+            ("appeals", Some(i)) if timeline.is_some() => Subject::Appeal(i),
             _ => {
                 return Path {
                     subject: Subject::Other(field.to_string()),
@@ -155,6 +164,48 @@ fn outcome_words(key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// "time frame extended: due X (was Y), because: ...; notice sent Z".
+fn extension(fields: &Fields<'_>) -> String {
+    let mut text = "time frame extended".to_string();
+    if let Some(due) = field(fields, "new_due") {
+        let before = field(fields, "previous_due").map_or("", |c| c.to.as_str());
+        text.push_str(&format!(": due {}{}", due.to, was(before, str::to_string)));
+    }
+    if let Some(reason) = field(fields, "reason") {
+        text.push_str(&format!(", because: {}", reason.to));
+    }
+    if let Some(notice) = field(fields, "notice_sent_at") {
+        text.push_str(&format!("; notice sent {}", notice.to));
+    }
+    text
+}
+
+/// "appeal 1 filed by the member, expedited", or its decision.
+fn appeal(index: usize, fields: &Fields<'_>) -> String {
+    let number = index + 1;
+    if let Some(outcome) = field(fields, "decision.outcome") {
+        let meaning = match outcome.to.as_str() {
+            "overturned" => ", the request is approved",
+            "upheld" => ", the denial stands",
+            _ => "",
+        };
+        let rationale = field(fields, "decision.rationale")
+            .map(|c| format!("; rationale: {}", c.to))
+            .unwrap_or_default();
+        return format!(
+            "appeal {number} decided: {}{meaning}{rationale}",
+            outcome.to
+        );
+    }
+    let by = field(fields, "filed_by")
+        .map(|c| format!(" by the {}", c.to))
+        .unwrap_or_default();
+    let expedited = field(fields, "expedited")
+        .filter(|c| c.to == "true")
+        .map_or("", |_| ", expedited");
+    format!("appeal {number} filed{by}{expedited}")
+}
+
 /// "added", "changed" or "removed", for a note whose text the case view
 /// shows in full elsewhere.
 fn note_change(change: &ShownChange) -> &'static str {
@@ -216,6 +267,11 @@ impl Words<'_> {
             }
             Subject::Qa(_) => Some(self.qa(fields)),
             Subject::Amendment(_) => Some(amendment(fields)),
+            Subject::Extension(_) => Some(extension(fields)),
+            Subject::NoticeSent => fields
+                .first()
+                .map(|(_, c)| format!("decision notice sent {}", c.to)),
+            Subject::Appeal(i) => Some(appeal(*i, fields)),
             Subject::Other(path) => fields.first().map(|(_, c)| other(path, c)),
         }
     }
@@ -509,6 +565,57 @@ mod tests {
               the input (was unanswered); documented: Unresectable by open surgical means; \
               evidence added; source document added"
             ]
+        );
+    }
+
+    #[test]
+    fn the_timeline_of_a_request_reads_as_a_person_would_write_it() {
+        let extended = words(&[
+            change(
+                "timeline.extensions[0].new_due",
+                "",
+                "2026-12-15T10:00:00-05:00",
+            ),
+            change(
+                "timeline.extensions[0].previous_due",
+                "",
+                "2026-12-08T10:00:00-05:00",
+            ),
+            change(
+                "timeline.extensions[0].reason",
+                "",
+                "Awaiting the imaging report",
+            ),
+            change(
+                "timeline.extensions[0].notice_sent_at",
+                "",
+                "2026-12-02T09:00:00-05:00",
+            ),
+        ]);
+        assert_eq!(
+            extended,
+            ["time frame extended: due 2026-12-15T10:00:00-05:00 (was \
+              2026-12-08T10:00:00-05:00), because: Awaiting the imaging report; notice sent \
+              2026-12-02T09:00:00-05:00"]
+        );
+        let notice = words(&[change(
+            "timeline.notice_sent_at",
+            "",
+            "2026-12-03T08:00:00-05:00",
+        )]);
+        assert_eq!(notice, ["decision notice sent 2026-12-03T08:00:00-05:00"]);
+        let filed = words(&[
+            change("timeline.appeals[0].filed_by", "", "member"),
+            change("timeline.appeals[0].expedited", "", "true"),
+        ]);
+        assert_eq!(filed, ["appeal 1 filed by the member, expedited"]);
+        let decided = words(&[
+            change("timeline.appeals[0].decision.outcome", "", "overturned"),
+            change("timeline.appeals[0].decision.rationale", "", "New imaging"),
+        ]);
+        assert_eq!(
+            decided,
+            ["appeal 1 decided: overturned, the request is approved; rationale: New imaging"]
         );
     }
 
