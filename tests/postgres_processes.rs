@@ -156,8 +156,15 @@ fn a_lock_whose_process_died_is_stale_at_once_and_can_be_taken_over() {
     let lock = store
         .lock_info(&id)
         .expect("the dead process's lock is there");
-    // No guessing from ages or process ids: its connection is gone.
-    assert_eq!(store.session_alive(&lock.holder.session), Some(false));
+    // No guessing from ages or process ids: its connection is gone, which
+    // the server sees as soon as the socket closes (the process's exit
+    // and the server's read of it are a moment apart, never the hours a
+    // lock's age would take).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while store.session_alive(&lock.holder.session) != Some(false) {
+        assert!(Instant::now() < deadline, "the dead session is seen gone");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(store.lock_is_stale(&lock, umdesk::clock::now(), time::Duration::hours(8)));
     let holder = LockHolder::current(supervisor());
     let _lease = store.begin_session(&holder).unwrap();

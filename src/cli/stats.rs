@@ -17,15 +17,22 @@ pub(crate) fn run(env: &Env, args: &StatsArgs) -> Result<(), Failure> {
     if args.cms {
         return cms(env, &*store, args);
     }
-    let listing = store.list();
-    for u in &listing.unreadable {
-        warn(&format!(
-            "{}: unreadable: {}",
-            clean(&u.location, false),
-            clean(&u.reason, false)
-        ));
-    }
-    let figures = stats::compute(&listing.cases, clock::now());
+    let figures = if store.pages_queue() {
+        // A department's database computes them itself.
+        store
+            .figures(clock::now())
+            .map_err(|err| Failure::from_store(&err))?
+    } else {
+        let listing = store.list();
+        for u in &listing.unreadable {
+            warn(&format!(
+                "{}: unreadable: {}",
+                clean(&u.location, false),
+                clean(&u.reason, false)
+            ));
+        }
+        stats::compute(&listing.cases, clock::now())
+    };
     if args.json {
         emit_json(&format!("{}\n", to_pretty(&figures)))?;
     } else {

@@ -179,6 +179,20 @@ impl PostgresStore {
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
+    /// Every case's summary, in queue order.
+    pub(super) fn all_summaries(&self) -> Result<Vec<CaseSummary>, StoreError> {
+        let rows = self
+            .client()?
+            .query(
+                &format!("SELECT {SUMMARY_COLUMNS} FROM cases {FORWARD}"),
+                &[],
+            )
+            .map_err(self.err())?;
+        rows.iter()
+            .map(|row| summary_of(row, &self.location))
+            .collect()
+    }
+
     /// The head of the queue for a first frame: one indexed page, with the
     /// rest counted later by the app.
     pub(super) fn head(&self, first: usize) -> Option<CachedListing> {
