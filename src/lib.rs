@@ -25,5 +25,6 @@ pub mod json;
 pub mod policy;
 pub mod rules;
 pub mod sanitize;
+pub mod serve;
 pub mod store;
 pub mod tui;
