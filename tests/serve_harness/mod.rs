@@ -127,8 +127,17 @@ impl World {
 
     /// `umdesk serve` on this store, on 127.0.0.1 port 0, with `extra`.
     pub fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_with_env(extra, &[])
+    }
+
+    /// As `serve`, with extra environment variables.
+    pub fn serve_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let home = self.home();
-        let mut child = Command::new(UMDESK)
+        let mut command = Command::new(UMDESK);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
