@@ -78,6 +78,9 @@ fn server_config(host_key: russh::keys::PrivateKey, demo: bool) -> russh::server
         &[MethodKind::PublicKey]
     };
     russh::server::Config {
+        server_id: russh::SshId::Standard(
+            format!("SSH-2.0-umdesk_{}", env!("CARGO_PKG_VERSION")).into(),
+        ),
         methods: MethodSet::from(methods),
         keys: vec![host_key],
         auth_rejection_time: Duration::from_millis(300),
@@ -120,7 +123,7 @@ fn admit(
     let state = Arc::new(ConnectionState::default());
     let handler = Connection {
         shared: Arc::clone(shared),
-        connection,
+        connection: connection.clone(),
         state: Arc::clone(&state),
         identity: None,
         wire_key: None,
@@ -130,6 +133,7 @@ fn admit(
         inputs: HashMap::new(),
     };
     let config = Arc::clone(config);
+    let shared = Arc::clone(shared);
     tokio::spawn(async move {
         if let Ok(session) = russh::server::run_stream(config, socket, handler).await {
             let _ = session.await;
@@ -137,6 +141,17 @@ fn admit(
         // Gone, however it went: every session of it keeps its draft.
         for input in state.inputs() {
             input.stop("the connection was lost");
+        }
+        // A connection that left without offering a key is a refused one.
+        if !state.decided.load(Ordering::Acquire)
+            && let Some(store) = shared.desk.roster_store()
+        {
+            auth::log(
+                &*store,
+                &auth::stranger(),
+                "ssh refused: the connection closed before signing in",
+                &connection,
+            );
         }
     });
 }
@@ -157,6 +172,8 @@ async fn shut_down(shared: &Shared) {
 #[derive(Default)]
 struct ConnectionState {
     inputs: Mutex<Vec<Arc<Input>>>,
+    /// An attempt was let in or refused (and logged as such).
+    decided: std::sync::atomic::AtomicBool,
 }
 
 impl ConnectionState {
@@ -208,6 +225,7 @@ impl Connection {
     }
 
     fn refuse(&self, why: &str) -> Auth {
+        self.state.decided.store(true, Ordering::Release);
         self.log(&auth::stranger(), &format!("ssh refused: {why}"));
         eprintln!(
             "umdesk serve: {} refused: {}",
@@ -494,6 +512,7 @@ impl russh::server::Handler for Connection {
                     self.connection,
                     crate::sanitize::line(&identity.describe())
                 );
+                self.state.decided.store(true, Ordering::Release);
                 self.identity = Some(identity);
                 self.wire_key = Some(key.public_key.clone());
                 Ok(Auth::Accept)
@@ -618,6 +637,10 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         if let Some(input) = self.inputs.get(&channel) {
             input.resize(columns, rows);
+        } else if let Some(pty) = self.ptys.get_mut(&channel) {
+            // Before the shell: the session starts at the new size.
+            pty.columns = columns;
+            pty.rows = rows;
         }
         Ok(())
     }
