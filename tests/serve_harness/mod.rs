@@ -20,18 +20,22 @@ pub const NURSE: (&str, &str, &str) = ("dana", "Dana Whitfield, RN", "nurse");
 pub const NURSE_2: (&str, &str, &str) = ("bo", "Bo Second, RN", "nurse");
 pub const NURSE_3: (&str, &str, &str) = ("cy", "Cy Third, RN", "nurse");
 
-/// Whether OpenSSH's client is here; the tests say so and pass when it is
-/// not (scripts/test.sh installs it).
+/// OpenSSH's client (`ssh`, `ssh-agent`, `ssh-add`, `ssh-keygen`) must be
+/// here: scripts/test.sh installs Debian's openssh-client where it is not.
+/// A test without it fails, saying so, rather than passing unexercised.
 pub fn have_ssh() -> bool {
-    let found = Command::new("ssh")
-        .arg("-V")
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("skipped: no `ssh` (apt-get install openssh-client)");
+    for program in ["ssh", "ssh-agent", "ssh-add", "ssh-keygen"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "`{program}` is not installed: install Debian's openssh-client (scripts/test.sh does)"
+        );
     }
-    found
+    true
 }
 
 /// The login name of the user running the tests (the store's owner).
