@@ -25,6 +25,13 @@ use crate::identity::signing::Signer;
 /// drafts and say goodbye.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
+/// And then for their clients to take the goodbye and close.
+const CLOSE_WAIT: Duration = Duration::from_secs(3);
+
+/// Connections not yet in a session count too: beyond this many per
+/// allowed session, a new one is closed at once.
+const CONNECTIONS_PER_SESSION: usize = 2;
+
 /// The demo's reviewer: on trust, as `umdesk demo` has it.
 fn demo_identity() -> Identity {
     Identity::unverified(Reviewer {
@@ -106,6 +113,10 @@ fn admit(
 ) {
     let local = socket.local_addr().unwrap_or(peer);
     let connection = auth::connection_text(peer, local);
+    let most = shared.slots.max().saturating_mul(CONNECTIONS_PER_SESSION) + 16;
+    if shared.connections.load(Ordering::Acquire) >= most {
+        return;
+    }
     match shared.rate.attempt(peer.ip(), Instant::now()) {
         Attempt::Allowed => {}
         Attempt::Refused { first } => {
@@ -134,6 +145,7 @@ fn admit(
     };
     let config = Arc::clone(config);
     let shared = Arc::clone(shared);
+    shared.connections.fetch_add(1, Ordering::AcqRel);
     tokio::spawn(async move {
         if let Ok(session) = russh::server::run_stream(config, socket, handler).await {
             let _ = session.await;
@@ -153,6 +165,7 @@ fn admit(
                 &connection,
             );
         }
+        shared.connections.fetch_sub(1, Ordering::AcqRel);
     });
 }
 
@@ -163,6 +176,12 @@ async fn shut_down(shared: &Shared) {
     shared.sessions.stop_all("the server is shutting down");
     let deadline = Instant::now() + SHUTDOWN_WAIT;
     while shared.sessions.count() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The goodbyes are on their way: the runtime that carries them stays
+    // until the clients have closed (or a little longer).
+    let deadline = Instant::now() + CLOSE_WAIT;
+    while shared.connections.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

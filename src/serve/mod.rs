@@ -134,6 +134,8 @@ pub(crate) struct Shared {
     pub runtime: tokio::runtime::Handle,
     /// Closed when the server shuts down: no new session starts.
     pub closing: std::sync::atomic::AtomicBool,
+    /// TCP connections open now, signed in or not.
+    pub connections: std::sync::atomic::AtomicUsize,
 }
 
 /// What the server says at start, for people and for tests.
@@ -165,6 +167,7 @@ pub fn run(
         sessions: Sessions::default(),
         runtime: runtime.handle().clone(),
         closing: std::sync::atomic::AtomicBool::new(false),
+        connections: std::sync::atomic::AtomicUsize::new(0),
     });
     runtime.block_on(connection::serve(shared, host_key, fingerprint, on_start))
 }
