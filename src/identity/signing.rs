@@ -330,6 +330,64 @@ mod tests {
         assert!(err.contains("not an OpenSSH private key"), "{err}");
     }
 
+    /// A remote key (an agent) that answers with a signature by another
+    /// key, or over other bytes.
+    struct WrongAgent {
+        claimed: SigningKey,
+        actual: SigningKey,
+    }
+
+    impl RemoteKey for WrongAgent {
+        fn public_key(&self) -> &ssh_key::PublicKey {
+            self.claimed.public_key()
+        }
+
+        fn sign(&self, _data: &[u8]) -> Result<ssh_key::Signature, SignError> {
+            let sshsig = self
+                .actual
+                .key
+                .sign("elsewhere", HashAlg::Sha512, b"other bytes")
+                .unwrap();
+            Ok(sshsig.signature().clone())
+        }
+
+        fn describe(&self) -> String {
+            "a test agent".to_string()
+        }
+    }
+
+    #[test]
+    fn a_remote_signature_that_does_not_verify_is_refused_before_it_is_kept() {
+        let case = crate::fixtures::sample_cases(&crate::policy::LoadedPolicy::embedded())
+            .into_iter()
+            .find(|case| case.history.iter().any(|e| namespace_for(e).is_some()))
+            .expect("a sample with a signed act");
+        let index = case
+            .history
+            .iter()
+            .position(|e| namespace_for(e).is_some())
+            .unwrap();
+        for actual in [test_keys::signing_key(4), test_keys::signing_key(5)] {
+            let signer = Signer::Remote(Arc::new(WrongAgent {
+                claimed: test_keys::signing_key(4),
+                actual,
+            }));
+            let err = sign_entry(&case, index, &*signer.ready().unwrap(), None).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("a test agent gave a bad signature"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unavailable_signer_says_what_to_do() {
+        let signer = Signer::Unavailable("connect with ssh -A".to_string());
+        let err = signer.ready().err().expect("nothing to sign with");
+        assert_eq!(err.to_string(), "connect with ssh -A");
+    }
+
     #[test]
     fn a_key_file_loads_and_its_public_line_parses() {
         let dir = tempfile::tempdir().unwrap();
