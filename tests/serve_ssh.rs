@@ -395,3 +395,29 @@ fn a_stalled_client_does_not_slow_another() {
     );
     stalled.signal(Signal::CONT);
 }
+
+/// The channel's bytes are decoded as a terminal's: an arrow whose ESC
+/// comes apart from the rest is one arrow, and a bracketed paste (line
+/// break included) is one paste, not keys.
+#[test]
+fn split_keys_and_a_bracketed_paste_arrive_as_the_terminal_sent_them() {
+    have_ssh();
+    let world = World::new(&[NURSE]);
+    let store = world.store();
+    let id = seed_case(&store, facts("Drew Hypothetical", "FIC100000011"));
+    let server = world.serve(&[]);
+    let mut s = world.ssh(&server, NURSE.0, &[]);
+    open(&mut s, &id, "Drew Hypothetical");
+    s.send_apart(&[b"\x1b", b"[C"], Duration::from_millis(20));
+    s.wait_for("✗ 1 Unresectable");
+    s.send_apart(&[b"\x1b[", b"C"], Duration::from_millis(50));
+    let screen = s.wait_for("✓ 1 Unresectable");
+    assert!(
+        screen.contains("umdesk · Review") && !screen.contains("[C"),
+        "the pieces were read as other keys:\n{screen}"
+    );
+    s.send("e");
+    s.send("\x1b[200~CT 2026-11-20: unresectable\x1b[201~");
+    s.send("\x1b");
+    s.wait_for("Evidence (e): CT 2026-11-20:");
+}
