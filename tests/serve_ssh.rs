@@ -421,3 +421,24 @@ fn split_keys_and_a_bracketed_paste_arrive_as_the_terminal_sent_them() {
     s.send("\x1b");
     s.wait_for("Evidence (e): CT 2026-11-20:");
 }
+
+/// The session follows the client's terminal, not the server's: a client
+/// that says its locale is not UTF-8 (`SetEnv`/`SendEnv`) gets the ASCII
+/// symbols, and one that says nothing gets the server's default.
+#[test]
+fn a_client_without_utf8_gets_ascii_symbols() {
+    have_ssh();
+    let world = World::new(&[NURSE]);
+    let store = world.store();
+    let id = seed_case(&store, facts("Drew Hypothetical", "FIC100000012"));
+    let server = world.serve(&[]);
+    let mut s = world.ssh(&server, NURSE.0, &["-o", "SetEnv=LANG=C"]);
+    s.wait_for_all(&["umdesk . Queue", &id]);
+    s.wait_until("the ASCII cursor", |o| {
+        o.screen()
+            .rows(0, 80)
+            .any(|row| row.trim_start().starts_with(&format!("> {id}")))
+    });
+    s.send("q");
+    s.wait_exit();
+}

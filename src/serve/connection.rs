@@ -21,6 +21,11 @@ use crate::case::{Reviewer, Role};
 use crate::identity::Identity;
 use crate::identity::signing::Signer;
 
+/// What a client may say of its terminal (`SendEnv`): its locale (UTF-8
+/// or not) and whether it wants colour. Nothing else of the client's
+/// environment reaches a session.
+const CLIENT_ENV: &[&str] = &["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "UMDESK_ASCII"];
+
 /// How long a shutting-down server waits for its sessions to keep their
 /// drafts and say goodbye.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
@@ -141,6 +146,7 @@ fn admit(
         channels: HashMap::new(),
         ptys: HashMap::new(),
         agent: false,
+        client_env: HashMap::new(),
         inputs: HashMap::new(),
     };
     let config = Arc::clone(config);
@@ -233,6 +239,9 @@ struct Connection {
     ptys: HashMap<ChannelId, PtyRequest>,
     /// The client forwarded its agent.
     agent: bool,
+    /// What the client said of its locale and colours (`SendEnv`), by
+    /// channel: the session's symbols and colours follow its terminal.
+    client_env: HashMap<ChannelId, HashMap<String, String>>,
     inputs: HashMap<ChannelId, Arc<Input>>,
 }
 
@@ -335,11 +344,18 @@ impl Connection {
         }
         let shared = Arc::clone(&self.shared);
         let connection = self.connection.clone();
+        let client_env = self.client_env.remove(&channel_id).unwrap_or_default();
+        let theme = crate::tui::theme::Theme::from_vars(|name| {
+            client_env
+                .get(name)
+                .cloned()
+                .or_else(|| std::env::var(name).ok())
+        });
         let spawned = std::thread::Builder::new()
             .name("umdesk-session".to_string())
             .spawn(move || {
                 let _slot = slot;
-                run_app(settings, store, events, output, &input, connection);
+                run_app(settings, theme, store, events, output, &input, connection);
                 input.end();
                 shared.sessions.remove(id);
             });
@@ -441,6 +457,7 @@ fn crlf(bytes: &[u8]) -> Vec<u8> {
 /// line. Nothing that happens here reaches another session.
 fn run_app(
     settings: crate::tui::Settings,
+    theme: crate::tui::theme::Theme,
     store: super::SessionStore,
     events: crate::tui::session::Channel,
     output: ChannelOutput,
@@ -453,8 +470,7 @@ fn run_app(
     let shared_store = Arc::clone(&store.store);
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let head = shared_store.list_cached(crate::tui::FIRST_SCREEN);
-        let mut app =
-            crate::tui::app::App::new(settings, crate::tui::theme::Theme::from_env(), head);
+        let mut app = crate::tui::app::App::new(settings, theme, head);
         app.holder.connection = Some(connection);
         crate::tui::backend::SessionBackend::from_env(output, size)
             .and_then(|backend| crate::tui::session::run(app, shared_store, events, backend))
@@ -571,6 +587,25 @@ impl russh::server::Handler for Connection {
             },
         );
         session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if CLIENT_ENV.contains(&name) {
+            self.client_env
+                .entry(channel)
+                .or_default()
+                .insert(name.to_string(), value.to_string());
+            session.channel_success(channel)?;
+        } else {
+            session.channel_failure(channel)?;
+        }
         Ok(())
     }
 
