@@ -43,6 +43,34 @@ if ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh >/dev/null 2>&1; 
     DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-client
 fi
 
+# Python's fhir.resources (FHIR R4B models): tests/pas.rs checks every PAS
+# export with it, independently of umdesk's own conformance rules. It goes
+# into a virtual environment under target/, made once; where Python cannot
+# make one (Debian without python3-venv) the package goes to the user's
+# site-packages instead.
+fhir_requirement="fhir.resources>=8,<9"
+fhir_venv="target/pyenv-fhir"
+has_fhir() { "$1" -c "import fhir.resources.R4B.bundle" >/dev/null 2>&1; }
+UMDESK_PYTHON="$fhir_venv/bin/python"
+if ! has_fhir "$UMDESK_PYTHON"; then
+    if ! python3 -m venv "$fhir_venv" >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv
+        python3 -m venv "$fhir_venv" >/dev/null 2>&1 || true
+    fi
+    if [ -x "$fhir_venv/bin/python" ]; then
+        "$fhir_venv/bin/python" -m pip install --quiet "$fhir_requirement"
+    else
+        UMDESK_PYTHON=python3
+        if ! has_fhir python3; then
+            python3 -m pip install --quiet --user "$fhir_requirement" \
+                || python3 -m pip install --quiet --user --break-system-packages "$fhir_requirement"
+        fi
+    fi
+fi
+has_fhir "$UMDESK_PYTHON" || { echo "scripts/test.sh: could not install Python's $fhir_requirement" >&2; exit 1; }
+export UMDESK_PYTHON
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/umdesk-pg.XXXXXX")
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then

@@ -3,6 +3,8 @@
 //! The crate is a functional core and a thin shell:
 //! - [`policy`], [`case`] and [`rules`] are plain data and pure functions;
 //!   they import neither the store, the TUI nor the CLI (`tests/layering.rs`);
+//! - [`pas`] reads Da Vinci PAS requests into cases and writes PAS
+//!   responses; pure like the domain;
 //! - [`fixtures`] builds fictional cases through those rules, for the demo,
 //!   tests and benchmarks;
 //! - [`clock`] and [`digest`] are small helpers both layers use;
@@ -22,6 +24,7 @@ pub mod digest;
 pub mod fixtures;
 pub mod identity;
 pub mod json;
+pub mod pas;
 pub mod policy;
 pub mod rules;
 pub mod sanitize;

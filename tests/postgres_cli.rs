@@ -131,3 +131,87 @@ fn store_copy_moves_everything_both_ways_resumes_and_keeps_documents_identical()
         text(&verify.stderr)
     );
 }
+
+#[test]
+fn store_copy_brings_the_roster_with_the_log_of_its_changes() {
+    use umdesk::case::Role;
+    use umdesk::identity::Roster;
+    use umdesk::identity::roster::RosterEntry;
+
+    let dir = tempfile::tempdir().unwrap();
+    let files_dir = dir.path().join("cases");
+    let files = FileStore::open(&files_dir).unwrap();
+    let entry = |name: &str, role: Role| RosterEntry {
+        name: name.into(),
+        role,
+        os_users: vec![
+            name.split(',')
+                .next()
+                .unwrap()
+                .to_lowercase()
+                .replace(' ', "."),
+        ],
+        keys: vec![umdesk::identity::test_keys::public_line(1)],
+        added_at: at(),
+        added_by: "root (store owner)".into(),
+        removed: None,
+        npi: None,
+    };
+    let first = Roster {
+        version: 0,
+        entries: vec![entry("Renee Alvarez, RN, CCM", Role::Supervisor)],
+    };
+    let change = AccessEntry::new(&contract::supervisor(), "roster", "roster add");
+    let saved = files.save_roster(&first, 0, &change).unwrap();
+    let mut second = saved.clone();
+    second
+        .entries
+        .push(entry("Dana Whitfield, RN", Role::Nurse));
+    files.save_roster(&second, saved.version, &change).unwrap();
+
+    let db = pg::Database::initialized();
+    let from = files_dir.to_str().unwrap();
+    let copied = umdesk(&["store", "copy", from, &db.url], None);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    assert!(
+        text(&copied.stdout).contains("2 roster entries"),
+        "{}",
+        text(&copied.stdout)
+    );
+    let database = PostgresStore::open(&db.url).unwrap();
+    let roster = database.roster().unwrap().expect("the roster came along");
+    assert_eq!(roster.entries, files.roster().unwrap().unwrap().entries);
+    // Its changes are in the copied access log, not a new one.
+    assert_eq!(
+        database.access_log(None).unwrap(),
+        files.access_log(None).unwrap()
+    );
+
+    // Resumed: the same roster is there already; a different one is not
+    // overwritten.
+    let again = umdesk(&["store", "copy", from, &db.url], None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let archive = dir.path().join("archive");
+    let back = umdesk(&["store", "copy", &db.url, archive.to_str().unwrap()], None);
+    assert!(back.status.success(), "{}", text(&back.stderr));
+    let archived = FileStore::open_existing(&archive).unwrap();
+    assert_eq!(archived.roster().unwrap().unwrap().entries, roster.entries);
+    let other = tempfile::tempdir().unwrap();
+    let other_store = FileStore::open(other.path().join("cases")).unwrap();
+    other_store.save_roster(&first, 0, &change).unwrap();
+    let clash = umdesk(
+        &[
+            "store",
+            "copy",
+            &db.url,
+            other.path().join("cases").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!clash.status.success());
+    assert!(
+        text(&clash.stderr).contains("roster"),
+        "{}",
+        text(&clash.stderr)
+    );
+}

@@ -42,6 +42,7 @@ fn entry(reviewer: &Reviewer, user: &str, key: u8) -> RosterEntry {
         added_at: datetime!(2020-01-01 0:00 UTC),
         added_by: "owner, store owner (supervisor)".into(),
         removed: None,
+        npi: None,
     }
 }
 

@@ -126,6 +126,31 @@ mod file_store {
     use super::{contract, files};
 
     #[test]
+    fn the_queue_pages_through_the_filtered_listing_in_order() {
+        contract::the_queue_pages_through_the_filtered_listing_in_order(&files());
+    }
+
+    #[test]
+    fn a_paged_summary_shows_what_the_listing_shows() {
+        contract::a_paged_summary_shows_what_the_listing_shows(&files());
+    }
+
+    #[test]
+    fn the_figures_are_those_of_the_listing() {
+        contract::the_figures_are_those_of_the_listing(&files());
+    }
+
+    #[test]
+    fn a_watcher_hears_of_every_change_until_it_stops() {
+        contract::a_watcher_hears_of_every_change_until_it_stops(&files());
+    }
+
+    #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&files());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&files());
     }
@@ -210,6 +235,31 @@ mod memory_store {
     use super::{contract, memory};
 
     #[test]
+    fn the_queue_pages_through_the_filtered_listing_in_order() {
+        contract::the_queue_pages_through_the_filtered_listing_in_order(&memory());
+    }
+
+    #[test]
+    fn a_paged_summary_shows_what_the_listing_shows() {
+        contract::a_paged_summary_shows_what_the_listing_shows(&memory());
+    }
+
+    #[test]
+    fn the_figures_are_those_of_the_listing() {
+        contract::the_figures_are_those_of_the_listing(&memory());
+    }
+
+    #[test]
+    fn a_watcher_hears_of_every_change_until_it_stops() {
+        contract::a_watcher_hears_of_every_change_until_it_stops(&memory());
+    }
+
+    #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&memory());
+    }
+
+    #[test]
     fn the_roster_is_versioned_and_every_change_is_logged() {
         contract::the_roster_is_versioned_and_every_change_is_logged(&memory());
     }
@@ -292,6 +342,31 @@ mod memory_store {
 
 mod postgres_store {
     use super::{contract, postgres};
+
+    #[test]
+    fn the_queue_pages_through_the_filtered_listing_in_order() {
+        contract::the_queue_pages_through_the_filtered_listing_in_order(&postgres());
+    }
+
+    #[test]
+    fn a_paged_summary_shows_what_the_listing_shows() {
+        contract::a_paged_summary_shows_what_the_listing_shows(&postgres());
+    }
+
+    #[test]
+    fn the_figures_are_those_of_the_listing() {
+        contract::the_figures_are_those_of_the_listing(&postgres());
+    }
+
+    #[test]
+    fn a_watcher_hears_of_every_change_until_it_stops() {
+        contract::a_watcher_hears_of_every_change_until_it_stops(&postgres());
+    }
+
+    #[test]
+    fn a_case_is_found_by_the_pas_request_it_was_imported_from() {
+        contract::a_case_is_found_by_the_pas_request_it_was_imported_from(&postgres());
+    }
 
     #[test]
     fn ids_are_numbered_per_day_and_a_created_case_loads_back() {

@@ -1,17 +1,23 @@
-//! Test helper for tests/store_processes.rs: drives a `FileStore` from a
-//! separate process, so races and kills happen between real processes.
+//! Test helper for tests/store_processes.rs and tests/postgres_processes.rs:
+//! drives a store (a directory, or a postgres:// URL) from a separate
+//! process, so races and kills happen between real processes.
 //!
 //! umdesk-store-probe DIR create N       creates N cases, prints each id
 //! umdesk-store-probe DIR create-many N  the same, as one batch
 //! umdesk-store-probe DIR lock ID        prints "won" (exit 0) or "locked ..." (exit 3)
 //! umdesk-store-probe DIR crash-holding ID  begins a session, locks ID, prints
 //!                                       "locked" and dies without ending either
+//! umdesk-store-probe DIR hold ID        begins a session, locks ID, prints "locked"
+//!                                       and holds both until stdin closes
 //! umdesk-store-probe DIR takeover ID    takes over ID's lock if its session is
 //!                                       gone: "won" (exit 0) or "locked ..." (exit 3);
 //!                                       the session lives until stdin closes
 //! umdesk-store-probe DIR save-loop ID N saves N growing versions, printing
 //!                                       "writing <sha256>" before each save
 //!                                       and "saved <sha256>" after it
+//! umdesk-store-probe DIR save-once ID   loads ID, waits for the start time,
+//!                                       saves one change: "saved" (exit 0)
+//!                                       or "conflict ..." (exit 4)
 //!
 //! UMDESK_PROBE_START_AT_MS (ms since the epoch) holds the work until then,
 //! so two probes start at the same moment.
@@ -25,7 +31,7 @@ use umdesk::case::{self, Change, Reviewer, Role};
 use umdesk::clock;
 use umdesk::digest::sha256_hex;
 use umdesk::policy::LoadedPolicy;
-use umdesk::store::{CaseStore, FileStore, LockHolder, StoreError};
+use umdesk::store::{CaseStore, FileStore, LockHolder, PostgresStore, StoreError};
 
 fn main() -> ExitCode {
     clock::init();
@@ -47,11 +53,20 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 .into(),
         );
     };
-    let store = FileStore::open(dir).map_err(|e| e.to_string())?;
+    let store: Box<dyn CaseStore> = if umdesk::store::postgres::is_postgres_url(dir) {
+        Box::new(PostgresStore::open(dir).map_err(|e| e.to_string())?)
+    } else {
+        Box::new(FileStore::open(dir).map_err(|e| e.to_string())?)
+    };
     let reviewer = Reviewer {
         name: format!("Probe {}", std::process::id()),
         role: Role::Nurse,
     };
+    if let ("save-once", [id]) = (command.as_str(), rest) {
+        let case = store.load(id).map_err(|e| e.to_string())?;
+        wait_for_start();
+        return save_once(&*store, case, &reviewer);
+    }
     wait_for_start();
     match (command.as_str(), rest) {
         ("create", [n]) => {
@@ -72,7 +87,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let mut batch: Vec<_> = (0..n)
                 .map(|_| (fictional_case(&policy), clock::now().date()))
                 .collect();
-            for id in store.create_many(&mut batch).map_err(|e| e.to_string())? {
+            if umdesk::store::postgres::is_postgres_url(dir) {
+                return Err("create-many is for a directory".into());
+            }
+            let files = FileStore::open(dir).map_err(|e| e.to_string())?;
+            for id in files.create_many(&mut batch).map_err(|e| e.to_string())? {
                 println!("{id}");
             }
             Ok(ExitCode::SUCCESS)
@@ -90,6 +109,16 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             // Neither the lease nor the lock is given back: as a crash.
             std::mem::forget(session);
             std::process::exit(0);
+        }
+        ("hold", [id]) => {
+            let holder = LockHolder::current(reviewer);
+            let _session = store.begin_session(&holder).map_err(|e| e.to_string())?;
+            store.lock(id, &holder).map_err(|e| e.to_string())?;
+            println!("locked");
+            let _ = std::io::stdout().flush();
+            // Alive, holding the lock, as a reviewer editing the case.
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            Ok(ExitCode::SUCCESS)
         }
         ("takeover", [id]) => {
             let holder = LockHolder::current(reviewer);
@@ -136,6 +165,38 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         _ => Err(format!("unknown command: {command} {}", rest.join(" "))),
+    }
+}
+
+/// One change saved over the version loaded before the start time: of
+/// two probes, one saves and the other is told the case moved on.
+fn save_once(
+    store: &dyn CaseStore,
+    mut case: case::Case,
+    reviewer: &Reviewer,
+) -> Result<ExitCode, String> {
+    let expected = last_digest(&case);
+    let to = format!("Saved by {}.", reviewer.name);
+    let from = std::mem::replace(&mut case.criteria[0].evidence, to.clone());
+    let change = Change::set("criteria[0].evidence", from.into(), to.into());
+    record_changes(
+        &mut case,
+        vec![change],
+        reviewer,
+        "edit",
+        "probe save",
+        clock::now(),
+    );
+    match store.save(&case, &expected) {
+        Ok(()) => {
+            println!("saved");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::Conflict { .. }) => {
+            println!("conflict");
+            Ok(ExitCode::from(4))
+        }
+        Err(err) => Err(err.to_string()),
     }
 }
 

@@ -150,6 +150,7 @@ pub fn new_case(
         history: Vec::new(),
         seal: None,
         signatures: Vec::new(),
+        pas_request: None,
     }
 }
 
@@ -233,6 +234,18 @@ pub fn facts(case: &Case) -> Vec<(&'static str, String)> {
             .unwrap_or_else(|| "size not documented".to_string());
         let label = if i == 0 { "Lesions" } else { "" };
         lines.push((label, format!("{}: {size}", lesion.site)));
+    }
+    // An imported request names what it answers and the documents
+    // attached to it, which the reviewer reads as sources.
+    if let Some(request) = &case.pas_request {
+        lines.push(("PAS request", request.key()));
+        for (i, source) in request.sources.iter().enumerate() {
+            let label = if i == 0 { "Sources" } else { "" };
+            lines.push((
+                label,
+                format!("{} {}: {}", source.resource_type, source.id, source.title),
+            ));
+        }
     }
     // Who is assigned, as the queue says it; who decided is in the
     // determination, who did what in the history.

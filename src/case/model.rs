@@ -61,6 +61,11 @@ pub struct Case {
     /// and vouches for it through the entry's digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<Signature>,
+    /// The Da Vinci PAS request the case was imported from (`umdesk
+    /// import`), so that the response can answer it; None for a case
+    /// entered at the intake screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pas_request: Option<PasRequest>,
 }
 
 // Keys (`in_review`) are the serde names, spelled by strum the same way
@@ -799,4 +804,88 @@ impl Signature {
 pub struct AccessLogHead {
     pub entries: u64,
     pub digest: String,
+}
+
+/// What a case keeps of the PAS request Bundle it was imported from: the
+/// identifiers the response echoes, the requested items it answers one by
+/// one, who it names, and the attached documents, kept as the case's
+/// sources. Set once, at creation: the "created" history entry carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasRequest {
+    /// `Bundle.identifier`: the submitter's transaction identifier.
+    pub bundle: FhirIdentifier,
+    /// `Claim.identifier`.
+    pub claim: FhirIdentifier,
+    /// Each `Claim.item`, in request order.
+    pub items: Vec<PasItem>,
+    /// The resources the response names again, as the request named them.
+    pub patient: PasParty,
+    pub requestor: PasParty,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer: Option<PasParty>,
+    /// The documents attached in `Claim.supportingInfo`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<PasSource>,
+}
+
+impl PasRequest {
+    /// The one key that tells two imports of the same request apart from
+    /// two requests: the bundle identifier's system and value.
+    pub fn key(&self) -> String {
+        self.bundle.key()
+    }
+}
+
+/// A FHIR Identifier: the system is a URI naming who assigns the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirIdentifier {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    pub value: String,
+}
+
+impl FhirIdentifier {
+    /// "system|value", the way FHIR searches spell a token.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.system.as_deref().unwrap_or_default(),
+            self.value
+        )
+    }
+}
+
+/// One requested service line: its `Claim.item.sequence` and code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasItem {
+    pub sequence: u32,
+    pub system: String,
+    pub code: String,
+}
+
+/// A resource of the request by its type and id, with the name it gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasParty {
+    pub resource_type: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// A document attached to the request: a DocumentReference or a DTR
+/// QuestionnaireResponse, kept whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasSource {
+    /// `Claim.supportingInfo.sequence`.
+    pub sequence: u32,
+    pub resource_type: String,
+    pub id: String,
+    /// What a reviewer reads in the list of sources.
+    pub title: String,
+    pub resource: serde_json::Value,
 }

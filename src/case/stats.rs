@@ -72,7 +72,7 @@ pub struct ReviewerStats {
 }
 
 /// Upper bounds (exclusive, hours) and labels of the turnaround buckets.
-const BUCKETS: [(f64, &str); 5] = [
+pub const BUCKETS: [(f64, &str); 5] = [
     (24.0, "under 1 day"),
     (72.0, "1-3 days"),
     (168.0, "3-7 days"),

@@ -27,6 +27,8 @@ Examples:
   umdesk store init postgres://umdesk@db/um    create or upgrade a PostgreSQL store
   umdesk --store postgres://umdesk@db/um list  work on the department's store
   umdesk store copy ~/cases postgres://umdesk@db/um
+  umdesk import request.json           make a case of a PAS request Bundle
+  umdesk export UM-20261201-0001 --pas --out response.json
 
 Where things are:
   Cases: --store URL (postgres://...), else --cases DIR, else $UMDESK_STORE,
@@ -121,6 +123,40 @@ pub enum Command {
     Store(StoreCommand),
     /// Serve the app over SSH: each reviewer signs in with their roster key.
     Serve(ServeArgs),
+    /// Make a case of a Da Vinci PAS request Bundle (prints its id; the same request twice makes one case).
+    Import(ImportArgs),
+    /// Write the PAS response Bundle of a decided case.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A PAS request Bundle (FHIR R4 JSON), or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The case id, e.g. UM-20261201-0001.
+    pub id: String,
+    /// Write the Da Vinci PAS response Bundle (the only format so far).
+    #[arg(long)]
+    pub pas: bool,
+    /// Also put the checklist in it as a QuestionnaireResponse, and the
+    /// policy pack as the Questionnaire it answers.
+    #[arg(long)]
+    pub questionnaire: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The deciding physician's NPI, where the roster has none.
+    #[arg(long, value_name = "NPI")]
+    pub reviewer_npi: Option<String>,
+    /// A plan-supplied reason code for a denial, as SYSTEM|CODE (only
+    /// where the plan has configured one).
+    #[arg(long, value_name = "SYSTEM|CODE")]
+    pub reason_code: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +226,10 @@ pub struct RosterAddArgs {
     /// ("ssh-ed25519 AAAA..."); repeatable.
     #[arg(long = "key", value_name = "FILE|\"ssh-ed25519 ...\"")]
     pub keys: Vec<String>,
+    /// The reviewer's NPI (physicians): PAS responses name the reviewing
+    /// physician by it.
+    #[arg(long, value_name = "NPI")]
+    pub npi: Option<String>,
 }
 
 #[derive(Debug, Args)]

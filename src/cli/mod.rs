@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod generate;
 mod output;
+mod pas_cmd;
 mod policy_cmd;
 mod roster_cmd;
 mod serve;

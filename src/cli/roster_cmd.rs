@@ -41,9 +41,16 @@ fn changer(store: &dyn CaseStore, roster: &Roster) -> Result<Reviewer, Failure> 
             "the operating-system user has no name, so the change cannot be recorded",
         )
     })?;
+    // A database has no owning OS user: its owner is the role that owns
+    // its tables, which the connection proves.
+    let store_owner = if store.connected_as_owner() {
+        Some(os_user.clone())
+    } else {
+        store.owner()
+    };
     let changer = Changer {
         os_user,
-        store_owner: store.owner(),
+        store_owner,
     };
     roster
         .authorize(&changer)
@@ -118,6 +125,7 @@ fn add(env: &Env, args: &RosterAddArgs) -> Result<(), Failure> {
         added_at: clock::now(),
         added_by: actor(&by),
         removed: None,
+        npi: npi_of(args.npi.as_deref())?,
     };
     let how = how_added(&entry);
     let what = format!(
@@ -230,5 +238,34 @@ fn or_dash(text: String) -> String {
         "-".to_string()
     } else {
         text
+    }
+}
+
+/// The NPI given with `--npi`, checked: a response names it.
+fn npi_of(npi: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(npi) = npi.map(str::trim) else {
+        return Ok(None);
+    };
+    match crate::case::npi::npi_problem(npi) {
+        Some(why) => Err(Failure::input(format!("--npi {npi}: {why}"))),
+        None => Ok(Some(npi.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod npi_tests {
+    use super::npi_of;
+
+    #[test]
+    fn a_roster_npi_is_checked_before_it_is_kept() {
+        assert_eq!(npi_of(None), Ok(None));
+        assert_eq!(npi_of(Some(" 1679576722 ")), Ok(Some("1679576722".into())));
+        let refused = npi_of(Some("1234567890")).unwrap_err();
+        assert_eq!(refused.code, super::exit::BAD_INPUT);
+        assert!(
+            refused.message.contains("--npi 1234567890"),
+            "{}",
+            refused.message
+        );
     }
 }

@@ -43,11 +43,13 @@ fn copy_stores(from: &str, to: &str) -> Result<(), Failure> {
         )
     })?;
     emit(&format!(
-        "Copied {} cases ({} were already there), {} drafts and {} access-log entries \
-         ({} were already there) from {} to {}; all {} case documents are identical.\n",
+        "Copied {} cases ({} were already there), {} drafts, {} roster entries and {} \
+         access-log entries ({} were already there) from {} to {}; all {} case documents \
+         are identical.\n",
         report.cases_copied,
         report.cases_already_there,
         report.drafts_copied,
+        report.roster_entries_copied,
         report.access_entries_copied,
         report.access_entries_already_there,
         source.store().location(),

@@ -222,6 +222,7 @@ mod tests {
             added_at: datetime!(2026-12-01 09:00 -5),
             added_by: "owner (store owner)".into(),
             removed: None,
+            npi: None,
         };
         Roster {
             version: 2,

@@ -41,6 +41,10 @@ pub struct RosterEntry {
     pub added_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed: Option<Removal>,
+    /// A physician's National Provider Identifier: a PAS response names
+    /// the reviewing physician by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npi: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,6 +311,7 @@ mod tests {
             added_at: datetime!(2026-12-01 09:00 -5),
             added_by: "owner (store owner)".into(),
             removed: None,
+            npi: None,
         }
     }
 

@@ -13,6 +13,7 @@ use super::fsutil::{self, Access};
 use super::index::{self, FileKey, INDEX_NAME};
 use super::lock::{LockHolder, LockInfo};
 use super::session;
+use super::watch::{Wake, Watchers, Watching};
 use super::{
     AccessLogHead, CachedListing, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing,
     MAX_RECORD_BYTES, ROSTER_ID, Roster, SessionLease, StoreError, StoreWarning, Unreadable,
@@ -44,6 +45,8 @@ pub struct FileStore {
     /// directory each time. Only a first guess: the exclusive create is
     /// what makes ids unique, and a collision reads the directory again.
     sequences: Arc<Mutex<HashMap<String, u32>>>,
+    /// The sessions of this process watching the store.
+    watchers: Arc<Watchers>,
 }
 
 impl FileStore {
@@ -56,6 +59,7 @@ impl FileStore {
             Ok(meta) if meta.is_dir() => Ok(FileStore {
                 dir,
                 sequences: Arc::default(),
+                watchers: Arc::default(),
             }),
             Ok(_) => Err(StoreError::Io {
                 location: dir.display().to_string(),
@@ -86,6 +90,7 @@ impl FileStore {
         Ok(FileStore {
             dir,
             sequences: Arc::default(),
+            watchers: Arc::default(),
         })
     }
 
@@ -897,6 +902,7 @@ impl CaseStore for FileStore {
                 unreadable,
             },
             more: stored.more,
+            paged: false,
         })
     }
 
@@ -931,6 +937,7 @@ impl CaseStore for FileStore {
                 Ok(()) => {
                     self.remember(&prefix, sequence);
                     *case = attempt;
+                    self.watchers.tell(&id);
                     return Ok(id);
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
@@ -960,7 +967,9 @@ impl CaseStore for FileStore {
         let _guard = self.write_lock()?;
         let current = read_case(&path, &case.id)?;
         check_current(&case.id, &current, expected_last)?;
-        fsutil::write_private(&path, json.as_bytes()).map_err(self.io(&path))
+        fsutil::write_private(&path, json.as_bytes()).map_err(self.io(&path))?;
+        self.watchers.tell(&case.id);
+        Ok(())
     }
 
     fn begin_session(&self, holder: &LockHolder) -> Result<SessionLease, StoreError> {
@@ -983,7 +992,10 @@ impl CaseStore for FileStore {
             };
             let json = lock_json(&path, &info)?;
             match fsutil::create_exclusive_atomic(&path, &json) {
-                Ok(()) => return Ok(info),
+                Ok(()) => {
+                    self.watchers.tell(id);
+                    return Ok(info);
+                }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
                     match self.read_lock(&path)? {
                         Some(existing) if existing.holder.same_as(holder) => return Ok(existing),
@@ -1013,7 +1025,11 @@ impl CaseStore for FileStore {
         let _guard = self.write_lock()?;
         match self.read_lock(&path)? {
             None => Ok(()),
-            Some(existing) if existing.holder.same_as(holder) => remove_if_there(&path),
+            Some(existing) if existing.holder.same_as(holder) => {
+                remove_if_there(&path)?;
+                self.watchers.tell(id);
+                Ok(())
+            }
             Some(existing) => Err(StoreError::Locked(Box::new(existing))),
         }
     }
@@ -1028,6 +1044,7 @@ impl CaseStore for FileStore {
         let _guard = self.write_lock()?;
         let path = self.expect_lock(id, expected)?;
         fs::remove_file(&path).map_err(self.io(&path))?;
+        self.watchers.tell(id);
         Ok(expected.clone())
     }
 
@@ -1047,6 +1064,7 @@ impl CaseStore for FileStore {
         // Replaced in one rename: a lock file is there throughout, so no
         // one else's `lock` can slip in between.
         fsutil::write_private(&path, &lock_json(&path, &info)?).map_err(self.io(&path))?;
+        self.watchers.tell(id);
         Ok(info)
     }
 
@@ -1242,6 +1260,25 @@ impl CaseStore for FileStore {
 
     fn case_location(&self, id: &str) -> String {
         self.path_of(id).display().to_string()
+    }
+
+    fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
+        Ok(self.watchers.add(wake))
+    }
+
+    /// Reads the cases one by one: a file store keeps no index of
+    /// requests, and imports are rare next to reads. A file that cannot be
+    /// read is skipped here as the listing skips it.
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        for summary in self.list().cases {
+            let Ok(case) = self.load(&summary.id) else {
+                continue;
+            };
+            if case.pas_request.as_ref().is_some_and(|r| r.key() == key) {
+                return Ok(Some(case.id));
+            }
+        }
+        Ok(None)
     }
 }
 

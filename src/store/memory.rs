@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use time::OffsetDateTime;
 
 use super::access_log::{AccessLogIntegrity, against_head};
+use super::watch::{Wake, Watchers, Watching};
 use super::{
     AccessEntry, AccessLogHead, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, LockHolder,
     LockInfo, Roster, SessionLease, StoreError, StoreWarning, check_current, check_id,
@@ -36,6 +37,7 @@ struct State {
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    watchers: Arc<Watchers>,
 }
 
 impl MemoryStore {
@@ -103,6 +105,7 @@ impl CaseStore for MemoryStore {
         check_record_size(|| format!("the new case {id}"), to_json(&attempt).len())?;
         self.state().cases.insert(id.clone(), attempt.clone());
         *case = attempt;
+        self.watchers.tell(&id);
         Ok(id)
     }
 
@@ -116,6 +119,8 @@ impl CaseStore for MemoryStore {
             .ok_or_else(|| StoreError::NotFound(case.id.clone()))?;
         check_current(&case.id, current, expected_last)?;
         state.cases.insert(case.id.clone(), case.clone());
+        drop(state);
+        self.watchers.tell(&case.id);
         Ok(())
     }
 
@@ -151,6 +156,8 @@ impl CaseStore for MemoryStore {
                     since: clock::now(),
                 };
                 state.locks.insert(id.to_string(), info.clone());
+                drop(state);
+                self.watchers.tell(id);
                 Ok(info)
             }
         }
@@ -163,6 +170,8 @@ impl CaseStore for MemoryStore {
             None => Ok(()),
             Some(existing) if existing.holder.same_as(holder) => {
                 state.locks.remove(id);
+                drop(state);
+                self.watchers.tell(id);
                 Ok(())
             }
             Some(existing) => Err(StoreError::Locked(Box::new(existing.clone()))),
@@ -178,6 +187,8 @@ impl CaseStore for MemoryStore {
         let mut state = self.state();
         expect_lock(&state, id, expected)?;
         state.locks.remove(id);
+        drop(state);
+        self.watchers.tell(id);
         Ok(expected.clone())
     }
 
@@ -195,6 +206,8 @@ impl CaseStore for MemoryStore {
             since: clock::now(),
         };
         state.locks.insert(id.to_string(), info.clone());
+        drop(state);
+        self.watchers.tell(id);
         Ok(info)
     }
 
@@ -310,6 +323,20 @@ impl CaseStore for MemoryStore {
 
     fn case_location(&self, id: &str) -> String {
         memory_location(id)
+    }
+
+    fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
+        Ok(self.watchers.add(wake))
+    }
+
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let state = self.state();
+        let found = state.cases.values().find(|case| {
+            case.pas_request
+                .as_ref()
+                .is_some_and(|request| request.key() == key)
+        });
+        Ok(found.map(|case| case.id.clone()))
     }
 }
 

@@ -9,7 +9,9 @@ pub mod location;
 mod lock;
 mod memory;
 pub mod postgres;
+pub mod queue;
 mod session;
+pub mod watch;
 
 pub use crate::case::AccessLogHead;
 pub use crate::identity::roster::Roster;
@@ -18,6 +20,8 @@ pub use file::FileStore;
 pub use lock::{LockHolder, LockInfo, hostname, process_alive};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
+pub use queue::{PageFrom, QueueKey, QueuePage, QueueQuery};
+pub use watch::{Wake, Watching};
 
 /// The clock moved to the crate root (the domain and the store share it);
 /// this path stays for the callers that still name it here.
@@ -50,6 +54,9 @@ pub struct CachedListing {
     pub listing: Listing,
     /// How many cases follow those.
     pub more: usize,
+    /// The store reads its queue a page at a time
+    /// ([`CaseStore::pages_queue`]): `more` is not known yet.
+    pub paged: bool,
 }
 
 /// The most bytes one record (a case, a draft) may take, as written. The
@@ -324,6 +331,13 @@ pub trait CaseStore: Send + Sync {
     fn owner(&self) -> Option<String> {
         None
     }
+    /// Whether this store is opened by its owner in a way the store itself
+    /// proves (a database connected as the role owning the umdesk tables,
+    /// the administrator who ran `store init`): that owner may make the
+    /// roster's first entry, whatever their operating-system user.
+    fn connected_as_owner(&self) -> bool {
+        false
+    }
     /// Saves `roster` over the stored version `expected_version` (0 when
     /// there is none yet) and appends `change` (who, what) to the access
     /// log. Returns the roster as saved, with its new version. If the
@@ -343,6 +357,41 @@ pub trait CaseStore: Send + Sync {
     fn location(&self) -> String;
     /// Where one case is kept, for messages.
     fn case_location(&self, id: &str) -> String;
+
+    /// Whether the app should read the queue a page at a time
+    /// ([`CaseStore::queue_page`]) rather than list it whole: a store too
+    /// large to hold in a session's memory.
+    fn pages_queue(&self) -> bool {
+        false
+    }
+
+    /// A page of the queue, filtered by the store ([`queue`]).
+    fn queue_page(&self, query: &QueueQuery) -> Result<QueuePage, StoreError> {
+        Ok(queue::page_of(&self.list().cases, query))
+    }
+
+    /// How many cases pass `query`'s filter (its page is ignored).
+    fn count_queue(&self, query: &QueueQuery) -> Result<usize, StoreError> {
+        Ok(queue::count_of(&self.list().cases, query))
+    }
+
+    /// The dashboard's figures over every case, as of `now`.
+    fn figures(&self, now: OffsetDateTime) -> Result<crate::case::stats::Stats, StoreError> {
+        Ok(crate::case::stats::compute(&self.list().cases, now))
+    }
+
+    /// Calls `wake` with a case's id whenever anyone creates, saves, locks
+    /// or unlocks it, until the returned [`Watching`] is dropped
+    /// ([`watch`]).
+    fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
+        drop(wake);
+        Ok(Watching::inert())
+    }
+
+    /// The case imported from the PAS request whose key is `key`
+    /// ([`crate::case::PasRequest::key`]), if there is one: importing the
+    /// same request twice gives the case made the first time.
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// Who did something, for locks and the access log.

@@ -42,6 +42,8 @@ pub enum Action {
     NextSection,
     PrevSection,
     Save,
+    /// Intake: make the case of a PAS request file instead of typing it.
+    ImportPas,
     ToDetermination,
     // Determination
     EditRationale,

@@ -9,15 +9,21 @@
 use time::{Date, OffsetDateTime};
 
 use crate::case::{Case, Reviewer, Role};
-use crate::store::{DraftInfo, DraftKey, Listing, LockHolder, LockInfo};
+use crate::store::{DraftInfo, DraftKey, Listing, LockHolder, LockInfo, QueuePage, QueueQuery};
 
 use super::screens::dashboard::DashboardState;
 
 /// One thing for the runner to do.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    /// The whole queue. Slow on a large store.
+    /// The whole queue. Slow on a large store. A store that pages its
+    /// queue answers [`Done::QueuePaged`] instead.
     ListQueue,
+    /// A page of the queue, from a store that pages it: what the reviewer
+    /// waits on as they type a filter or scroll, so it is never slow.
+    QueuePage(QueueQuery),
+    /// How many cases pass a filter: may take a moment over a large store.
+    CountQueue(QueueQuery),
     /// The store's own permission problems. Slow: it looks at every file.
     CheckStore,
     /// Drafts of `author` left by sessions that are gone.
@@ -48,6 +54,17 @@ pub enum Effect {
         draft: DraftKey,
         /// What the app does once the case exists: open it, or quit.
         then: SavePurpose,
+    },
+    /// Read a PAS request file and create its case (or find the case the
+    /// same request made before); then open it, as after `Create`.
+    ImportPas {
+        path: std::path::PathBuf,
+        policy: Box<crate::policy::LoadedPolicy>,
+        due_table: crate::case::due::DueTable,
+        reviewer: Reviewer,
+        at: OffsetDateTime,
+        /// The intake's draft, discarded once the case exists.
+        draft: DraftKey,
     },
     /// Save a case over the version whose last history digest is
     /// `expected`; on success its draft goes.
@@ -105,7 +122,10 @@ impl Effect {
     pub fn is_slow(&self) -> bool {
         matches!(
             self,
-            Effect::ListQueue | Effect::CheckStore | Effect::Dashboard { .. }
+            Effect::ListQueue
+                | Effect::CountQueue(_)
+                | Effect::CheckStore
+                | Effect::Dashboard { .. }
         )
     }
 }
@@ -170,6 +190,16 @@ pub enum OpenMode {
 #[derive(Debug)]
 pub enum Done {
     Queue(Listing),
+    /// The store reads its queue a page at a time: the app asks for pages.
+    QueuePaged,
+    QueuePage {
+        query: QueueQuery,
+        result: Result<QueuePage, String>,
+    },
+    QueueCounted {
+        query: QueueQuery,
+        result: Result<usize, String>,
+    },
     StoreChecked(Vec<String>),
     Drafts(Vec<DraftInfo>),
     CaseDrafts {

@@ -15,6 +15,10 @@ pub enum Event {
     AutosaveDue,
     /// An effect was performed.
     Done(Box<Done>),
+    /// Someone (this session included) created, saved, locked or unlocked
+    /// case `.0` (empty: something may have been missed): the queue is
+    /// read again.
+    StoreChanged(String),
     /// The session must end now (a signal, a hang-up, a server shutting
     /// down): the app keeps its work as a draft and lets go of its lock.
     Stop(String),

@@ -274,6 +274,15 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Intake,
+        K::Char('o'),
+        CTRL,
+        Action::ImportPas,
+        "^O",
+        "import a PAS request bundle (FHIR JSON file) as the case",
+        "import",
+    ),
+    bind(
+        C::Intake,
         K::F(1),
         NONE,
         Action::Help,

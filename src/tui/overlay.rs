@@ -58,6 +58,8 @@ pub enum PromptPurpose {
     },
     /// Accept an outside edit into the history.
     AcceptOutsideEdit,
+    /// The file of a PAS request to import at intake.
+    ImportPas,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +155,9 @@ pub enum PromptAnswer {
     AcceptOutsideEdit {
         reason: String,
     },
+    ImportPas {
+        path: String,
+    },
 }
 
 impl Prompt {
@@ -217,6 +222,13 @@ impl Prompt {
                     draft: draft.clone(),
                     to,
                 }
+            }
+            PromptPurpose::ImportPas => {
+                let path = text(0);
+                if path.is_empty() {
+                    return Err("Give the path of the PAS request file".to_string());
+                }
+                PromptAnswer::ImportPas { path }
             }
             PromptPurpose::PeerToPeer => PromptAnswer::PeerToPeer {
                 provider_contact: text(0),

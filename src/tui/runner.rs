@@ -16,7 +16,16 @@ use super::screens::dashboard::DashboardState;
 /// Performs one effect.
 pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
     match effect {
+        Effect::ListQueue if store.pages_queue() => Done::QueuePaged,
         Effect::ListQueue => Done::Queue(store.list()),
+        Effect::QueuePage(query) => Done::QueuePage {
+            result: store.queue_page(&query).map_err(|e| e.to_string()),
+            query,
+        },
+        Effect::CountQueue(query) => Done::QueueCounted {
+            result: store.count_queue(&query).map_err(|e| e.to_string()),
+            query,
+        },
         Effect::CheckStore => {
             Done::StoreChecked(store.warnings().into_iter().map(|w| w.0).collect())
         }
@@ -82,6 +91,23 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
                 .map_err(|e| e.to_string());
             Done::Created { then, result }
         }
+        Effect::ImportPas {
+            path,
+            policy,
+            due_table,
+            reviewer,
+            at,
+            draft,
+        } => {
+            let result = import_pas(store, &path, &policy, &due_table, &reviewer, at);
+            if result.is_ok() {
+                let _ = store.discard_draft(&draft);
+            }
+            Done::Created {
+                then: SavePurpose::Save,
+                result,
+            }
+        }
         Effect::Save {
             mut case,
             expected,
@@ -136,7 +162,10 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
         Effect::BreakLock { id, expected } => {
             Done::LockBroken(store.break_lock(&id, &expected).map_err(|e| e.to_string()))
         }
-        Effect::Dashboard { now } => Done::Dashboard(Box::new(dashboard(store, now))),
+        Effect::Dashboard { now } => match store.figures(now) {
+            Ok(stats) => Done::Dashboard(Box::new(DashboardState { stats })),
+            Err(err) => Done::Failed(format!("The dashboard's figures could not be read: {err}")),
+        },
     }
 }
 
@@ -343,12 +372,6 @@ fn log(
         .map_err(|err| format!("Could not write the access log, so {case_id} is not shown: {err}"))
 }
 
-/// The dashboard's figures over the whole queue: from the listing's
-/// summaries, no case loaded.
-fn dashboard(store: &dyn CaseStore, now: time::OffsetDateTime) -> DashboardState {
-    DashboardState::new(&store.list().cases, now)
-}
-
 /// Worker threads performing effects for one session, reporting each
 /// result on `done`. Effects of one kind are performed in the order given.
 pub struct Workers {
@@ -524,4 +547,44 @@ impl std::ops::DerefMut for Inline {
     fn deref_mut(&mut self) -> &mut super::app::App {
         &mut self.app
     }
+}
+
+/// Reads the PAS request in `path` and creates its case, or finds the one
+/// the same request made before: the case id and where it is.
+fn import_pas(
+    store: &dyn CaseStore,
+    path: &std::path::Path,
+    policy: &crate::policy::LoadedPolicy,
+    due_table: &crate::case::due::DueTable,
+    reviewer: &crate::case::Reviewer,
+    at: time::OffsetDateTime,
+) -> Result<(String, String), String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| crate::sanitize::line(&format!("{name}: {err}")).into_owned())?;
+    // What the file says reaches the status line only escaped.
+    let imported = crate::pas::import_request(&text).map_err(|err| {
+        crate::sanitize::line(&format!(
+            "{name} is not a PAS request umdesk can make a case of: {err}"
+        ))
+        .into_owned()
+    })?;
+    let key = imported.request.key();
+    if let Some(id) = store.find_by_request(&key).map_err(|e| e.to_string())? {
+        let location = store.case_location(&id);
+        return Ok((id, format!("imported before: {location}")));
+    }
+    let mut case = crate::case::new_case("pending", imported.facts, policy, due_table);
+    case.pas_request = Some(imported.request);
+    crate::rules::answers::sync_all(&policy.policy, &mut case);
+    let received = case.request.received_at.date();
+    let summary = format!("Case imported from PAS request {key}");
+    let mut complete = |case: &mut crate::case::Case| {
+        history::record(case, None, reviewer, "created", &summary, at);
+    };
+    let id = store
+        .create(&mut case, received, &mut complete)
+        .map_err(|e| e.to_string())?;
+    let location = store.case_location(&id);
+    Ok((id, location))
 }

@@ -84,6 +84,14 @@ where
     let lease = store
         .begin_session(&app.holder)
         .map_err(|err| io::Error::other(err.to_string()))?;
+    // Live queue: whoever changes a case, this session reads its queue
+    // again. A store that cannot watch leaves the queue as read (r reads it).
+    let told = channel.sender.clone();
+    let watching = store
+        .watch(Box::new(move |id| {
+            let _ = told.send(Event::StoreChanged(id.to_string()));
+        }))
+        .ok();
     let workers = Workers::start(Arc::clone(&store), channel.sender.clone())?;
     workers.submit(app.start());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -100,6 +108,7 @@ where
     // eprintln!s the failure, which panics on a dead stderr. The caller
     // restores the terminal; the Terminal is not dropped.
     std::mem::forget(terminal);
+    drop(watching);
     workers.finish();
     drop(lease);
     end

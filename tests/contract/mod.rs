@@ -17,7 +17,7 @@ use umdesk::identity::{Roster, test_keys};
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{
     AccessEntry, AccessLogHead, AccessLogIntegrity, CaseStore, DraftKey, LockHolder,
-    MAX_RECORD_BYTES, StoreError,
+    MAX_RECORD_BYTES, PageFrom, QueueKey, QueueQuery, StoreError,
 };
 
 /// A fresh, empty store of one kind, and what only its owner can do.
@@ -554,6 +554,7 @@ fn roster_entry(name: &str, role: Role, user: &str, key: u8) -> RosterEntry {
         added_at: at(),
         added_by: "owner, store owner (supervisor)".into(),
         removed: None,
+        npi: None,
     }
 }
 
@@ -692,4 +693,237 @@ pub fn a_deleted_access_log_is_detected(h: &dyn Harness) {
         }
         other => panic!("a deleted log verified: {other:?}"),
     }
+}
+
+/// `count` generated cases (decided, QA-reviewed, amended, open...) put in
+/// the store as they are, under the ids the store gives them.
+fn create_generated(store: &dyn CaseStore, count: usize) -> Vec<Case> {
+    let policy = LoadedPolicy::embedded();
+    let mut created = Vec::new();
+    for mut case in umdesk::fixtures::generate::generate(&policy, count, 7, at()) {
+        let received = case.request.received_at.date();
+        store.create(&mut case, received, &mut |_| {}).unwrap();
+        created.push(case);
+    }
+    created
+}
+
+fn page_query(text: &str, status: Option<Status>, from: PageFrom, limit: usize) -> QueueQuery {
+    QueueQuery {
+        text: text.into(),
+        status,
+        from,
+        limit,
+    }
+}
+
+fn ids(cases: &[umdesk::store::CaseSummary]) -> Vec<String> {
+    cases.iter().map(|c| c.id.to_string()).collect()
+}
+
+/// Paging forward from the start, a page at a time, returns exactly the
+/// filtered listing, in queue order; paging back returns the same.
+pub fn the_queue_pages_through_the_filtered_listing_in_order(h: &dyn Harness) {
+    let store = h.store();
+    create_generated(store, 60);
+    create(store, "Zoë 100%_Literal", at());
+    let listing = store.list().cases;
+    let filters: [(&str, Option<Status>); 5] = [
+        ("", None),
+        ("a", None),
+        ("", Some(Status::Approved)),
+        ("e", Some(Status::InReview)),
+        ("100%_", None),
+    ];
+    for (text, status) in filters {
+        let expected: Vec<String> = listing
+            .iter()
+            .filter(|c| status.is_none_or(|s| c.status == s))
+            .filter(|c| {
+                let needle = text.to_lowercase();
+                format!(
+                    "{} {} {} {}",
+                    c.id,
+                    c.member(),
+                    c.member_id(),
+                    c.reviewer().unwrap_or("")
+                )
+                .to_lowercase()
+                .contains(&needle)
+            })
+            .map(|c| c.id.to_string())
+            .collect();
+        let mut forward = Vec::new();
+        let mut from = PageFrom::Start;
+        loop {
+            let page = store
+                .queue_page(&page_query(text, status, from.clone(), 7))
+                .unwrap();
+            assert!(page.cases.len() <= 7);
+            assert_eq!(page.more_before, !forward.is_empty(), "filter {text:?}");
+            forward.extend(ids(&page.cases));
+            match page.cases.last() {
+                Some(last) if page.more_after => from = PageFrom::After(QueueKey::of(last)),
+                _ => break,
+            }
+        }
+        assert_eq!(forward, expected, "filter {text:?} {status:?}");
+        let count = store
+            .count_queue(&page_query(text, status, PageFrom::Start, 1))
+            .unwrap();
+        assert_eq!(count, expected.len(), "count of {text:?} {status:?}");
+        if expected.len() < 2 {
+            continue;
+        }
+        // Back from the last case: the page before it, in queue order.
+        let last_key = QueueKey::of(
+            listing
+                .iter()
+                .find(|c| *c.id == *expected[expected.len() - 1])
+                .unwrap(),
+        );
+        let back = store
+            .queue_page(&page_query(
+                text,
+                status,
+                PageFrom::Before(last_key.clone()),
+                3,
+            ))
+            .unwrap();
+        let start = expected.len().saturating_sub(4);
+        assert_eq!(
+            ids(&back.cases),
+            expected[start..expected.len() - 1].to_vec()
+        );
+        assert!(back.more_after);
+        assert_eq!(back.more_before, start > 0);
+        // At a case: that case and the ones after it.
+        let at = store
+            .queue_page(&page_query(text, status, PageFrom::At(last_key), 3))
+            .unwrap();
+        assert_eq!(ids(&at.cases), expected[expected.len() - 1..].to_vec());
+        assert!(!at.more_after);
+    }
+}
+
+/// A page's summaries are the listing's: what the queue shows of a case
+/// does not depend on how the store found it.
+pub fn a_paged_summary_shows_what_the_listing_shows(h: &dyn Harness) {
+    let store = h.store();
+    create_generated(store, 30);
+    let listing = store.list().cases;
+    let page = store
+        .queue_page(&page_query("", None, PageFrom::Start, 100))
+        .unwrap();
+    assert_eq!(page.cases.len(), listing.len());
+    for (paged, listed) in page.cases.iter().zip(&listing) {
+        assert_eq!(paged.id, listed.id);
+        assert_eq!(paged.status, listed.status);
+        assert_eq!(paged.outcome, listed.outcome);
+        assert_eq!(paged.member(), listed.member());
+        assert_eq!(paged.member_id(), listed.member_id());
+        assert_eq!(paged.reviewer(), listed.reviewer());
+        assert_eq!(paged.due_at, listed.due_at);
+        assert_eq!(paged.received_at, listed.received_at);
+        assert_eq!(paged.figure_parts(), listed.figure_parts(), "{}", listed.id);
+    }
+}
+
+/// The dashboard's figures from the store are those of its listing.
+pub fn the_figures_are_those_of_the_listing(h: &dyn Harness) {
+    let store = h.store();
+    create_generated(store, 80);
+    let now = at() + Duration::days(2);
+    let expected = umdesk::case::stats::compute(&store.list().cases, now);
+    assert!(expected.turnaround.count > 0 && !expected.reviewers.is_empty());
+    assert_eq!(store.figures(now).unwrap(), expected);
+}
+
+/// A watcher hears of every create, save, lock and unlock, and nothing
+/// once its watch is dropped.
+pub fn a_watcher_hears_of_every_change_until_it_stops(h: &dyn Harness) {
+    let store = h.store();
+    let (told, heard) = std::sync::mpsc::channel::<String>();
+    let watching = store
+        .watch(Box::new(move |id| {
+            let _ = told.send(id.to_string());
+        }))
+        .unwrap();
+    let next = || {
+        heard
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("told within a second or so")
+    };
+    let case = create(store, "Ana Example", at());
+    assert_eq!(next(), case.id);
+    let changed = edited(&case, Status::InReview, &nurse());
+    store.save(&changed, &last(&case)).unwrap();
+    assert_eq!(next(), case.id);
+    let holder = holder(nurse());
+    store.lock(&case.id, &holder).unwrap();
+    assert_eq!(next(), case.id);
+    store.unlock(&case.id, &holder).unwrap();
+    assert_eq!(next(), case.id);
+    drop(watching);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    while heard.try_recv().is_ok() {}
+    create(store, "Bo Example", at());
+    assert!(
+        heard
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "a dropped watch is told nothing"
+    );
+}
+
+/// A request as `umdesk import` records it, for `bundle` (the
+/// submitter's transaction identifier).
+fn pas_request(bundle: &str) -> case::PasRequest {
+    let identifier = |value: &str| case::FhirIdentifier {
+        system: Some("http://provider.example.org/SUBMITTER_TRANSACTION_IDENTIFIER".into()),
+        value: value.into(),
+    };
+    let party = |kind: &str, id: &str| case::PasParty {
+        resource_type: kind.into(),
+        id: id.into(),
+        name: String::new(),
+    };
+    case::PasRequest {
+        bundle: identifier(bundle),
+        claim: identifier(&format!("{bundle}-claim")),
+        items: vec![case::PasItem {
+            sequence: 1,
+            system: "http://www.ama-assn.org/go/cpt".into(),
+            code: "47371".into(),
+        }],
+        patient: party("Patient", "p1"),
+        requestor: party("Practitioner", "pr1"),
+        insurer: Some(party("Organization", "plan")),
+        sources: Vec::new(),
+    }
+}
+
+pub fn a_case_is_found_by_the_pas_request_it_was_imported_from(h: &dyn Harness) {
+    let store = h.store();
+    create(store, "Typed At Intake", at());
+    let mut imported = request("Imported Member", at());
+    imported.pas_request = Some(pas_request("FIC-PAS-0042"));
+    let key = imported.pas_request.as_ref().unwrap().key();
+    assert_eq!(store.find_by_request(&key).unwrap(), None);
+    let id = store
+        .create(&mut imported, RECEIVED, &mut |c: &mut Case| {
+            record(c, None, &nurse(), "created", "Case imported", at());
+        })
+        .unwrap();
+    assert_eq!(store.find_by_request(&key).unwrap(), Some(id.clone()));
+    // Another request's key, or the same value under another system, is
+    // not this case.
+    let other = pas_request("FIC-PAS-0043").key();
+    assert_eq!(store.find_by_request(&other).unwrap(), None);
+    assert_eq!(store.find_by_request("|FIC-PAS-0042").unwrap(), None);
+    // Saved again, it is still found.
+    let saved = store.load(&id).unwrap();
+    let changed = edited(&saved, Status::Pended, &nurse());
+    store.save(&changed, &last(&saved)).unwrap();
+    assert_eq!(store.find_by_request(&key).unwrap(), Some(id));
 }

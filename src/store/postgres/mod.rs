@@ -8,13 +8,15 @@
 //! `SELECT ... FOR UPDATE`, and a session is alive exactly while its own
 //! connection holds an advisory lock.
 //!
-//! Limits of this first version: one connection per store object behind a
-//! mutex (plus one per live session), so the threads of one process take
-//! turns; no TLS (a Unix socket or a trusted network only); the listing
-//! reads every case.
+//! The queue is read a page at a time in queue order (keyset paging on an
+//! index) and filtered by a trigram index, so no process holds every case;
+//! the dashboard's figures are computed here; every change is announced
+//! (LISTEN/NOTIFY) so open queues update at once. Connections are pooled
+//! per store object (plus one per live session and one per watch). No
+//! TLS: a Unix socket or a trusted network only.
 
 use std::io;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use ::postgres::{Client, NoTls, Transaction};
 use time::OffsetDateTime;
@@ -25,20 +27,33 @@ use super::{
     SessionLease, StoreError, StoreWarning, Unreadable, check_current, check_id, check_record_size,
     clock,
 };
-use super::{AccessLogHead, Roster};
+use super::{AccessLogHead, CachedListing, QueuePage, QueueQuery, Roster, Wake, Watching};
+use crate::case::stats::Stats;
 use crate::case::{Case, case_id_for, parse_case, to_json};
 
+mod bulk;
 pub mod copy;
+mod figures;
+mod pool;
+mod queue;
+mod watch;
+
+use pool::Pool;
 
 /// The migrations, in order: migration `n` (from 1) brings the schema from
 /// version `n - 1` to `n`. Never edit one that has shipped; add the next.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_roster.sql"),
+    include_str!("migrations/0003_queue.sql"),
+    include_str!("migrations/0004_pas_request.sql"),
 ];
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// Cases read for a first frame: more rows than a terminal shows.
+const PAGE_FOR_FIRST_FRAME: usize = 200;
 
 /// Serializes appends to the access log (the two-key form, so it never
 /// meets a session's one-key lock).
@@ -168,8 +183,34 @@ pub fn init(url: &str) -> Result<i32, StoreError> {
         )
         .map_err(err)?;
     }
+    if before < 3 {
+        fill_queue_columns(&mut tx, &location)?;
+    }
     tx.commit().map_err(err)?;
     Ok(before)
+}
+
+/// Fills the queue's columns of every case from its document: version 3
+/// added most of them and spells the status by its key.
+fn fill_queue_columns(tx: &mut Transaction<'_>, location: &str) -> Result<(), StoreError> {
+    let err = |e: ::postgres::Error| db_error(location, &e);
+    let rows = tx
+        .query("SELECT id, document FROM cases", &[])
+        .map_err(err)?;
+    for row in rows {
+        let id: String = row.get(0);
+        let document: String = row.get(1);
+        let case = parse_case(&document).map_err(|e| {
+            problem(
+                location,
+                format!("migration 3 cannot read case {id}, nothing was changed: {e}"),
+            )
+        })?;
+        let columns = QueueColumns::of(&case);
+        tx.execute(UPDATE_CASE, &columns.parameters(&id, &document.as_str()))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn describe(err: &::postgres::Error) -> String {
@@ -225,7 +266,7 @@ const NEEDED_PRIVILEGES: &[(&str, &str)] = &[
 pub struct PostgresStore {
     url: String,
     location: String,
-    client: Mutex<Client>,
+    pool: Pool,
 }
 
 impl PostgresStore {
@@ -238,18 +279,15 @@ impl PostgresStore {
         check_privileges(&mut client, &location)?;
         Ok(PostgresStore {
             url: url.to_string(),
+            pool: Pool::new(client),
             location,
-            client: Mutex::new(client),
         })
     }
 
-    /// The connection, reconnected if the server dropped it.
-    fn client(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
-        let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
-        if client.is_closed() {
-            *client = connect(&self.url, &self.location)?;
-        }
-        Ok(client)
+    /// A connection of the pool, or a new one; it goes back to the pool
+    /// when dropped. Threads of one process no longer take turns on one.
+    fn client(&self) -> Result<pool::Pooled<'_>, StoreError> {
+        self.pool.take(|| connect(&self.url, &self.location))
     }
 
     fn err(&self) -> impl Fn(::postgres::Error) -> StoreError + '_ {
@@ -262,22 +300,7 @@ impl PostgresStore {
         let mut tx = client.transaction().map_err(self.err())?;
         let columns = QueueColumns::of(case);
         let inserted = tx
-            .execute(
-                "INSERT INTO cases (id, document, is_final, due_at, status, member, member_id, \
-                 reviewer, last_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (id) DO NOTHING",
-                &[
-                    &case.id,
-                    &json,
-                    &columns.is_final,
-                    &columns.due_at,
-                    &columns.status,
-                    &columns.member,
-                    &columns.member_id,
-                    &columns.reviewer,
-                    &columns.last_digest,
-                ],
-            )
+            .execute(INSERT_CASE, &columns.parameters(&case.id, &json))
             .map_err(self.err())?;
         if inserted == 0 {
             return Ok(false);
@@ -317,6 +340,31 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Writes `roster`, version and all, where there is none yet (a copy
+    /// from another store); a roster already there is never replaced.
+    pub fn import_roster(&self, roster: &Roster) -> Result<(), StoreError> {
+        let document = serde_json::to_string(roster).expect("rosters always serialize");
+        let version = i64::try_from(roster.version).unwrap_or(i64::MAX);
+        let inserted = self
+            .client()?
+            .execute(
+                "INSERT INTO roster (id, version, document) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&version, &document],
+            )
+            .map_err(self.err())?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict {
+                id: "roster".to_string(),
+                detail: format!(
+                    "{} has a roster already; it was left as it is",
+                    self.location
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The stored JSON document of case `id`, exactly as written.
     pub fn document(&self, id: &str) -> Result<String, StoreError> {
         check_id(id)?;
@@ -325,6 +373,21 @@ impl PostgresStore {
             .map_err(self.err())?
             .map(|row| row.get(0))
             .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    /// The stored documents of those of `ids` that exist, by id.
+    pub fn documents(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows = self
+            .client()?
+            .query("SELECT id, document FROM cases WHERE id = ANY($1)", &[&ids])
+            .map_err(self.err())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
     }
 
     /// Writes `document`, the stored form of `case` in another store, as
@@ -430,8 +493,9 @@ fn check_privileges(client: &mut Client, location: &str) -> Result<(), StoreErro
     ))
 }
 
-/// The columns the queue sorts and filters on, taken from the case.
-struct QueueColumns {
+/// The columns beside a case's document: what the queue sorts, filters
+/// and shows, and what the dashboard counts, taken from the case.
+pub(crate) struct QueueColumns {
     is_final: bool,
     due_at: OffsetDateTime,
     status: String,
@@ -439,15 +503,39 @@ struct QueueColumns {
     member_id: String,
     reviewer: Option<String>,
     last_digest: String,
+    outcome: Option<String>,
+    received_at: OffsetDateTime,
+    decided_at: Option<OffsetDateTime>,
+    decided_by: Option<String>,
+    first_final_by: Option<String>,
+    first_final_at: Option<OffsetDateTime>,
+    qa_reviewed: Option<String>,
+    qa_outcome_agrees: Option<bool>,
+    qa_criteria: Option<i32>,
+    qa_criteria_agreed: Option<i32>,
+    search: String,
 }
 
+const INSERT_CASE: &str = "INSERT INTO cases (id, document, is_final, due_at, status, \
+     member, member_id, reviewer, last_digest, outcome, received_at, decided_at, decided_by, \
+     first_final_by, first_final_at, qa_reviewed, qa_outcome_agrees, qa_criteria, \
+     qa_criteria_agreed, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+     $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT (id) DO NOTHING";
+const UPDATE_CASE: &str = "UPDATE cases SET document = $2, is_final = $3, due_at = $4, \
+     status = $5, member = $6, member_id = $7, reviewer = $8, last_digest = $9, \
+     outcome = $10, received_at = $11, decided_at = $12, decided_by = $13, \
+     first_final_by = $14, first_final_at = $15, qa_reviewed = $16, \
+     qa_outcome_agrees = $17, qa_criteria = $18, qa_criteria_agreed = $19, search = $20, \
+     saved_at = now() WHERE id = $1";
+
 impl QueueColumns {
-    fn of(case: &Case) -> QueueColumns {
+    pub(crate) fn of(case: &Case) -> QueueColumns {
         let summary = CaseSummary::of(case);
+        let figures = summary.figure_parts();
         QueueColumns {
             is_final: summary.status.is_final(),
             due_at: summary.due_at,
-            status: format!("{:?}", summary.status),
+            status: status_column(summary.status),
             member: summary.member().to_string(),
             member_id: summary.member_id().to_string(),
             reviewer: summary.reviewer().map(str::to_string),
@@ -456,8 +544,94 @@ impl QueueColumns {
                 .last()
                 .map(|e| e.digest.clone())
                 .unwrap_or_default(),
+            outcome: summary.outcome.map(|o| o.key().to_string()),
+            received_at: summary.received_at,
+            decided_at: summary.decided_at,
+            decided_by: figures.decided_by.map(str::to_string),
+            first_final_by: figures.first_final.map(|(by, _)| by.to_string()),
+            first_final_at: figures.first_final.map(|(_, at)| at),
+            qa_reviewed: figures.latest_qa.map(|(by, _)| by.to_string()),
+            qa_outcome_agrees: figures.latest_qa.map(|(_, qa)| qa.outcome_agrees),
+            qa_criteria: figures.latest_qa.map(|(_, qa)| saturating_i32(qa.criteria)),
+            qa_criteria_agreed: figures
+                .latest_qa
+                .map(|(_, qa)| saturating_i32(qa.criteria_agreed)),
+            search: super::queue::search_text(&summary),
         }
     }
+
+    /// `id, document` and the columns, as [`INSERT_CASE`] and
+    /// [`UPDATE_CASE`] number them.
+    fn parameters<'a>(
+        &'a self,
+        id: &'a String,
+        document: &'a &'a str,
+    ) -> [&'a (dyn ::postgres::types::ToSql + Sync); 20] {
+        [
+            id,
+            document,
+            &self.is_final,
+            &self.due_at,
+            &self.status,
+            &self.member,
+            &self.member_id,
+            &self.reviewer,
+            &self.last_digest,
+            &self.outcome,
+            &self.received_at,
+            &self.decided_at,
+            &self.decided_by,
+            &self.first_final_by,
+            &self.first_final_at,
+            &self.qa_reviewed,
+            &self.qa_outcome_agrees,
+            &self.qa_criteria,
+            &self.qa_criteria_agreed,
+            &self.search,
+        ]
+    }
+}
+
+impl QueueColumns {
+    /// `id, document` and the columns as one line of COPY's text format, in
+    /// [`INSERT_CASE`]'s order.
+    pub(crate) fn copy_line(&self, id: &str, document: &str) -> String {
+        use bulk::{copy_bool, copy_int, copy_text, copy_time};
+        let fields = [
+            copy_text(Some(id)),
+            copy_text(Some(document)),
+            copy_bool(Some(self.is_final)),
+            copy_time(Some(self.due_at)),
+            copy_text(Some(&self.status)),
+            copy_text(Some(&self.member)),
+            copy_text(Some(&self.member_id)),
+            copy_text(self.reviewer.as_deref()),
+            copy_text(Some(&self.last_digest)),
+            copy_text(self.outcome.as_deref()),
+            copy_time(Some(self.received_at)),
+            copy_time(self.decided_at),
+            copy_text(self.decided_by.as_deref()),
+            copy_text(self.first_final_by.as_deref()),
+            copy_time(self.first_final_at),
+            copy_text(self.qa_reviewed.as_deref()),
+            copy_bool(self.qa_outcome_agrees),
+            copy_int(self.qa_criteria),
+            copy_int(self.qa_criteria_agreed),
+            copy_text(Some(&self.search)),
+        ];
+        let mut line = fields.join("\t");
+        line.push('\n');
+        line
+    }
+}
+
+fn saturating_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// How the `status` column spells a status.
+pub(crate) fn status_column(status: crate::case::Status) -> String {
+    status.key().to_string()
 }
 
 /// Adds the history entries of `case` from `from` on to its append-only
@@ -608,23 +782,8 @@ impl CaseStore for PostgresStore {
         // On a conflict the transaction is dropped: rolled back, nothing written.
         check_current(&case.id, &current, expected_last)?;
         let columns = QueueColumns::of(case);
-        tx.execute(
-            "UPDATE cases SET document = $2, is_final = $3, due_at = $4, status = $5, \
-             member = $6, member_id = $7, reviewer = $8, last_digest = $9, saved_at = now() \
-             WHERE id = $1",
-            &[
-                &case.id,
-                &json,
-                &columns.is_final,
-                &columns.due_at,
-                &columns.status,
-                &columns.member,
-                &columns.member_id,
-                &columns.reviewer,
-                &columns.last_digest,
-            ],
-        )
-        .map_err(self.err())?;
+        tx.execute(UPDATE_CASE, &columns.parameters(&case.id, &json.as_str()))
+            .map_err(self.err())?;
         append_history(&mut tx, case, current.history.len()).map_err(self.err())?;
         tx.commit().map_err(self.err())
     }
@@ -1064,6 +1223,72 @@ impl CaseStore for PostgresStore {
 
     fn case_location(&self, id: &str) -> String {
         format!("{} case {id}", self.location)
+    }
+
+    fn owner(&self) -> Option<String> {
+        let row = self
+            .client()
+            .ok()?
+            .query_one(
+                "SELECT pg_get_userbyid(relowner)::text FROM pg_class \
+                 WHERE oid = to_regclass('roster')",
+                &[],
+            )
+            .ok()?;
+        Some(format!("the database role {}", row.get::<_, String>(0)))
+    }
+
+    fn connected_as_owner(&self) -> bool {
+        let Ok(mut client) = self.client() else {
+            return false;
+        };
+        client
+            .query_one(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') \
+                 FROM pg_class WHERE oid = to_regclass('roster')",
+                &[],
+            )
+            .map(|row| row.get::<_, bool>(0))
+            .unwrap_or(false)
+    }
+
+    fn pages_queue(&self) -> bool {
+        true
+    }
+
+    fn list_cached(&self, first: usize) -> Option<CachedListing> {
+        self.head(first.min(PAGE_FOR_FIRST_FRAME))
+    }
+
+    fn queue_page(&self, query: &QueueQuery) -> Result<QueuePage, StoreError> {
+        self.page(query)
+    }
+
+    fn count_queue(&self, query: &QueueQuery) -> Result<usize, StoreError> {
+        self.count(query)
+    }
+
+    fn figures(&self, now: OffsetDateTime) -> Result<Stats, StoreError> {
+        self.compute_figures(now)
+    }
+
+    fn watch(&self, wake: Wake) -> Result<Watching, StoreError> {
+        self.listen(wake)
+    }
+
+    fn find_by_request(&self, key: &str) -> Result<Option<String>, StoreError> {
+        // The expression of the unique index of migration 0004, so the
+        // index answers.
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT id FROM cases WHERE (document::jsonb #>> '{pas_request,bundle,value}') IS NOT NULL \
+                 AND (coalesce(document::jsonb #>> '{pas_request,bundle,system}', '') \
+                 || '|' || (document::jsonb #>> '{pas_request,bundle,value}')) = $1",
+                &[&key],
+            )
+            .map_err(self.err())?;
+        Ok(row.map(|row| row.get(0)))
     }
 }
 

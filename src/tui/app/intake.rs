@@ -6,6 +6,7 @@ use super::{App, Screen};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, SavePurpose};
 use crate::tui::keymap::{self, Context as KeyContext};
+use crate::tui::overlay::{Overlay, Prompt, PromptPurpose};
 
 impl App {
     pub(super) fn update_intake(&mut self, action: Action) {
@@ -16,6 +17,13 @@ impl App {
             Action::NextField => intake.focus_next(),
             Action::PrevField => intake.focus_prev(),
             Action::Save => self.create_from_intake(SavePurpose::Save),
+            Action::ImportPas => {
+                self.overlay = Some(Overlay::Prompt(Prompt::single(
+                    PromptPurpose::ImportPas,
+                    "Import a PAS request",
+                    "File (a PAS request Bundle, FHIR JSON)",
+                )));
+            }
             _ => {}
         }
     }
@@ -74,6 +82,26 @@ impl App {
             at: now,
             draft,
             then,
+        });
+    }
+
+    /// Asks the runner to import the PAS request in `path` (reading a file
+    /// is the runner's): the case it makes, or made before, opens.
+    pub(super) fn import_pas(&mut self, path: &str) {
+        let now = self.now();
+        let subject = match &self.screen {
+            Screen::Intake(intake) => intake.draft_subject(),
+            _ => return,
+        };
+        self.working = Some("Importing the PAS request…".to_string());
+        let draft = self.draft_key(&subject);
+        self.effects.push(Effect::ImportPas {
+            path: std::path::PathBuf::from(path),
+            policy: Box::new(self.settings.policy.clone()),
+            due_table: self.settings.due_table,
+            reviewer: self.settings.reviewer.clone(),
+            at: now,
+            draft,
         });
     }
 }

@@ -26,7 +26,7 @@ use super::overlay::Overlay;
 use super::screens::case_view::CaseViewState;
 use super::screens::dashboard::DashboardState;
 use super::screens::intake::IntakeState;
-use super::screens::queue::QueueState;
+use super::screens::queue::{QueueState, Wanted};
 use super::theme::Theme;
 use super::workspace::{WorkView, Workspace};
 use crate::case::Role;
@@ -71,6 +71,10 @@ pub struct App {
     pub listing_is_cached: bool,
     /// What the store is doing for this session, for the message row.
     pub working: Option<String>,
+    /// A full listing is under way; another change meanwhile lists again
+    /// once it is back (`relist_again`), so changes never queue listings.
+    listing_under_way: bool,
+    relist_again: bool,
     /// Where the open work's draft stands.
     pub draft: DraftStatus,
     /// Effects asked for while handling the current event.
@@ -109,6 +113,8 @@ impl App {
             needs_redraw: true,
             listing_is_cached,
             working: None,
+            listing_under_way: false,
+            relist_again: false,
             draft: DraftStatus::default(),
             effects: Vec::new(),
             superseded_draft: None,
@@ -142,13 +148,40 @@ impl App {
             Event::Resize => {}
             Event::AutosaveDue => self.autosave(),
             Event::Done(done) => self.done(*done),
+            Event::StoreChanged(_) => self.store_changed(),
             Event::Stop(_) => self.shutdown(),
         }
         self.take_effects()
     }
 
     fn take_effects(&mut self) -> Vec<Effect> {
+        self.ask_for_pages();
         std::mem::take(&mut self.effects)
+    }
+
+    /// The pages and counts a paged queue wants, asked of the store.
+    pub(super) fn ask_for_pages(&mut self) {
+        for wanted in self.queue.take_wanted() {
+            self.effects.push(match wanted {
+                Wanted::Page(query) => Effect::QueuePage(query),
+                Wanted::Count(query) => Effect::CountQueue(query),
+            });
+        }
+    }
+
+    /// The store changed: the queue is read again, without a word on the
+    /// message row (it is someone else's work, and it is routine).
+    fn store_changed(&mut self) {
+        if self.queue.paging.is_some() {
+            self.queue.store_changed();
+            return;
+        }
+        if self.listing_under_way {
+            self.relist_again = true;
+            return;
+        }
+        self.listing_under_way = true;
+        self.effects.push(Effect::ListQueue);
     }
 
     fn key(&mut self, key: KeyEvent) {

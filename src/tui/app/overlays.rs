@@ -161,6 +161,10 @@ impl App {
             | PromptAnswer::QaReview { .. }
             | PromptAnswer::HandOverDraft { .. }
             | PromptAnswer::AcceptOutsideEdit { .. } => self.supervise(answer),
+            PromptAnswer::ImportPas { path } => {
+                self.import_pas(&path);
+                Ok(())
+            }
             PromptAnswer::PeerToPeer {
                 provider_contact,
                 note,

@@ -62,7 +62,12 @@ impl App {
 
     /// Asks for the whole queue; the screen says it is coming.
     pub fn list_queue(&mut self) {
+        if self.queue.paging.is_some() {
+            self.queue.store_changed();
+            return;
+        }
         self.working = Some("Listing the queue…".to_string());
+        self.listing_under_way = true;
         self.effects.push(Effect::ListQueue);
     }
 

@@ -11,6 +11,29 @@ impl App {
     pub(super) fn done(&mut self, done: Done) {
         match done {
             Done::Queue(listing) => self.queue_listed(listing),
+            Done::QueuePaged => {
+                self.working = None;
+                self.listing_is_cached = false;
+                self.queue.page_from_store();
+                self.ask_for_pages();
+            }
+            Done::QueuePage { query, result } => match result {
+                Ok(page) => {
+                    let now = self.now();
+                    self.queue.page_arrived(&query, page, now);
+                    self.ask_for_pages();
+                }
+                Err(err) => {
+                    if let Some(paging) = &mut self.queue.paging {
+                        paging.waiting = false;
+                    }
+                    self.error(format!("The queue could not be read: {err}"));
+                }
+            },
+            Done::QueueCounted { query, result } => match result {
+                Ok(count) => self.queue.count_arrived(&query, count),
+                Err(err) => self.error(format!("The queue could not be counted: {err}")),
+            },
             Done::StoreChecked(warnings) => {
                 if let Some(first) = warnings.first() {
                     self.error(format!("Store warning: {first}"));
@@ -60,6 +83,11 @@ impl App {
 
     fn queue_listed(&mut self, listing: Listing) {
         self.working = None;
+        self.listing_under_way = false;
+        if std::mem::take(&mut self.relist_again) {
+            self.listing_under_way = true;
+            self.effects.push(crate::tui::effect::Effect::ListQueue);
+        }
         self.listing_is_cached = false;
         // The old listing goes first: two listings of a large store at once
         // would double the memory the app needs.

@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 use crate::case::Status;
 use crate::case::due::time_left;
 use crate::sanitize::line as safe;
-use crate::store::{CachedListing, CaseSummary, Listing};
+use crate::store::{
+    CachedListing, CaseSummary, Listing, PageFrom, QueueKey, QueuePage, QueueQuery,
+};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text_field::TextField;
 use unicode_width::UnicodeWidthStr;
@@ -31,6 +33,41 @@ pub struct QueueState {
     /// The widest member name and reviewer text of the listing, for the
     /// columns: a name is cut only where the terminal has no room for it.
     widest: Widest,
+    /// Set when the store reads its queue a page at a time: `listing` is
+    /// then a window of the filtered queue, and the store filters.
+    pub paging: Option<Paging>,
+    /// Pages the window needs, for the app to ask the store for.
+    wanted: Vec<Wanted>,
+}
+
+/// Cases read from the store per page.
+pub const PAGE: usize = 100;
+/// The most cases a paged queue keeps: three pages around the selection.
+const WINDOW: usize = 3 * PAGE;
+/// How close to the window's edge the selection comes before the next
+/// page is read, so that moving on rarely waits for one.
+const NEAR_EDGE: usize = 30;
+
+/// Where a paged queue's window stands in the filtered queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Paging {
+    /// The position of the window's first case in the filtered queue.
+    pub first: usize,
+    pub more_before: bool,
+    pub more_after: bool,
+    /// How many cases pass the filter; None until the store has counted.
+    pub count: Option<usize>,
+    /// A page has been asked for and is not back yet.
+    pub waiting: bool,
+    /// The store changed while a page was under way: read it again.
+    pub stale: bool,
+}
+
+/// What a paged queue wants from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    Page(QueueQuery),
+    Count(QueueQuery),
 }
 
 /// Display widths of the widest texts of the flexible columns.
@@ -70,17 +107,218 @@ impl QueueState {
             selected: 0,
             now,
             widest: Widest::default(),
+            paging: None,
+            wanted: Vec::new(),
         };
         queue.replace_listing(listing, now);
         queue
     }
 
     /// The queue from the head of the store's cached listing, for a first
-    /// frame; [`QueueState::replace_listing`] brings the rest.
+    /// frame; [`QueueState::replace_listing`] brings the rest, or, from a
+    /// store that pages, the window is that head.
     pub fn from_cache(cached: CachedListing, now: OffsetDateTime) -> QueueState {
+        let paged = cached.paged;
         let mut queue = QueueState::new(cached.listing, now);
         queue.not_listed = cached.more;
+        if paged {
+            // Whether more follow is not known yet: the page read at
+            // start says.
+            queue.paging = Some(Paging {
+                more_after: !queue.listing.cases.is_empty(),
+                ..Paging::default()
+            });
+        }
         queue
+    }
+
+    /// From now on the store pages the queue: reads the head of the queue
+    /// as filtered now, and counts it.
+    pub fn page_from_store(&mut self) {
+        if self.paging.is_none() {
+            self.paging = Some(Paging::default());
+        }
+        self.ask_from_start();
+    }
+
+    /// The page `from`, of the queue as filtered now.
+    fn query(&self, from: PageFrom, limit: usize) -> QueueQuery {
+        QueueQuery {
+            text: self.filter.text.clone(),
+            status: self.status_filter,
+            from,
+            limit,
+        }
+    }
+
+    fn ask_from_start(&mut self) {
+        let page = self.query(PageFrom::Start, PAGE);
+        let count = self.query(PageFrom::Start, 0);
+        self.wanted.push(Wanted::Page(page));
+        self.wanted.push(Wanted::Count(count));
+        if let Some(paging) = &mut self.paging {
+            paging.waiting = true;
+        }
+    }
+
+    /// The window read again where it stands, and counted again: the store
+    /// changed.
+    pub fn ask_again(&mut self) {
+        let at_head = self.paging.as_ref().is_none_or(|p| p.first == 0);
+        let first = self.listing.cases.first().map(QueueKey::of);
+        // At the head, what was added before the first case belongs there.
+        let Some(first) = first.filter(|_| !at_head) else {
+            let limit = self.listing.cases.len().max(PAGE);
+            let page = self.query(PageFrom::Start, limit);
+            let count = self.query(PageFrom::Start, 0);
+            self.wanted.push(Wanted::Page(page));
+            self.wanted.push(Wanted::Count(count));
+            if let Some(paging) = &mut self.paging {
+                paging.waiting = true;
+            }
+            return;
+        };
+        let limit = self.listing.cases.len().max(PAGE);
+        let page = self.query(PageFrom::At(first), limit);
+        let count = self.query(PageFrom::Start, 0);
+        self.wanted.push(Wanted::Page(page));
+        self.wanted.push(Wanted::Count(count));
+        if let Some(paging) = &mut self.paging {
+            paging.waiting = true;
+        }
+    }
+
+    /// The store changed: the window is read again where it stands, now or
+    /// once the page under way is back.
+    pub fn store_changed(&mut self) {
+        let Some(paging) = &mut self.paging else {
+            return;
+        };
+        if paging.waiting {
+            paging.stale = true;
+            return;
+        }
+        self.ask_again();
+    }
+
+    /// What the store should be asked for, once.
+    pub fn take_wanted(&mut self) -> Vec<Wanted> {
+        std::mem::take(&mut self.wanted)
+    }
+
+    /// Whether `query` still asks for the queue as filtered now (a page of
+    /// an older filter is dropped: the reviewer typed on).
+    fn is_current(&self, query: &QueueQuery) -> bool {
+        query.text == self.filter.text && query.status == self.status_filter
+    }
+
+    /// A page the store sent back, put in the window.
+    pub fn page_arrived(&mut self, query: &QueueQuery, page: QueuePage, now: OffsetDateTime) {
+        if !self.is_current(query) {
+            return;
+        }
+        let Some(mut paging) = self.paging.take() else {
+            return;
+        };
+        paging.waiting = false;
+        self.now = now;
+        let selected_id = self.selected_id();
+        let mut cases = std::mem::take(&mut self.listing.cases);
+        match &query.from {
+            PageFrom::Start | PageFrom::At(_) => {
+                if query.from == PageFrom::Start {
+                    paging.first = 0;
+                }
+                cases = page.cases;
+                paging.more_before = page.more_before;
+                paging.more_after = page.more_after;
+            }
+            PageFrom::After(_) => {
+                cases.extend(page.cases);
+                paging.more_after = page.more_after;
+                let over = cases.len().saturating_sub(WINDOW);
+                if over > 0 {
+                    cases.drain(..over);
+                    paging.first += over;
+                    paging.more_before = true;
+                }
+            }
+            PageFrom::Before(_) => {
+                let added = page.cases.len();
+                let mut before = page.cases;
+                before.extend(cases);
+                cases = before;
+                paging.first = paging.first.saturating_sub(added);
+                paging.more_before = page.more_before;
+                if !page.more_before {
+                    paging.first = 0;
+                }
+                if cases.len() > WINDOW {
+                    cases.truncate(WINDOW);
+                    paging.more_after = true;
+                }
+            }
+        }
+        self.haystacks = Haystacks::default();
+        self.widest = Widest::of(&cases);
+        self.visible = (0..cases.len()).collect();
+        self.listing.cases = cases;
+        self.paging = Some(paging);
+        self.not_listed = 0;
+        let keep =
+            selected_id.and_then(|id| self.listing.cases.iter().position(|case| *case.id == *id));
+        self.selected = match (keep, &query.from) {
+            (Some(at), _) => at,
+            (None, PageFrom::Start) => 0,
+            (None, _) => self.selected.min(self.visible.len().saturating_sub(1)),
+        };
+        if self.paging.as_ref().is_some_and(|p| p.stale) {
+            if let Some(paging) = &mut self.paging {
+                paging.stale = false;
+            }
+            self.ask_again();
+        }
+    }
+
+    /// The store's count of the queue as filtered now.
+    pub fn count_arrived(&mut self, query: &QueueQuery, count: usize) {
+        if !self.is_current(query) {
+            return;
+        }
+        if let Some(paging) = &mut self.paging {
+            paging.count = Some(count);
+        }
+    }
+
+    /// Near the window's edge, the next page is asked for.
+    fn ask_near_edge(&mut self) {
+        let Some(paging) = &self.paging else {
+            return;
+        };
+        if paging.waiting {
+            return;
+        }
+        let len = self.listing.cases.len();
+        let wanted = if paging.more_after && self.selected + NEAR_EDGE >= len {
+            self.listing
+                .cases
+                .last()
+                .map(|c| PageFrom::After(QueueKey::of(c)))
+        } else if paging.more_before && self.selected < NEAR_EDGE {
+            self.listing
+                .cases
+                .first()
+                .map(|c| PageFrom::Before(QueueKey::of(c)))
+        } else {
+            None
+        };
+        if let Some(from) = wanted {
+            let page = self.query(from, PAGE);
+            self.wanted.push(Wanted::Page(page));
+            if let Some(paging) = &mut self.paging {
+                paging.waiting = true;
+            }
+        }
     }
 
     pub fn replace_listing(&mut self, listing: Listing, now: OffsetDateTime) {
@@ -127,6 +365,15 @@ impl QueueState {
     }
 
     pub fn refilter(&mut self) {
+        if self.paging.is_some() {
+            // The store filters: the window is read again from the top.
+            self.selected = 0;
+            if let Some(paging) = &mut self.paging {
+                paging.count = None;
+            }
+            self.ask_from_start();
+            return;
+        }
         let needle = self.filter.text.trim().to_lowercase();
         let status = self.status_filter;
         let cases = &self.listing.cases;
@@ -162,6 +409,7 @@ impl QueueState {
         }
         let last = self.visible.len() as isize - 1;
         self.selected = (self.selected as isize + by).clamp(0, last) as usize;
+        self.ask_near_edge();
     }
 
     pub fn selected_summary(&self) -> Option<&CaseSummary> {
@@ -308,21 +556,53 @@ fn filter_line<'a>(queue: &'a QueueState, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         filter,
         Span::styled(format!("   status: {status}"), theme.dim),
-        Span::styled(
-            format!(
-                "   {} of {} cases",
-                queue.visible.len() + queue.not_listed,
-                queue.listing.cases.len() + queue.not_listed
-            ),
-            theme.dim,
-        ),
+        Span::styled(count_text(queue), theme.dim),
     ])
+}
+
+/// "12 of 40 cases" (passing the filter, of all listed); for a paged
+/// queue, where the selection stands: "case 7 of 1,000,000".
+fn count_text(queue: &QueueState) -> String {
+    let Some(paging) = &queue.paging else {
+        return format!(
+            "   {} of {} cases",
+            queue.visible.len() + queue.not_listed,
+            queue.listing.cases.len() + queue.not_listed
+        );
+    };
+    let count = paging
+        .count
+        .map(thousands)
+        .unwrap_or_else(|| "…".to_string());
+    if queue.visible.is_empty() {
+        return format!("   {count} cases");
+    }
+    format!(
+        "   case {} of {count}",
+        thousands(paging.first + queue.selected + 1)
+    )
+}
+
+/// 1000000 as "1,000,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 fn render_table(queue: &QueueState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let height = area.height.saturating_sub(1) as usize;
     if queue.visible.is_empty() {
-        let text = if queue.listing.cases.is_empty() {
+        let filtered = !queue.filter.text.is_empty() || queue.status_filter.is_some();
+        let text = if queue.paging.as_ref().is_some_and(|p| p.waiting) {
+            "Reading the queue…"
+        } else if queue.listing.cases.is_empty() && !filtered {
             "No cases in the store yet: n starts a new case."
         } else {
             "No case matches the filter: Esc clears it."
