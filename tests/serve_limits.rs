@@ -16,9 +16,7 @@ use serve_harness::{NURSE, NURSE_2, World, have_ssh, wait_on_disk};
 
 #[test]
 fn the_demo_lets_anyone_in_each_on_a_copy_of_its_own() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[]);
     let server = world.serve(&["--demo"]);
     // A key nobody knows is enough.
@@ -72,9 +70,7 @@ fn the_demo_lets_anyone_in_each_on_a_copy_of_its_own() {
 
 #[test]
 fn beyond_the_maximum_a_session_is_told_the_server_is_full() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE, NURSE_2]);
     let server = world.serve(&["--max-sessions", "1"]);
     let first = world.ssh(&server, NURSE.0, &[]);
@@ -87,9 +83,7 @@ fn beyond_the_maximum_a_session_is_told_the_server_is_full() {
 
 #[test]
 fn an_address_over_the_rate_limit_is_refused_and_logged_once() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let server = world.serve(&["--rate-limit", "3/min"]);
     for _ in 0..3 {
@@ -110,9 +104,7 @@ fn an_address_over_the_rate_limit_is_refused_and_logged_once() {
 
 #[test]
 fn an_idle_session_is_ended_with_its_draft_kept() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Riley Nonexistent", "FIC100000009"));
@@ -131,9 +123,7 @@ fn an_idle_session_is_ended_with_its_draft_kept() {
 
 #[test]
 fn a_panic_in_one_session_ends_that_session_only() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE, NURSE_2]);
     let store = world.store();
     let id = seed_case(&store, facts("Riley Nonexistent", "FIC100000010"));
@@ -164,4 +154,46 @@ fn a_panic_in_one_session_ends_that_session_only() {
     );
     let listed = world.ssh_exec(&server, NURSE.0, &["list"]);
     assert!(listed.status.success());
+}
+
+#[test]
+fn the_host_key_is_made_once_and_the_same_at_every_start() {
+    have_ssh();
+    let world = World::new(&[NURSE]);
+    let first = world.serve(&[]).fingerprint.clone();
+    let again = world.serve(&[]).fingerprint.clone();
+    assert_eq!(first, again, "the host key changed between starts");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(world.root.path().join("host_key"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_store_without_a_roster_is_not_served() {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("cases");
+    let init = std::process::Command::new(serve_harness::UMDESK)
+        .env("HOME", root.path())
+        .arg("init")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    let served = std::process::Command::new(serve_harness::UMDESK)
+        .env("HOME", root.path())
+        .env("XDG_STATE_HOME", root.path().join("state"))
+        .arg("--cases")
+        .arg(&store)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(served.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&served.stderr);
+    assert!(
+        said.contains("no roster") && said.contains("umdesk roster add"),
+        "{said}"
+    );
 }

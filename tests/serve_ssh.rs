@@ -37,9 +37,7 @@ fn open(s: &mut pty::Pty, id: &str, member: &str) {
 
 #[test]
 fn a_roster_key_walks_a_case_to_a_determination_signed_by_the_forwarded_agent() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Casey Fictional", "FIC100000001"));
@@ -94,9 +92,7 @@ fn a_roster_key_walks_a_case_to_a_determination_signed_by_the_forwarded_agent() 
 
 #[test]
 fn without_a_forwarded_agent_a_decision_is_not_saved_and_the_reviewer_is_told_ssh_a() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Casey Fictional", "FIC100000002"));
@@ -124,9 +120,7 @@ fn without_a_forwarded_agent_a_decision_is_not_saved_and_the_reviewer_is_told_ss
 
 #[test]
 fn an_unknown_key_is_refused_and_logged_with_its_fingerprint_and_address() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let server = world.serve(&[]);
     let refused = world.ssh_exec(&server, "stranger", &["list"]);
@@ -154,9 +148,7 @@ fn an_unknown_key_is_refused_and_logged_with_its_fingerprint_and_address() {
 
 #[test]
 fn a_command_without_a_terminal_runs_read_only_as_the_reviewer() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Casey Fictional", "FIC100000003"));
@@ -190,9 +182,7 @@ fn a_command_without_a_terminal_runs_read_only_as_the_reviewer() {
 
 #[test]
 fn a_window_resized_mid_review_is_drawn_at_its_new_size() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Drew Hypothetical", "FIC100000004"));
@@ -218,9 +208,7 @@ fn a_window_resized_mid_review_is_drawn_at_its_new_size() {
 
 #[test]
 fn a_connection_killed_mid_review_keeps_the_draft_and_the_reconnect_is_offered_it() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE]);
     let store = world.store();
     let id = seed_case(&store, facts("Riley Nonexistent", "FIC100000005"));
@@ -264,9 +252,7 @@ fn a_connection_killed_mid_review_keeps_the_draft_and_the_reconnect_is_offered_i
 
 #[test]
 fn two_reviewers_on_one_case_the_second_is_locked_out_and_told_who_holds_it() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE, NURSE_2]);
     let store = world.store();
     let id = seed_case(&store, facts("Riley Nonexistent", "FIC100000006"));
@@ -297,9 +283,7 @@ fn two_reviewers_on_one_case_the_second_is_locked_out_and_told_who_holds_it() {
 
 #[test]
 fn sigterm_with_three_sessions_open_keeps_every_draft_and_tells_each_client() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE, NURSE_2, NURSE_3]);
     let store = world.store();
     let reviewers = [NURSE, NURSE_2, NURSE_3];
@@ -349,9 +333,7 @@ fn sigterm_with_three_sessions_open_keeps_every_draft_and_tells_each_client() {
 
 #[test]
 fn a_stalled_client_does_not_slow_another() {
-    if !have_ssh() {
-        return;
-    }
+    have_ssh();
     let world = World::new(&[NURSE, NURSE_2]);
     let store = world.store();
     let id = seed_case(&store, facts("Riley Nonexistent", "FIC100000007"));

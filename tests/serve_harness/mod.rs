@@ -23,7 +23,7 @@ pub const NURSE_3: (&str, &str, &str) = ("cy", "Cy Third, RN", "nurse");
 /// OpenSSH's client (`ssh`, `ssh-agent`, `ssh-add`, `ssh-keygen`) must be
 /// here: scripts/test.sh installs Debian's openssh-client where it is not.
 /// A test without it fails, saying so, rather than passing unexercised.
-pub fn have_ssh() -> bool {
+pub fn have_ssh() {
     for program in ["ssh", "ssh-agent", "ssh-add", "ssh-keygen"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {program}")])
@@ -35,7 +35,6 @@ pub fn have_ssh() -> bool {
             "`{program}` is not installed: install Debian's openssh-client (scripts/test.sh does)"
         );
     }
-    true
 }
 
 /// The login name of the user running the tests (the store's owner).
