@@ -163,8 +163,10 @@ fn a_command_without_a_terminal_runs_read_only_as_the_reviewer() {
     assert!(String::from_utf8_lossy(&shown.stdout).contains("Casey Fictional"));
     let log = world.audit();
     assert!(
-        log.lines()
-            .any(|l| l.contains(NURSE.1) && l.contains("show") && l.contains(&id)),
+        log.lines().any(|l| l.contains(NURSE.1)
+            && l.contains("show")
+            && l.contains(&id)
+            && l.contains("via ssh 127.0.0.1")),
         "{log}"
     );
     // A nurse is not a supervisor, whatever the server's own user is.

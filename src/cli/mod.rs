@@ -148,6 +148,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
             signing_key: cli.signing_key.clone(),
         },
         known: None,
+        access_from: None,
     };
     commands::dispatch(&env, cli.command)
 }
@@ -172,6 +173,9 @@ pub(crate) struct Env {
     /// Who is reviewing, already established (by the key of an SSH
     /// connection to `umdesk serve`): the roster is not asked again.
     pub known: Option<Settings>,
+    /// Where the command came from, for the access log, when it is not
+    /// this process's terminal ("host via ssh ADDR PORT ADDR PORT").
+    pub access_from: Option<String>,
 }
 
 impl Env {

@@ -119,7 +119,7 @@ impl Desk for RosterDesk {
         settings_for(identity, signer, store, self.policy.clone())
     }
 
-    fn exec(&self, identity: &Identity, words: &[String]) -> exec::Output {
+    fn exec(&self, identity: &Identity, words: &[String], connection: &str) -> exec::Output {
         let mut line = vec!["umdesk".to_string()];
         if let Some(url) = &self.url {
             line.extend(["--store".to_string(), url.clone()]);
@@ -144,6 +144,7 @@ impl Desk for RosterDesk {
             identity: config::Flags::default(),
             new_entry_role: None,
             known: Some(known(identity)),
+            access_from: Some(format!("{} via ssh {connection}", crate::store::hostname())),
         };
         let (result, mut captured) = capture(|| super::commands::dispatch(&env, cli.command));
         let status = match result {
@@ -238,7 +239,7 @@ impl Desk for DemoDesk {
         settings
     }
 
-    fn exec(&self, _identity: &Identity, _words: &[String]) -> exec::Output {
+    fn exec(&self, _identity: &Identity, _words: &[String], _connection: &str) -> exec::Output {
         exec::Output::refused("the demo runs no commands; connect with a terminal (ssh -t)")
     }
 }

@@ -412,8 +412,11 @@ impl Connection {
         };
         let desk = Arc::clone(&self.shared.desk);
         let with_pty = self.ptys.contains_key(&channel_id);
+        let connection = self.connection.clone();
         tokio::spawn(async move {
-            let ran = tokio::task::spawn_blocking(move || desk.exec(&identity, &words)).await;
+            let ran =
+                tokio::task::spawn_blocking(move || desk.exec(&identity, &words, &connection))
+                    .await;
             let output = ran.unwrap_or_else(|_| exec::Output {
                 stderr: b"umdesk: the command stopped on an internal error\n".to_vec(),
                 status: 1,

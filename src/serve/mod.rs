@@ -71,8 +71,9 @@ pub trait Desk: Send + Sync + 'static {
         store: &dyn CaseStore,
     ) -> crate::tui::Settings;
     /// Runs a read-only subcommand as `identity` (already allowed by
-    /// [`exec::allowed`]).
-    fn exec(&self, identity: &Identity, words: &[String]) -> exec::Output;
+    /// [`exec::allowed`]) for the connection `connection` ("ADDR PORT
+    /// ADDR PORT", as `SSH_CONNECTION` has it).
+    fn exec(&self, identity: &Identity, words: &[String], connection: &str) -> exec::Output;
 }
 
 /// A session's store, and what to do when the session is over (the demo
