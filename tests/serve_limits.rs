@@ -18,7 +18,14 @@ use serve_harness::{NURSE, NURSE_2, World, have_ssh, wait_on_disk};
 fn the_demo_lets_anyone_in_each_on_a_copy_of_its_own() {
     have_ssh();
     let world = World::new(&[]);
+    // Where the copies are; one a killed server left behind is removed at
+    // the next start.
+    let copies = world.home().join("state").join("umdesk").join("serve-demo");
+    let abandoned = copies.join("999999999-0");
+    std::fs::create_dir_all(&abandoned).unwrap();
+    let leftovers = || std::fs::read_dir(&copies).map_or(0, |d| d.count());
     let server = world.serve(&["--demo"]);
+    assert!(!abandoned.exists(), "the abandoned copy is removed");
     // A key nobody knows is enough.
     let mut a = world.ssh(&server, "stranger", &[]);
     a.wait_for_all(&[
@@ -45,22 +52,12 @@ fn the_demo_lets_anyone_in_each_on_a_copy_of_its_own() {
             text.contains("umdesk · Review") && !text.contains("Locked by")
         });
     }
+    assert_eq!(leftovers(), 2, "a copy for each connection");
     a.send("q");
     assert!(a.wait_exit().success());
     b.send("q");
     assert!(b.wait_exit().success());
     // The copies are gone with their connections.
-    let leftovers = || {
-        std::fs::read_dir(std::env::temp_dir())
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("umdesk-serve-demo-{}-", server.child.id()))
-            })
-            .count()
-    };
     wait_on_disk("the demo copies removed", Duration::from_secs(10), || {
         leftovers() == 0
     });

@@ -30,10 +30,7 @@ pub(crate) fn run(env: &Env, args: &ServeArgs) -> Result<(), Failure> {
         })?,
     };
     let desk: Arc<dyn Desk> = if args.demo {
-        Arc::new(DemoDesk {
-            policy,
-            made: AtomicU64::new(0),
-        })
+        Arc::new(DemoDesk::new(policy)?)
     } else {
         let store = env.open_store_for_app()?;
         check_roster(&*store)?;
@@ -188,13 +185,56 @@ fn settings_for(
 struct DemoDesk {
     policy: LoadedPolicy,
     made: AtomicU64,
+    /// Where the copies are made, one directory each: owner-only, in the
+    /// state directory (never a shared one like /tmp, where anyone could
+    /// have made the directory first).
+    root: PathBuf,
+}
+
+/// The demo copies' directory under the state directory.
+const DEMO_COPIES: &str = "serve-demo";
+
+impl DemoDesk {
+    /// Makes the copies' directory, and removes what a server that was
+    /// killed (and so could not clean up) left there.
+    fn new(policy: LoadedPolicy) -> Result<DemoDesk, Failure> {
+        let root = crate::store::location::state_dir()
+            .map(|dir| dir.join(DEMO_COPIES))
+            .ok_or_else(|| {
+                Failure::store("this platform has no state directory for the demo's copies")
+            })?;
+        crate::store::fsutil::ensure_private_dir(&root)
+            .map_err(|err| Failure::store(format!("{}: {err}", path_name(&root))))?;
+        remove_abandoned(&root);
+        Ok(DemoDesk {
+            policy,
+            made: AtomicU64::new(0),
+            root,
+        })
+    }
+}
+
+/// Removes the copies ("PID-N") of servers that are no longer running.
+fn remove_abandoned(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .split('-')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !crate::store::process_alive(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 impl Desk for DemoDesk {
     fn store_for_session(&self) -> Result<SessionStore, String> {
         let number = self.made.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("umdesk-serve-demo-{}-{number}", std::process::id()));
+        let dir = self.root.join(format!("{}-{number}", std::process::id()));
         let made = (|| {
             let store = create_store_at(&dir)?;
             demo::write_samples(&dir)?;
