@@ -32,8 +32,9 @@ if [ -z "$pg_bin" ]; then
     pg_bin=$(find_pg_bin)
 fi
 
-# OpenSSH's client: the signature tests cross-check with ssh-keygen.
-if ! command -v ssh-keygen >/dev/null 2>&1; then
+# OpenSSH's client: the signature tests cross-check with ssh-keygen, and
+# the tests of `umdesk serve` connect with ssh, ssh-agent and ssh-add.
+if ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh >/dev/null 2>&1; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "scripts/test.sh: ssh-keygen is not installed; install Debian's openssh-client (or run this as root)" >&2
         exit 1

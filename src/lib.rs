@@ -31,5 +31,6 @@ pub mod pas;
 pub mod policy;
 pub mod rules;
 pub mod sanitize;
+pub mod serve;
 pub mod store;
 pub mod tui;

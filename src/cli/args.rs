@@ -126,6 +126,8 @@ pub enum Command {
     /// Create or upgrade a PostgreSQL store, or copy between stores.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Serve the app over SSH: each reviewer signs in with their roster key.
+    Serve(ServeArgs),
     /// Make a case of a Da Vinci PAS request Bundle (prints its id; the same request twice makes one case).
     Import(ImportArgs),
     /// Write the PAS response Bundle of a decided case.
@@ -168,6 +170,41 @@ pub struct ExportArgs {
     /// where the plan has configured one).
     #[arg(long, value_name = "SYSTEM|CODE")]
     pub reason_code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on (port 0: any free port).
+    #[arg(long, default_value = crate::serve::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// The server's host key (OpenSSH, Ed25519), made there if missing
+    /// (default: ssh_host_ed25519_key in the state directory).
+    #[arg(long, value_name = "FILE")]
+    pub host_key: Option<PathBuf>,
+    /// Let anyone in, each connection on its own fresh copy of the sample cases.
+    #[arg(long)]
+    pub demo: bool,
+    /// End a session after this many seconds without a key (default: never).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: Option<u64>,
+    /// Sessions open at once.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_sessions: u32,
+    /// Connection attempts allowed per address per minute ("N" or "N/MIN").
+    #[arg(long, default_value = "60/min", value_name = "N/MIN", value_parser = parse_rate)]
+    pub rate_limit: u32,
+}
+
+/// "30", "30/min" or "30/MIN": attempts a minute, at least one.
+fn parse_rate(text: &str) -> Result<u32, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let number = lower.strip_suffix("/min").unwrap_or(&lower);
+    match number.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "'{text}' is not a rate; give attempts a minute, e.g. 60/min"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

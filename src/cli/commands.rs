@@ -31,6 +31,7 @@ pub(crate) fn dispatch(env: &Env, command: Option<Command>) -> Result<(), Failur
         Some(Command::Init(args)) => init(env, &args),
         Some(Command::Roster(command)) => super::roster_cmd::run(env, command),
         Some(Command::Store(command)) => super::store_cmd::run(command),
+        Some(Command::Serve(args)) => super::serve::run(env, &args),
         Some(Command::Import(args)) => super::pas_cmd::import(env, &args),
         Some(Command::Export(args)) => super::pas_cmd::export(env, &args),
         Some(Command::Letter(args)) => super::letter_cmd::run(env, &args),

@@ -104,7 +104,10 @@ const FRESH_CASES: usize = 8;
 /// The samples are fixed records from early 2026, so their open cases are
 /// long overdue by now. A demo also wants work that is due in the coming
 /// days: generated fictional requests, received recently, still open.
-fn add_fresh_cases(policy: &crate::policy::LoadedPolicy, dir: &Path) -> Result<usize, Failure> {
+pub(crate) fn add_fresh_cases(
+    policy: &crate::policy::LoadedPolicy,
+    dir: &Path,
+) -> Result<usize, Failure> {
     let now = clock::now();
     let seed = now.unix_timestamp() as u64;
     let fresh: Vec<_> = crate::fixtures::generate(policy, 200, seed, now)
@@ -118,7 +121,7 @@ fn add_fresh_cases(policy: &crate::policy::LoadedPolicy, dir: &Path) -> Result<u
 
 /// The bundled samples, as in `saved-cases/`: decided under the embedded
 /// policy whatever `--policy` says, since they describe MP 1.121 reviews.
-fn write_samples(dir: &Path) -> Result<usize, Failure> {
+pub(crate) fn write_samples(dir: &Path) -> Result<usize, Failure> {
     let samples = sample_cases(&LoadedPolicy::embedded());
     write_cases(dir, &samples)?;
     Ok(samples.len())

@@ -13,6 +13,7 @@ mod output;
 mod pas_cmd;
 mod policy_cmd;
 mod roster_cmd;
+mod serve;
 mod show;
 pub mod stats;
 mod store_cmd;
@@ -148,6 +149,8 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
             },
             signing_key: cli.signing_key.clone(),
         },
+        known: None,
+        access_from: None,
     };
     commands::dispatch(&env, cli.command)
 }
@@ -169,6 +172,12 @@ pub(crate) struct Env {
     pub identity: config::Flags,
     /// The role given to `roster add`.
     pub new_entry_role: Option<crate::case::Role>,
+    /// Who is reviewing, already established (by the key of an SSH
+    /// connection to `umdesk serve`): the roster is not asked again.
+    pub known: Option<Settings>,
+    /// Where the command came from, for the access log, when it is not
+    /// this process's terminal ("host via ssh ADDR PORT ADDR PORT").
+    pub access_from: Option<String>,
 }
 
 impl Env {
@@ -244,6 +253,9 @@ impl Env {
     /// else the flags and config, on trust. Notes about claims set aside
     /// go to stderr.
     pub fn settings(&self, store: &dyn CaseStore, ask: bool) -> Result<Settings, Failure> {
+        if let Some(known) = &self.known {
+            return Ok(known.clone());
+        }
         let roster = store.roster().map_err(|err| {
             Failure::from_store(&err).with_context(
                 "the store's roster cannot be read, so who is reviewing cannot be established",
@@ -370,13 +382,24 @@ pub(crate) fn open_app(
     settings: Settings,
     greeting: Option<String>,
 ) -> Result<(), Failure> {
+    let app_settings = app_settings(&*store, policy, settings);
+    crate::tui::run_with_message(store, app_settings, greeting)
+        .map_err(|err| Failure::new(exit::PROBLEMS, err))
+}
+
+/// The app's settings for a reviewer settled by `settings`, on `store`.
+pub(crate) fn app_settings(
+    store: &dyn CaseStore,
+    policy: LoadedPolicy,
+    settings: Settings,
+) -> crate::tui::Settings {
     let roster = store.roster().ok().flatten().filter(|r| !r.is_empty());
     let signature_required = roster.is_some();
     let roster_names: Vec<String> = roster
         .iter()
         .flat_map(|r| r.active().map(|e| e.reviewer().name))
         .collect();
-    let app_settings = crate::tui::Settings {
+    crate::tui::Settings {
         policy,
         reviewer: settings.reviewer,
         due_table: settings.due_table,
@@ -385,12 +408,12 @@ pub(crate) fn open_app(
         identity: crate::tui::Trust {
             verified: settings.identity.verified,
             how: settings.identity.how.clone(),
-            signing_key: settings.signing_key,
+            signer: settings
+                .signing_key
+                .map(crate::identity::signing::Signer::KeyFile),
             signature_required,
             notes: settings.notes,
             roster: roster_names,
         },
-    };
-    crate::tui::run_with_message(store, app_settings, greeting)
-        .map_err(|err| Failure::new(exit::PROBLEMS, err))
+    }
 }

@@ -34,6 +34,9 @@ pub fn emit_json(json: &str) -> io::Result<()> {
 }
 
 fn write_out(text: &str) -> io::Result<()> {
+    if captured(|capture| capture.stdout.extend_from_slice(text.as_bytes())) {
+        return Ok(());
+    }
     let mut stdout = io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -47,7 +50,48 @@ fn write_out(text: &str) -> io::Result<()> {
 /// Writes one line to stderr, sanitized as [`emit`] does, ignoring a
 /// closed stderr.
 pub fn warn(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{}", sanitize::lines(line));
+    let line = format!("{}\n", sanitize::lines(line));
+    if captured(|capture| capture.stderr.extend_from_slice(line.as_bytes())) {
+        return;
+    }
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// What a command printed while its output was captured.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+thread_local! {
+    /// Set while a command runs for an SSH connection (`umdesk serve`):
+    /// its output goes to that connection, not to the server's own
+    /// stdout, which other connections' commands share.
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `command` on this thread with everything it prints captured.
+pub fn capture<R>(command: impl FnOnce() -> R) -> (R, Captured) {
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(Captured::default()));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(command));
+    // Taken back even after a panic: the thread may run other work.
+    let captured = CAPTURE.with(|capture| capture.borrow_mut().take());
+    match result {
+        Ok(result) => (result, captured.unwrap_or_default()),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Adds to the capture if there is one.
+fn captured(add: impl FnOnce(&mut Captured)) -> bool {
+    CAPTURE.with(|capture| match capture.borrow_mut().as_mut() {
+        Some(captured) => {
+            add(captured);
+            true
+        }
+        None => false,
+    })
 }
 
 /// Text from a case file or a pack, made safe to print on a terminal:

@@ -19,13 +19,15 @@ pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
     let settings = env.settings(&*store, false)?;
     let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
     // HIPAA audit controls: no viewing goes unrecorded.
-    store
-        .log_access(&AccessEntry::new(&settings.reviewer, &case.id, "show"))
-        .map_err(|err| {
-            Failure::store(format!(
-                "the viewing could not be recorded in the access log, so nothing is shown: {err}"
-            ))
-        })?;
+    let mut entry = AccessEntry::new(&settings.reviewer, &case.id, "show");
+    if let Some(from) = &env.access_from {
+        entry.from = from.clone();
+    }
+    store.log_access(&entry).map_err(|err| {
+        Failure::store(format!(
+            "the viewing could not be recorded in the access log, so nothing is shown: {err}"
+        ))
+    })?;
     if args.json {
         return Ok(emit_json(&json(&case, args.history))?);
     }

@@ -6,8 +6,9 @@
 //! the case content), and the access log's head at the time.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, SshSig};
 
 use super::roster::fingerprint;
 use crate::case::{AccessLogHead, Case, HistoryEntry, Signature};
@@ -58,6 +59,117 @@ pub enum SignError {
     NoEntry { id: String, number: usize },
     #[error("the signature could not be made: {0}")]
     Failed(String),
+    /// No key can be reached from this session; the text says what to do.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// What signs an act: the private key file of the reviewer's own
+/// account, or a key held elsewhere (the SSH agent a reviewer forwarded
+/// to `umdesk serve`), or nothing, with the reason.
+#[derive(Clone)]
+pub enum Signer {
+    /// An OpenSSH private key file, read when an act is signed.
+    KeyFile(PathBuf),
+    /// A key this process never holds: it asks for each signature.
+    Remote(Arc<dyn RemoteKey>),
+    /// Nothing here can sign; the message tells the reviewer what to do.
+    Unavailable(String),
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Signer::KeyFile(path) => f.debug_tuple("KeyFile").field(path).finish(),
+            Signer::Remote(key) => f.debug_tuple("Remote").field(&key.describe()).finish(),
+            Signer::Unavailable(why) => f.debug_tuple("Unavailable").field(why).finish(),
+        }
+    }
+}
+
+impl PartialEq for Signer {
+    fn eq(&self, other: &Signer) -> bool {
+        match (self, other) {
+            (Signer::KeyFile(a), Signer::KeyFile(b)) => a == b,
+            (Signer::Remote(a), Signer::Remote(b)) => Arc::ptr_eq(a, b),
+            (Signer::Unavailable(a), Signer::Unavailable(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Signer {}
+
+impl Signer {
+    /// What signs with it: the key file read now, or the remote key.
+    pub fn ready(&self) -> Result<Arc<dyn SignWith>, SignError> {
+        match self {
+            Signer::KeyFile(path) => Ok(Arc::new(SigningKey::load(path)?)),
+            Signer::Remote(key) => Ok(Arc::new(RemoteSigner(Arc::clone(key)))),
+            Signer::Unavailable(why) => Err(SignError::Unavailable(why.clone())),
+        }
+    }
+}
+
+/// A private key held somewhere else (an SSH agent), asked to sign the
+/// bytes `ssh-keygen -Y sign` would sign.
+pub trait RemoteKey: Send + Sync {
+    fn public_key(&self) -> &ssh_key::PublicKey;
+    /// A signature over `data` by [`RemoteKey::public_key`].
+    fn sign(&self, data: &[u8]) -> Result<ssh_key::Signature, SignError>;
+    /// "the agent forwarded by 10.0.0.5", for messages.
+    fn describe(&self) -> String;
+}
+
+/// Makes the SSHSIG of an act.
+pub trait SignWith {
+    fn public_key(&self) -> &ssh_key::PublicKey;
+    /// The SSHSIG over `message` in `namespace` (SHA-512).
+    fn sshsig(&self, namespace: &str, message: &[u8]) -> Result<SshSig, SignError>;
+}
+
+impl SignWith for SigningKey {
+    fn public_key(&self) -> &ssh_key::PublicKey {
+        self.key.public_key()
+    }
+
+    fn sshsig(&self, namespace: &str, message: &[u8]) -> Result<SshSig, SignError> {
+        self.key
+            .sign(namespace, HashAlg::Sha512, message)
+            .map_err(|err| SignError::Failed(err.to_string()))
+    }
+}
+
+/// A remote key signs what `ssh-keygen -Y sign` signs, and the SSHSIG is
+/// put together here, as ssh-keygen does when its key is in an agent.
+struct RemoteSigner(Arc<dyn RemoteKey>);
+
+impl SignWith for RemoteSigner {
+    fn public_key(&self) -> &ssh_key::PublicKey {
+        self.0.public_key()
+    }
+
+    fn sshsig(&self, namespace: &str, message: &[u8]) -> Result<SshSig, SignError> {
+        let failed = |err: ssh_key::Error| SignError::Failed(err.to_string());
+        let data = SshSig::signed_data(namespace, HashAlg::Sha512, message).map_err(failed)?;
+        let signature = self.0.sign(&data)?;
+        let sshsig = SshSig::new(
+            self.0.public_key().key_data().clone(),
+            namespace,
+            HashAlg::Sha512,
+            signature,
+        )
+        .map_err(failed)?;
+        // An agent answering with another key's signature is caught here,
+        // not by the next `umdesk verify`.
+        self.0
+            .public_key()
+            .verify(namespace, message, &sshsig)
+            .map_err(|err| {
+                SignError::Failed(format!("{} gave a bad signature: {err}", self.0.describe()))
+            })?;
+        Ok(sshsig)
+    }
 }
 
 /// A private key, ready to sign.
@@ -150,7 +262,7 @@ impl SigningKey {
 pub fn sign_entry(
     case: &Case,
     index: usize,
-    key: &SigningKey,
+    key: &dyn SignWith,
     access_log: Option<AccessLogHead>,
 ) -> Result<Signature, SignError> {
     let entry = case.history.get(index).ok_or_else(|| SignError::NoEntry {
@@ -163,14 +275,13 @@ pub fn sign_entry(
     })?;
     let message = Signature::message(&case.id, &entry.digest, access_log.as_ref());
     let sshsig = key
-        .key
-        .sign(namespace, HashAlg::Sha512, message.as_bytes())
-        .and_then(|sig| sig.to_pem(LineEnding::LF))
+        .sshsig(namespace, message.as_bytes())?
+        .to_pem(LineEnding::LF)
         .map_err(|err| SignError::Failed(err.to_string()))?;
     Ok(Signature {
         entry: entry.digest.clone(),
         signer: entry.by.clone(),
-        key: key.fingerprint(),
+        key: fingerprint(key.public_key()),
         access_log,
         sshsig,
     })
@@ -181,7 +292,7 @@ pub fn sign_entry(
 /// QA review.
 pub fn sign_last_entry(
     case: &mut Case,
-    key: &SigningKey,
+    key: &dyn SignWith,
     access_log: Option<AccessLogHead>,
 ) -> Result<(), SignError> {
     let Some(index) = case.history.len().checked_sub(1) else {
@@ -219,6 +330,64 @@ mod tests {
         std::fs::write(&garbage, "not a key").unwrap();
         let err = SigningKey::load(&garbage).unwrap_err().to_string();
         assert!(err.contains("not an OpenSSH private key"), "{err}");
+    }
+
+    /// A remote key (an agent) that answers with a signature by another
+    /// key, or over other bytes.
+    struct WrongAgent {
+        claimed: SigningKey,
+        actual: SigningKey,
+    }
+
+    impl RemoteKey for WrongAgent {
+        fn public_key(&self) -> &ssh_key::PublicKey {
+            self.claimed.public_key()
+        }
+
+        fn sign(&self, _data: &[u8]) -> Result<ssh_key::Signature, SignError> {
+            let sshsig = self
+                .actual
+                .key
+                .sign("elsewhere", HashAlg::Sha512, b"other bytes")
+                .unwrap();
+            Ok(sshsig.signature().clone())
+        }
+
+        fn describe(&self) -> String {
+            "a test agent".to_string()
+        }
+    }
+
+    #[test]
+    fn a_remote_signature_that_does_not_verify_is_refused_before_it_is_kept() {
+        let case = crate::fixtures::sample_cases(&crate::policy::LoadedPolicy::embedded())
+            .into_iter()
+            .find(|case| case.history.iter().any(|e| namespace_for(e).is_some()))
+            .expect("a sample with a signed act");
+        let index = case
+            .history
+            .iter()
+            .position(|e| namespace_for(e).is_some())
+            .unwrap();
+        for actual in [test_keys::signing_key(4), test_keys::signing_key(5)] {
+            let signer = Signer::Remote(Arc::new(WrongAgent {
+                claimed: test_keys::signing_key(4),
+                actual,
+            }));
+            let err = sign_entry(&case, index, &*signer.ready().unwrap(), None).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("a test agent gave a bad signature"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unavailable_signer_says_what_to_do() {
+        let signer = Signer::Unavailable("connect with ssh -A".to_string());
+        let err = signer.ready().err().expect("nothing to sign with");
+        assert_eq!(err.to_string(), "connect with ssh -A");
     }
 
     #[test]

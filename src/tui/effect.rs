@@ -142,7 +142,7 @@ impl Effect {
 /// How an act is signed: with which key, and whether it must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signing {
-    pub key: Option<std::path::PathBuf>,
+    pub key: Option<crate::identity::signing::Signer>,
     /// The store has a roster: an act that cannot be signed is not saved.
     pub required: bool,
 }

@@ -59,9 +59,9 @@ pub struct Trust {
     pub verified: bool,
     /// "os user pat", "ssh key SHA256:…", "unverified: no roster".
     pub how: String,
-    /// The private key decisions, amendments and QA reviews are signed
-    /// with (None: no key to try).
-    pub signing_key: Option<std::path::PathBuf>,
+    /// What signs decisions, amendments and QA reviews: a private key
+    /// file, or a forwarded SSH agent (None: nothing to try).
+    pub signer: Option<crate::identity::signing::Signer>,
     /// The store has a roster, so every such act must be signed.
     pub signature_required: bool,
     /// What was set aside while settling who is reviewing, to say once.

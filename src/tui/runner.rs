@@ -185,8 +185,8 @@ fn sign_last_entry(
     case: &mut crate::case::Case,
     signing: &super::effect::Signing,
 ) -> Result<(), String> {
-    use crate::identity::signing::{SigningKey, sign_last_entry};
-    let key = match signing.key.as_deref().map(SigningKey::load) {
+    use crate::identity::signing::sign_last_entry;
+    let key = match signing.key.as_ref().map(|signer| signer.ready()) {
         Some(Ok(key)) => key,
         Some(Err(err)) if signing.required => return Err(format!("Not signed: {err}")),
         None if signing.required => {
@@ -195,7 +195,7 @@ fn sign_last_entry(
         _ => return Ok(()),
     };
     let head = store.access_log_head().map_err(|e| e.to_string())?;
-    sign_last_entry(case, &key, head).map_err(|e| format!("Not signed: {e}"))
+    sign_last_entry(case, &*key, head).map_err(|e| format!("Not signed: {e}"))
 }
 
 /// Saves `case` (whose history records the handover), then writes the

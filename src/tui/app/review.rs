@@ -71,7 +71,7 @@ impl App {
     /// How this session's acts are signed.
     pub(super) fn signing(&self) -> crate::tui::effect::Signing {
         crate::tui::effect::Signing {
-            key: self.settings.identity.signing_key.clone(),
+            key: self.settings.identity.signer.clone(),
             required: self.settings.identity.signature_required,
         }
     }
