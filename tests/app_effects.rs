@@ -72,6 +72,14 @@ fn a_session_starts_by_asking_for_the_queue_its_health_and_its_lost_drafts() {
     let effects = app.start();
     assert!(matches!(effects[0], Effect::ListQueue), "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::CheckStore)));
+    let lock_reads = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::ReadLocks))
+        .count();
+    assert_eq!(
+        lock_reads, 1,
+        "who holds which case, read once: {effects:?}"
+    );
     let Some(Effect::FindDrafts { author, session }) = effects
         .iter()
         .find(|e| matches!(e, Effect::FindDrafts { .. }))

@@ -147,6 +147,44 @@ fn an_unknown_key_is_refused_and_logged_with_its_fingerprint_and_address() {
 }
 
 #[test]
+fn a_password_or_keyboard_interactive_gets_nobody_in() {
+    have_ssh();
+    let world = World::new(&[NURSE]);
+    let server = world.serve(&[]);
+    // The client's first occurrence of an option wins: these come before
+    // the harness's own, which turn passwords off.
+    let tried = std::process::Command::new("ssh")
+        .env("HOME", world.home())
+        .args([
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PasswordAuthentication=yes",
+            "-o",
+            "KbdInteractiveAuthentication=yes",
+            "-o",
+            "PreferredAuthentications=keyboard-interactive,password",
+        ])
+        .args(serve_harness::ssh_options(&server))
+        .args(["-l", NURSE.0, "127.0.0.1", "list"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&tried.stderr);
+    assert_eq!(tried.status.code(), Some(255), "{said}");
+    // The server offers keys and nothing else.
+    assert!(said.contains("Permission denied (publickey)"), "{said}");
+    assert!(tried.stdout.is_empty(), "nothing ran");
+    let log = world.audit();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("ssh refused") && line.contains("via ssh 127.0.0.1")),
+        "the attempt is in the access log:\n{log}"
+    );
+    assert!(!log.contains("ssh sign-in"), "{log}");
+}
+
+#[test]
 fn a_command_without_a_terminal_runs_read_only_as_the_reviewer() {
     have_ssh();
     let world = World::new(&[NURSE]);

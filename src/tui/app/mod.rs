@@ -131,7 +131,6 @@ impl App {
     /// any of this reviewer's drafts that a lost session left behind.
     pub fn start(&mut self) -> Vec<Effect> {
         self.list_queue();
-        self.effects.push(Effect::ReadLocks);
         self.effects.push(Effect::CheckStore);
         self.effects.push(Effect::FindDrafts {
             author: self.settings.reviewer.name.clone(),

@@ -62,14 +62,15 @@ impl App {
 
     /// Asks for the whole queue; the screen says it is coming.
     pub fn list_queue(&mut self) {
-        self.effects.push(Effect::ReadLocks);
         if self.queue.paging.is_some() {
             self.queue.store_changed();
-            return;
+        } else {
+            self.working = Some("Listing the queue…".to_string());
+            self.listing_under_way = true;
+            self.effects.push(Effect::ListQueue);
         }
-        self.working = Some("Listing the queue…".to_string());
-        self.listing_under_way = true;
-        self.effects.push(Effect::ListQueue);
+        // Who holds which case is read with every listing.
+        self.effects.push(Effect::ReadLocks);
     }
 
     fn start_intake(&mut self) {
