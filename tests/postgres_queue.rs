@@ -110,6 +110,54 @@ fn a_department_queue_is_read_a_page_at_a_time_and_counted_by_the_store() {
 }
 
 #[test]
+fn a_filter_passing_more_than_a_thousand_is_counted_to_a_thousand_and_the_queue_exactly() {
+    let db = pg::Database::initialized();
+    let store = PostgresStore::open(&db.url).unwrap();
+    let policy = LoadedPolicy::embedded();
+    let cases = umdesk::fixtures::generate(&policy, 1_200, 7, datetime!(2026-11-30 08:00 UTC));
+    let batch: Vec<_> = cases
+        .iter()
+        .map(|c| (c.clone(), case::to_json(c)))
+        .collect();
+    store.import_documents(&batch).unwrap();
+    let mut app = App::start(
+        settings(nurse()),
+        Theme::monochrome(Symbols::UNICODE),
+        Arc::new(store),
+    );
+    // The count follows the first page (on its own worker in a terminal).
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Up);
+    let shown = screen_text(&draw(&app, 80, 24));
+    assert!(shown.contains("case 1 of 1,200"), "{shown}");
+    // Every generated id holds "um-": more than a thousand pass.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "um-");
+    assert_eq!(app.app.queue.paging.as_ref().unwrap().count, Some(1_001));
+    let shown = screen_text(&draw(&app, 80, 24));
+    assert!(shown.contains("case 1 of 1,000+"), "{shown}");
+    // Paged past the bound, the count never says fewer than the position.
+    press(&mut app, KeyCode::Enter);
+    press_n(&mut app, KeyCode::PageDown, 100);
+    let at = position(&app) + 1;
+    assert!(at > 1_000, "{at}");
+    let shown = screen_text(&draw(&app, 80, 24));
+    let grouped = format!("{},{:03}", at / 1000, at % 1000);
+    let said = format!("case {grouped} of {grouped}+");
+    assert!(shown.contains(&said), "{said}:\n{shown}");
+    press(&mut app, KeyCode::Char('/'));
+    // Fewer than a thousand: exact. A case's own id passes once.
+    let id = cases[600].id.to_lowercase();
+    press_n(&mut app, KeyCode::Backspace, 3);
+    type_text(&mut app, &id);
+    assert_eq!(app.app.queue.paging.as_ref().unwrap().count, Some(1));
+    assert!(screen_text(&draw(&app, 80, 24)).contains("case 1 of 1"));
+    // Cleared, the whole queue is counted exactly again.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.app.queue.paging.as_ref().unwrap().count, Some(1_200));
+}
+
+#[test]
 fn a_filter_is_applied_by_the_store_as_the_reviewer_types() {
     let (_db, store) = department(120);
     let mut app = App::start(

@@ -374,9 +374,12 @@ pub trait CaseStore: Send + Sync {
         Ok(queue::page_of(&self.list().cases, query))
     }
 
-    /// How many cases pass `query`'s filter (its page is ignored).
-    fn count_queue(&self, query: &QueueQuery) -> Result<usize, StoreError> {
-        Ok(queue::count_of(&self.list().cases, query))
+    /// How many cases pass `query`'s filter (its page is ignored),
+    /// counted no further than `up_to`: a count of `up_to` means at least
+    /// that many. A queue filtered as the reviewer types is counted to a
+    /// bound, so that a million cases cost what a thousand do.
+    fn count_queue(&self, query: &QueueQuery, up_to: usize) -> Result<usize, StoreError> {
+        Ok(queue::count_of(&self.list().cases, query).min(up_to))
     }
 
     /// The dashboard's figures over every case, as of `now`.

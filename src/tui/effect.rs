@@ -22,7 +22,8 @@ pub enum Effect {
     /// A page of the queue, from a store that pages it: what the reviewer
     /// waits on as they type a filter or scroll, so it is never slow.
     QueuePage(QueueQuery),
-    /// How many cases pass a filter: may take a moment over a large store.
+    /// How many cases pass a filter, counted up to the query's limit: may
+    /// take a moment over a large store.
     CountQueue(QueueQuery),
     /// Who is in which case now, for the queue.
     ReadLocks,

@@ -30,7 +30,10 @@ pub fn perform(store: &dyn CaseStore, effect: Effect) -> Done {
                 .collect(),
         ),
         Effect::CountQueue(query) => Done::QueueCounted {
-            result: store.count_queue(&query).map_err(|e| e.to_string()),
+            // A count query's limit is how far to count.
+            result: store
+                .count_queue(&query, query.limit)
+                .map_err(|e| e.to_string()),
             query,
         },
         Effect::CheckStore => {

@@ -768,10 +768,19 @@ pub fn the_queue_pages_through_the_filtered_listing_in_order(h: &dyn Harness) {
             }
         }
         assert_eq!(forward, expected, "filter {text:?} {status:?}");
-        let count = store
-            .count_queue(&page_query(text, status, PageFrom::Start, 1))
-            .unwrap();
+        let query = page_query(text, status, PageFrom::Start, 1);
+        let count = store.count_queue(&query, usize::MAX).unwrap();
         assert_eq!(count, expected.len(), "count of {text:?} {status:?}");
+        // Counted to a bound, a store stops there: at most `up_to`, and
+        // exact below it.
+        for up_to in [0, 1, 2, expected.len(), expected.len() + 1] {
+            let bounded = store.count_queue(&query, up_to).unwrap();
+            assert_eq!(
+                bounded,
+                expected.len().min(up_to),
+                "count of {text:?} {status:?} up to {up_to}"
+            );
+        }
         if expected.len() < 2 {
             continue;
         }

@@ -1269,8 +1269,8 @@ impl CaseStore for PostgresStore {
         self.page(query)
     }
 
-    fn count_queue(&self, query: &QueueQuery) -> Result<usize, StoreError> {
-        self.count(query)
+    fn count_queue(&self, query: &QueueQuery, up_to: usize) -> Result<usize, StoreError> {
+        self.count(query, up_to)
     }
 
     fn figures(&self, now: OffsetDateTime) -> Result<Stats, StoreError> {

@@ -60,6 +60,8 @@ pub struct Paging {
     pub more_after: bool,
     /// How many cases pass the filter; None until the store has counted.
     pub count: Option<usize>,
+    /// The store stopped counting at the bound: at least `count` pass.
+    pub count_is_at_least: bool,
     /// A page has been asked for and is not back yet.
     pub waiting: bool,
     /// The store changed while a page was under way: read it again.
@@ -96,6 +98,11 @@ fn reviewer_text(case: &CaseSummary) -> &str {
 }
 
 const UNASSIGNED: &str = "unassigned";
+
+/// Beyond this many, a filtered queue of a store that pages says "1,000+":
+/// an exact count of a text in a million cases is a scan of them all, on
+/// every key typed, for a figure nobody reads past its first digits.
+pub const COUNTED_UP_TO: usize = 1_000;
 
 impl QueueState {
     pub fn new(listing: Listing, now: OffsetDateTime) -> QueueState {
@@ -155,9 +162,21 @@ impl QueueState {
         }
     }
 
+    /// The count of the queue as filtered now: a filtered queue only up to
+    /// a bound past [`COUNTED_UP_TO`] (its `limit`), the whole queue exactly.
+    fn count_query(&self) -> QueueQuery {
+        let filtered = !self.filter.text.trim().is_empty() || self.status_filter.is_some();
+        let up_to = if filtered {
+            COUNTED_UP_TO + 1
+        } else {
+            usize::MAX
+        };
+        self.query(PageFrom::Start, up_to)
+    }
+
     fn ask_from_start(&mut self) {
         let page = self.query(PageFrom::Start, PAGE);
-        let count = self.query(PageFrom::Start, 0);
+        let count = self.count_query();
         self.wanted.push(Wanted::Page(page));
         self.wanted.push(Wanted::Count(count));
         if let Some(paging) = &mut self.paging {
@@ -174,7 +193,7 @@ impl QueueState {
         let Some(first) = first.filter(|_| !at_head) else {
             let limit = self.listing.cases.len().max(PAGE);
             let page = self.query(PageFrom::Start, limit);
-            let count = self.query(PageFrom::Start, 0);
+            let count = self.count_query();
             self.wanted.push(Wanted::Page(page));
             self.wanted.push(Wanted::Count(count));
             if let Some(paging) = &mut self.paging {
@@ -184,7 +203,7 @@ impl QueueState {
         };
         let limit = self.listing.cases.len().max(PAGE);
         let page = self.query(PageFrom::At(first), limit);
-        let count = self.query(PageFrom::Start, 0);
+        let count = self.count_query();
         self.wanted.push(Wanted::Page(page));
         self.wanted.push(Wanted::Count(count));
         if let Some(paging) = &mut self.paging {
@@ -291,6 +310,7 @@ impl QueueState {
         }
         if let Some(paging) = &mut self.paging {
             paging.count = Some(count);
+            paging.count_is_at_least = count >= query.limit;
         }
     }
 
@@ -574,17 +594,19 @@ fn count_text(queue: &QueueState) -> String {
             queue.listing.cases.len() + queue.not_listed
         );
     };
-    let count = paging
-        .count
-        .map(thousands)
-        .unwrap_or_else(|| "…".to_string());
+    let position = paging.first + queue.selected + 1;
+    let count = match paging.count {
+        None => "…".to_string(),
+        // Paged past the bound, the reviewer knows at least this many.
+        Some(_) if paging.count_is_at_least => {
+            format!("{}+", thousands(COUNTED_UP_TO.max(position)))
+        }
+        Some(count) => thousands(count),
+    };
     if queue.visible.is_empty() {
         return format!("   {count} cases");
     }
-    format!(
-        "   case {} of {count}",
-        thousands(paging.first + queue.selected + 1)
-    )
+    format!("   case {} of {count}", thousands(position))
 }
 
 /// 1000000 as "1,000,000".
