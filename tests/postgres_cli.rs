@@ -57,6 +57,57 @@ fn store_init_makes_the_schema_and_list_reads_the_store_by_flag_or_environment()
 }
 
 #[test]
+fn generate_writes_into_the_database_that_store_names_and_nowhere_else() {
+    let db = pg::Database::initialized();
+    let home = tempfile::tempdir().unwrap();
+    let generated = Command::new(env!("CARGO_BIN_EXE_umdesk"))
+        .args([
+            "--store",
+            &db.url,
+            "--reviewer",
+            "Gen Erator, RN",
+            "--role",
+            "nurse",
+        ])
+        .args(["generate", "--count", "3"])
+        .env_remove("UMDESK_CASES")
+        .env_remove("UMDESK_STORE")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let said = text(&generated.stdout);
+    assert!(said.contains("Wrote 3 fictional cases"), "{said}");
+    assert!(!said.contains(&home.path().display().to_string()), "{said}");
+    let store = PostgresStore::open(&db.url).unwrap();
+    assert_eq!(store.list().cases.len(), 3);
+    // No file store was made beside it.
+    let files: Vec<_> = walk(home.path());
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "json")),
+        "{files:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
 fn store_copy_moves_everything_both_ways_resumes_and_keeps_documents_identical() {
     let dir = tempfile::tempdir().unwrap();
     let files_dir = dir.path().join("cases");

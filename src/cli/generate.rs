@@ -11,15 +11,15 @@ use crate::store::CaseStore;
 
 pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
-    let store = env.create_store()?;
-    let settings = env.settings(&store, false)?;
+    let store = store_to_fill(env)?;
+    let settings = env.settings(&*store, false)?;
     let now = clock::now();
     let count = usize::try_from(args.count).unwrap_or(usize::MAX);
     let cases = crate::fixtures::generate(&policy, count, args.seed, now);
     let mut first: Option<String> = None;
     let mut last = String::new();
     for mut case in cases {
-        let id = store_case(&store, &mut case, &settings.reviewer, now)?;
+        let id = store_case(&*store, &mut case, &settings.reviewer, now)?;
         first.get_or_insert_with(|| id.clone());
         last = id;
     }
@@ -32,6 +32,15 @@ pub(crate) fn run(env: &Env, args: &GenerateArgs) -> Result<(), Failure> {
         None => warn("No case was generated."),
     }
     Ok(())
+}
+
+/// The database `--store` names, else the file store, made if missing (a
+/// demo's first step may be to fill one).
+fn store_to_fill(env: &Env) -> Result<Box<dyn CaseStore>, Failure> {
+    if env.database_url().is_some() {
+        return env.open_store();
+    }
+    Ok(Box::new(env.create_store()?))
 }
 
 /// Creates the case under a free id. When the store has to give it another
