@@ -346,34 +346,50 @@ pub(crate) fn verify(path: &Path) -> AccessLogIntegrity {
             };
         }
     };
-    let mut digests = Vec::new();
-    let mut prev = String::new();
-    for (number, line) in lines(&bytes) {
+    let entries = lines(&bytes).map(|(number, line)| {
+        let entry = serde_json::from_slice::<AccessEntry>(line).map_err(|err| err.to_string());
+        (number, entry)
+    });
+    verify_chain("line", entries, head.as_ref())
+}
+
+/// Checks a log's entries, oldest first, each with the number a reader
+/// finds it by (`unit` 1, 2, …) or why it is not an entry: that each
+/// chains to the one before it and still has the digest it was written
+/// with; then the chain against the head the store recorded. Every store
+/// checks its log here.
+pub(crate) fn verify_chain(
+    unit: &str,
+    entries: impl IntoIterator<Item = (usize, Result<AccessEntry, String>)>,
+    head: Option<&AccessLogHead>,
+) -> AccessLogIntegrity {
+    let mut digests: Vec<String> = Vec::new();
+    for (number, entry) in entries {
         let broken = |reason: String| AccessLogIntegrity::Broken {
             line: number,
             reason,
         };
-        let entry = match serde_json::from_slice::<AccessEntry>(line) {
+        let entry = match entry {
             Ok(entry) => entry,
-            Err(err) => return broken(format!("line {number} is not an access entry: {err}")),
+            Err(err) => return broken(format!("{unit} {number} is not an access entry: {err}")),
         };
-        if entry.prev != prev {
+        if entry.prev != digests.last().map_or("", String::as_str) {
             return broken(format!(
-                "line {number} does not chain to the line before it (a line was removed, inserted or changed)"
+                "{unit} {number} does not chain to the one before it \
+                 (one was removed, inserted or changed)"
             ));
         }
         if entry.compute_digest() != entry.digest {
-            return broken(format!("line {number} was changed after it was written"));
+            return broken(format!("{unit} {number} was changed after it was written"));
         }
-        prev = entry.digest.clone();
         digests.push(entry.digest);
     }
-    against_head(&digests, head.as_ref())
+    against_head(&digests, head)
 }
 
 /// A chain that holds (`digests`, oldest first) against the head the
 /// store recorded: it must reach it, and pass through it.
-pub(crate) fn against_head(digests: &[String], head: Option<&AccessLogHead>) -> AccessLogIntegrity {
+fn against_head(digests: &[String], head: Option<&AccessLogHead>) -> AccessLogIntegrity {
     let count = digests.len();
     let Some(head) = head else {
         return AccessLogIntegrity::Intact { entries: count };

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use time::OffsetDateTime;
 
-use super::access_log::{AccessLogIntegrity, against_head};
+use super::access_log::{AccessLogIntegrity, verify_chain};
 use super::watch::{Wake, Watchers, Watching};
 use super::{
     AccessEntry, AccessLogHead, CaseStore, CaseSummary, DraftInfo, DraftKey, Listing, LockHolder,
@@ -298,28 +298,8 @@ impl CaseStore for MemoryStore {
 
     fn verify_access_log(&self) -> AccessLogIntegrity {
         let state = self.state();
-        let mut prev = "";
-        for (i, entry) in state.log.iter().enumerate() {
-            let line = i + 1;
-            if entry.prev != prev {
-                return AccessLogIntegrity::Broken {
-                    line,
-                    reason: format!(
-                        "entry {line} does not chain to the one before it \
-                         (an entry was removed, inserted or changed)"
-                    ),
-                };
-            }
-            if entry.compute_digest() != entry.digest {
-                return AccessLogIntegrity::Broken {
-                    line,
-                    reason: format!("entry {line} was changed after it was written"),
-                };
-            }
-            prev = &entry.digest;
-        }
-        let digests: Vec<String> = state.log.iter().map(|e| e.digest.clone()).collect();
-        against_head(&digests, state.log_head.as_ref())
+        let entries = (1..).zip(state.log.iter().cloned().map(Ok));
+        verify_chain("entry", entries, state.log_head.as_ref())
     }
 
     fn warnings(&self) -> Vec<StoreWarning> {

@@ -1181,36 +1181,12 @@ impl CaseStore for PostgresStore {
                 };
             }
         };
-        let mut prev = String::new();
-        let mut digests = Vec::with_capacity(lines.len());
-        for (i, text) in lines.iter().enumerate() {
-            let line = i + 1;
-            let Ok(entry) = serde_json::from_str::<AccessEntry>(text) else {
-                return AccessLogIntegrity::Broken {
-                    line,
-                    reason: format!("entry {line} is not an access entry"),
-                };
-            };
-            if entry.prev != prev {
-                return AccessLogIntegrity::Broken {
-                    line,
-                    reason: format!(
-                        "entry {line} does not chain to the one before it \
-                         (an entry was removed, inserted or changed)"
-                    ),
-                };
-            }
-            if entry.compute_digest() != entry.digest {
-                return AccessLogIntegrity::Broken {
-                    line,
-                    reason: format!("entry {line} was changed after it was written"),
-                };
-            }
-            prev = entry.digest;
-            digests.push(prev.clone());
-        }
+        let entries =
+            (1..).zip(lines.iter().map(|text| {
+                serde_json::from_str::<AccessEntry>(text).map_err(|err| err.to_string())
+            }));
         match self.access_log_head() {
-            Ok(head) => super::access_log::against_head(&digests, head.as_ref()),
+            Ok(head) => super::access_log::verify_chain("entry", entries, head.as_ref()),
             Err(err) => AccessLogIntegrity::Broken {
                 line: 0,
                 reason: err.to_string(),
