@@ -64,6 +64,24 @@ pub fn record(
     record_changes(case, changes, by, event, summary, at);
 }
 
+/// [`record`] for an act on a case that may be final: the seal is taken
+/// off for the entry and put back (renewed) where the case was sealed or is
+/// final now, so that what is added after finalization keeps it verifiable.
+pub fn record_and_reseal(
+    case: &mut Case,
+    before: &Case,
+    by: &Reviewer,
+    event: &str,
+    summary: &str,
+    at: OffsetDateTime,
+) {
+    let was_sealed = case.seal.take().is_some();
+    record(case, Some(before), by, event, summary, at);
+    if was_sealed || case.status.is_final() {
+        seal(case, at);
+    }
+}
+
 pub fn record_changes(
     case: &mut Case,
     changes: Vec<Change>,

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::fitness::{denial_evidence_problems, denial_problems, overturn_problems};
 use super::permissions::{Act, Forbidden, check};
 use super::{Evaluation, evaluate};
-use crate::case::history::{last_recorded, record, seal};
+use crate::case::history::{last_recorded, record, record_and_reseal, seal};
 use crate::case::validate;
 use crate::case::{
     Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview, Reviewer,
@@ -201,24 +201,6 @@ pub fn decide(
     Ok(())
 }
 
-/// Appends a history entry and renews the seal of a sealed case, so that
-/// notes added after finalization keep the case verifiable.
-fn commit(
-    case: &mut Case,
-    before: &Case,
-    by: &Reviewer,
-    event: &str,
-    summary: &str,
-    now: OffsetDateTime,
-) {
-    let was_sealed = case.seal.is_some();
-    case.seal = None;
-    record(case, Some(before), by, event, summary, now);
-    if was_sealed || case.status.is_final() {
-        seal(case, now);
-    }
-}
-
 fn require_text(text: &str, what: &'static str) -> Result<String, ActError> {
     let text = text.trim();
     if text.is_empty() {
@@ -332,7 +314,7 @@ pub fn qa_review(
     };
     let summary =
         format!("QA review: {verdict} with the outcome; {disagreements} criterion disagreement(s)");
-    commit(case, &before, supervisor, "qa_review", &summary, now);
+    record_and_reseal(case, &before, supervisor, "qa_review", &summary, now);
     Ok(())
 }
 
@@ -353,7 +335,7 @@ pub fn reassign(
     }
     let before = last_recorded(case, saved);
     case.assigned_reviewer = Some(to.clone());
-    commit(
+    record_and_reseal(
         case,
         &before,
         supervisor,
@@ -384,7 +366,7 @@ pub fn record_peer_to_peer(
         note,
     });
     let summary = format!("Peer-to-peer discussion with {provider_contact}");
-    commit(case, &before, physician, "peer_to_peer", &summary, now);
+    record_and_reseal(case, &before, physician, "peer_to_peer", &summary, now);
     Ok(())
 }
 
@@ -401,7 +383,7 @@ pub fn record_lock_broken(
     let reason = require_text(reason, "the reason for breaking the lock")?;
     let before = last_recorded(case, saved);
     let summary = format!("Broke stale lock ({lock_description}): {reason}");
-    commit(case, &before, supervisor, "lock_broken", &summary, now);
+    record_and_reseal(case, &before, supervisor, "lock_broken", &summary, now);
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::case::history::{record, seal};
+use crate::case::history::record_and_reseal;
 use crate::case::{
     Appeal, AppealDecision, AppealOutcome, AppealParty, Case, Extension, Reviewer, Role, Status,
 };
@@ -93,24 +93,6 @@ fn require_text(text: &str, what: &'static str) -> Result<String, NoticeError> {
     Ok(text.to_string())
 }
 
-/// One history entry from `before` to the case as it is, and a new seal
-/// where the case was sealed.
-fn commit(
-    case: &mut Case,
-    before: &Case,
-    by: &Reviewer,
-    event: &str,
-    summary: &str,
-    now: OffsetDateTime,
-) {
-    let was_sealed = case.seal.is_some();
-    case.seal = None;
-    record(case, Some(before), by, event, summary, now);
-    if was_sealed || case.status.is_final() {
-        seal(case, now);
-    }
-}
-
 /// When the case was decided, for a decision notice: its final
 /// determination's time.
 fn final_decision_at(case: &Case) -> Option<OffsetDateTime> {
@@ -144,7 +126,7 @@ pub fn record_notice_sent(
     let before = case.clone();
     case.timeline.notice_sent_at = Some(at);
     let summary = format!("Decision notice sent {}", stamp(at));
-    commit(case, &before, by, "notice_sent", &summary, now);
+    record_and_reseal(case, &before, by, "notice_sent", &summary, now);
     Ok(())
 }
 
@@ -197,7 +179,7 @@ pub fn extend(
         "Review extended by {days} day(s) to {}: {reason}",
         stamp(new_due)
     );
-    commit(case, &before, by, "extended", &summary, now);
+    record_and_reseal(case, &before, by, "extended", &summary, now);
     Ok(())
 }
 
@@ -244,7 +226,7 @@ pub fn file_appeal(
         filed_by.label(),
         stamp(filed_at)
     );
-    commit(case, &before, by, "appeal_filed", &summary, now);
+    record_and_reseal(case, &before, by, "appeal_filed", &summary, now);
     Ok(())
 }
 
@@ -296,6 +278,6 @@ pub fn decide_appeal(
         rationale: rationale.clone(),
     });
     let summary = format!("Appeal decided: denial {}: {rationale}", outcome.label());
-    commit(case, &before, by, "appeal_decided", &summary, now);
+    record_and_reseal(case, &before, by, "appeal_decided", &summary, now);
     Ok(())
 }
