@@ -12,25 +12,20 @@ use super::output::{clean, emit, path_name, warn};
 use super::{Env, Failure, exit};
 use crate::case::history::{Integrity, verify};
 use crate::letter::{self, LetterWords, NoticeSettings, checked_letter, compose};
-use crate::store::AccessEntry;
 
 pub(crate) fn run(env: &Env, args: &LetterArgs) -> Result<(), Failure> {
     let id = checked_id(&args.id)?;
     let policy = env.policy()?;
     let store = env.open_store()?;
     let settings = env.settings(&*store, false)?;
-    let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
-    store
-        .log_access(&AccessEntry::new(
-            &settings.reviewer,
-            &case.id,
-            &format!("letter to {}", args.to.label()),
-        ))
-        .map_err(|err| {
-            Failure::store(format!(
-                "the viewing could not be recorded in the access log, so no letter is written: {err}"
-            ))
-        })?;
+    let action = format!("letter to {}", args.to.label());
+    let case = env.load_recorded(
+        &*store,
+        &settings.reviewer,
+        id,
+        &action,
+        "no letter is written",
+    )?;
     // A letter speaks for the record: never from a case whose record
     // does not hold together.
     if let Integrity::Tampered(what) = verify(&case) {

@@ -189,6 +189,31 @@ impl Env {
         }
     }
 
+    /// Case `id`, read for `action` by `reviewer` and recorded in the access
+    /// log first (HIPAA audit controls: no viewing goes unrecorded), with
+    /// where the command came from. When the log cannot take it, nothing
+    /// is `done` (the refusal says so).
+    pub fn load_recorded(
+        &self,
+        store: &dyn CaseStore,
+        reviewer: &crate::case::Reviewer,
+        id: &str,
+        action: &str,
+        done: &str,
+    ) -> Result<crate::case::Case, Failure> {
+        let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
+        let mut entry = crate::store::AccessEntry::new(reviewer, &case.id, action);
+        if let Some(from) = &self.access_from {
+            entry.from = from.clone();
+        }
+        store.log_access(&entry).map_err(|err| {
+            Failure::store(format!(
+                "the viewing could not be recorded in the access log, so {done}: {err}"
+            ))
+        })?;
+        Ok(case)
+    }
+
     /// The store directory from `--cases`, `UMDESK_CASES` or the platform.
     pub fn cases_dir(&self) -> Result<PathBuf, Failure> {
         location::cases_dir(self.cases.as_deref()).map_err(Failure::store)

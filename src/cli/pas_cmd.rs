@@ -83,18 +83,13 @@ pub(crate) fn export(env: &Env, args: &ExportArgs) -> Result<(), Failure> {
     let policy = env.policy()?;
     let store = env.open_store()?;
     let settings = env.settings(&*store, false)?;
-    let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
-    store
-        .log_access(&AccessEntry::new(
-            &settings.reviewer,
-            &case.id,
-            "export pas",
-        ))
-        .map_err(|err| {
-            Failure::store(format!(
-                "the export could not be recorded in the access log, so nothing is written: {err}"
-            ))
-        })?;
+    let case = env.load_recorded(
+        &*store,
+        &settings.reviewer,
+        id,
+        "export pas",
+        "nothing is written",
+    )?;
     if case.policy.digest != policy.digest {
         // The response sorts items by the codes the loaded pack lists.
         warn(&format!(

@@ -10,24 +10,14 @@ use crate::case::{Case, Reviewer, facts, short_digest, to_json, validate};
 use crate::policy::{LoadedPolicy, Policy};
 use crate::rules::evaluate;
 use crate::rules::history_text::describe;
-use crate::store::{AccessEntry, actor};
+use crate::store::actor;
 
 pub(crate) fn run(env: &Env, args: &ShowArgs) -> Result<(), Failure> {
     let id = checked_id(&args.id)?;
     let policy = env.policy()?;
     let store = env.open_store()?;
     let settings = env.settings(&*store, false)?;
-    let case = store.load(id).map_err(|err| Failure::from_store(&err))?;
-    // HIPAA audit controls: no viewing goes unrecorded.
-    let mut entry = AccessEntry::new(&settings.reviewer, &case.id, "show");
-    if let Some(from) = &env.access_from {
-        entry.from = from.clone();
-    }
-    store.log_access(&entry).map_err(|err| {
-        Failure::store(format!(
-            "the viewing could not be recorded in the access log, so nothing is shown: {err}"
-        ))
-    })?;
+    let case = env.load_recorded(&*store, &settings.reviewer, id, "show", "nothing is shown")?;
     if args.json {
         return Ok(emit_json(&json(&case, args.history))?);
     }
