@@ -196,7 +196,8 @@ fn hours(span: Duration) -> f64 {
     span.whole_seconds() as f64 / 3600.0
 }
 
-fn end_of_day(now: OffsetDateTime) -> OffsetDateTime {
+/// The end of `now`'s day, in its offset: what "due today" counts up to.
+pub(crate) fn end_of_day(now: OffsetDateTime) -> OffsetDateTime {
     now.replace_time(Time::MIDNIGHT) + Duration::days(1)
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use time::{Duration, OffsetDateTime, Time};
+use time::OffsetDateTime;
 
 use super::PostgresStore;
 use crate::case::stats::{BUCKETS, Bucket, ReviewerStats, Stats, Turnaround};
@@ -25,7 +25,7 @@ impl PostgresStore {
             .isolation_level(::postgres::IsolationLevel::RepeatableRead)
             .start()
             .map_err(self.err())?;
-        let end_of_today = now.replace_time(Time::MIDNIGHT) + Duration::days(1);
+        let end_of_today = crate::case::stats::end_of_day(now);
         let mut by_status: BTreeMap<String, usize> = Status::ALL
             .iter()
             .map(|s| (s.key().to_string(), 0))
