@@ -5,51 +5,23 @@
 //! `src/bin/umdesk-store-probe.rs`, one process per reviewer.
 
 mod pg;
+#[path = "common/probe.rs"]
+mod probe;
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
+use probe::{PROBE, finish, probes};
 use time::macros::datetime;
 use umdesk::case::history::record;
 use umdesk::case::{self, Reviewer, Role};
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, LockHolder, PostgresStore, StoreError};
 
-const PROBE: &str = env!("CARGO_BIN_EXE_umdesk-store-probe");
-
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
-
-/// `count` probes on `url` that start their work at the same instant.
-fn probes(url: &str, args: &[&str], count: usize) -> Vec<Child> {
-    let start_at = now_ms() + 800;
-    (0..count)
-        .map(|_| {
-            Command::new(PROBE)
-                .arg(url)
-                .args(args)
-                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect()
-}
-
-fn finish(child: Child) -> (i32, String, String) {
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+/// Until the probes start at once: a connection takes longer to open than
+/// a directory.
+const LEAD_MS: u128 = 800;
 
 fn supervisor() -> Reviewer {
     Reviewer {
@@ -83,7 +55,7 @@ fn one_case(store: &PostgresStore) -> String {
 #[test]
 fn reviewers_creating_at_once_on_several_machines_get_distinct_ids() {
     let db = pg::Database::initialized();
-    let children = probes(&db.url, &["create", "25"], 4);
+    let children = probes(&db.url, &["create", "25"], 4, LEAD_MS);
     let mut ids = Vec::new();
     for child in children {
         let (code, out, err) = finish(child);
@@ -107,7 +79,7 @@ fn of_two_saves_of_one_version_exactly_one_wins_and_the_other_is_told() {
     let id = one_case(&store);
     let before = store.load(&id).unwrap().history.len();
     for _ in 0..5 {
-        let results: Vec<(i32, String, String)> = probes(&db.url, &["save-once", &id], 2)
+        let results: Vec<(i32, String, String)> = probes(&db.url, &["save-once", &id], 2, LEAD_MS)
             .into_iter()
             .map(finish)
             .collect();
@@ -134,7 +106,7 @@ fn of_two_processes_racing_for_a_lock_exactly_one_wins() {
     let db = pg::Database::initialized();
     let store = PostgresStore::open(&db.url).unwrap();
     let id = one_case(&store);
-    let results: Vec<(i32, String, String)> = probes(&db.url, &["lock", &id], 2)
+    let results: Vec<(i32, String, String)> = probes(&db.url, &["lock", &id], 2, LEAD_MS)
         .into_iter()
         .map(finish)
         .collect();
@@ -151,7 +123,7 @@ fn a_lock_whose_process_died_is_stale_at_once_and_can_be_taken_over() {
     let db = pg::Database::initialized();
     let store = PostgresStore::open(&db.url).unwrap();
     let id = one_case(&store);
-    let (code, out, err) = finish(probes(&db.url, &["crash-holding", &id], 1).remove(0));
+    let (code, out, err) = finish(probes(&db.url, &["crash-holding", &id], 1, LEAD_MS).remove(0));
     assert_eq!((code, out.trim()), (0, "locked"), "{err}");
     let lock = store
         .lock_info(&id)

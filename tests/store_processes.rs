@@ -2,12 +2,16 @@
 //! lock, and a writer killed with SIGKILL in the middle of its saves.
 //! The other side of each race is `src/bin/umdesk-store-probe.rs`.
 
+#[path = "common/probe.rs"]
+mod probe;
+
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use probe::{PROBE, finish, now_ms, probes};
 use time::macros::{date, datetime};
 use umdesk::case::history::{Integrity, record, verify};
 use umdesk::case::{self, Reviewer, Role, parse_case};
@@ -15,41 +19,9 @@ use umdesk::digest::sha256_hex;
 use umdesk::policy::LoadedPolicy;
 use umdesk::store::{CaseStore, FileStore};
 
-const PROBE: &str = env!("CARGO_BIN_EXE_umdesk-store-probe");
-
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
-
-/// Probes that start their work at the same instant, `delay` from now
-/// (long enough for both to have started).
-fn probes(dir: &Path, args: &[&str], count: usize) -> Vec<Child> {
-    let start_at = now_ms() + 400;
-    (0..count)
-        .map(|_| {
-            Command::new(PROBE)
-                .arg(dir)
-                .args(args)
-                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect()
-}
-
-fn finish(child: Child) -> (i32, String, String) {
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+/// Until the probes start at once: long enough for every one to have
+/// started.
+const LEAD_MS: u128 = 400;
 
 fn store() -> (tempfile::TempDir, FileStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -92,7 +64,7 @@ fn one_case(store: &FileStore) -> String {
 #[test]
 fn two_processes_creating_at_once_get_distinct_ids() {
     let (_dir, store) = store();
-    let children = probes(store.dir(), &["create", "50"], 2);
+    let children = probes(store.dir(), &["create", "50"], 2, LEAD_MS);
     let mut ids = Vec::new();
     for child in children {
         let (code, out, err) = finish(child);
@@ -120,7 +92,7 @@ fn two_processes_creating_at_once_get_distinct_ids() {
 #[test]
 fn a_batch_and_single_creates_at_once_get_distinct_ids() {
     let (_dir, store) = store();
-    let start_at = now_ms() + 400;
+    let start_at = now_ms() + LEAD_MS;
     let children: Vec<Child> = [["create", "40"], ["create-many", "40"]]
         .iter()
         .map(|args| {
@@ -155,7 +127,7 @@ fn two_processes_racing_for_a_lock_one_wins() {
     let (_dir, store) = store();
     let id = one_case(&store);
     for round in 0..5 {
-        let children = probes(store.dir(), &["lock", &id], 2);
+        let children = probes(store.dir(), &["lock", &id], 2, LEAD_MS);
         let results: Vec<_> = children.into_iter().map(finish).collect();
         let winners = results
             .iter()
@@ -177,7 +149,7 @@ fn two_processes_racing_for_a_lock_one_wins() {
 /// Two `takeover` probes started at the same instant; each keeps its
 /// session until both have answered.
 fn takeover_race(dir: &Path, id: &str) -> Vec<(i32, String, String)> {
-    let start_at = now_ms() + 400;
+    let start_at = now_ms() + LEAD_MS;
     let mut children: Vec<Child> = (0..2)
         .map(|_| {
             Command::new(PROBE)
