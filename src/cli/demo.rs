@@ -108,15 +108,29 @@ pub(crate) fn add_fresh_cases(
     policy: &crate::policy::LoadedPolicy,
     dir: &Path,
 ) -> Result<usize, Failure> {
-    let now = clock::now();
-    let seed = now.unix_timestamp() as u64;
-    let fresh: Vec<_> = crate::fixtures::generate(policy, 200, seed, now)
-        .into_iter()
-        .filter(|c| c.status.is_open() && !c.is_overdue(now))
-        .take(FRESH_CASES)
-        .collect();
+    let fresh = fresh_cases(policy, clock::now());
     write_cases(dir, &fresh)?;
     Ok(fresh.len())
+}
+
+/// [`FRESH_CASES`] open requests not yet overdue at `now`. The generator
+/// spreads requests over two months, and how many of them are still open
+/// and in time depends on the hour; rather than a count that varies from
+/// one demo to the next, a bigger batch is generated until enough are.
+pub(crate) fn fresh_cases(policy: &LoadedPolicy, now: time::OffsetDateTime) -> Vec<Case> {
+    let seed = now.unix_timestamp() as u64;
+    let mut batch = 200;
+    loop {
+        let fresh: Vec<Case> = crate::fixtures::generate(policy, batch, seed, now)
+            .into_iter()
+            .filter(|c| c.status.is_open() && !c.is_overdue(now))
+            .take(FRESH_CASES)
+            .collect();
+        if fresh.len() == FRESH_CASES || batch >= 6_400 {
+            return fresh;
+        }
+        batch *= 2;
+    }
 }
 
 /// The bundled samples, as in `saved-cases/`: decided under the embedded
@@ -238,6 +252,26 @@ mod tests {
         for entry in fs::read_dir(dir.path()).unwrap().flatten() {
             let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{:?}", entry.path());
+        }
+    }
+
+    /// Every demo gets the same number of fresh requests, whatever the
+    /// hour it starts: the queue a demo user sees (and the serve tests
+    /// count) does not depend on the clock.
+    #[test]
+    fn every_demo_gets_all_its_fresh_requests() {
+        let policy = LoadedPolicy::embedded();
+        // Every seventh hour for a week, from one (09:17) that gave five.
+        let start = time::macros::datetime!(2026-12-06 02:17 UTC);
+        for step in 0..24 {
+            let now = start + time::Duration::hours(step * 7);
+            let fresh = fresh_cases(&policy, now);
+            assert_eq!(fresh.len(), FRESH_CASES, "at {now}");
+            assert!(
+                fresh
+                    .iter()
+                    .all(|c| c.status.is_open() && !c.is_overdue(now))
+            );
         }
     }
 
