@@ -1818,3 +1818,95 @@ fn a_denial_may_cite_diagnosis_codes_and_end_on_section_i() {
     let text = "Cites C7B.02 and C22.0 under MP 1.121 section I.";
     assert!(fitness::unexplained_acronyms(text, &policy.policy.number).is_empty());
 }
+
+/// The saved record shows the answers the determination rests on. A case
+/// whose lesions came with the request (the samples, an import) has the
+/// size criterion derived but not yet written down, and one whose lesions
+/// changed under a stored answer has it stale; the decision writes each
+/// criterion's answer as it counted, so the JSON never shows an approved
+/// case with a criterion unanswered or answered otherwise.
+#[test]
+fn a_decision_records_every_answer_it_counted() {
+    let policy = loaded();
+    let p = &policy.policy;
+    for (diameter, decision, outcome) in [
+        (3.2, Decision::Approve, Outcome::MeetsCriteria),
+        (6.1, Decision::ReferToPhysician, Outcome::DoesNotMeet),
+    ] {
+        let mut case = met_case(&policy, Product::CommercialPpo);
+        // As a sample or an import leaves it: the lesions, no stored answer.
+        let size = case.answer_mut("tumor_size");
+        size.answer = None;
+        size.origin = None;
+        case.lesions = vec![lesion("segment VI", Some(diameter))];
+        let evaluation = evaluate(p, &case);
+        assert_eq!(evaluation.outcome, outcome);
+        decide(
+            p,
+            &mut case,
+            &nurse(),
+            &request(decision, &evaluation.rationale, None),
+            T0,
+        )
+        .unwrap();
+        for criterion in CRITERIA {
+            let (counted, origin) = answers::effective_answer(p, &case, criterion);
+            let stored = case.answer(criterion).unwrap();
+            assert_eq!(stored.answer, Some(counted), "{criterion} at {diameter} cm");
+            assert_eq!(stored.origin, origin, "{criterion} at {diameter} cm");
+        }
+        // And the JSON that is saved says so.
+        let json: Value = serde_json::from_str(&to_json(&case)).unwrap();
+        let size = json["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["criterion"] == "tumor_size")
+            .unwrap();
+        let expected = if diameter < 5.0 { "met" } else { "not_met" };
+        assert_eq!(size["answer"], expected);
+        assert_eq!(size["origin"], "auto");
+    }
+}
+
+/// A review's save records the answers and lesions it changed, and
+/// nothing else: the status or a determination written into the case by
+/// hand (a doctored draft) is refused, naming the field, with no entry
+/// recorded; so is any save to a sealed case.
+#[test]
+fn a_save_changes_only_what_a_review_edits() {
+    let policy = loaded();
+    let p = &policy.policy;
+    let mut case = met_case(&policy, Product::CommercialPpo);
+    let before = saved(&case);
+    case.lesions.push(lesion("segment II", Some(1.0)));
+    decision::record_save(&mut case, &before, &nurse(), T0).expect("a review edit saves");
+    assert_eq!(case.history.last().unwrap().event, "saved");
+
+    let mut forged = case.clone();
+    forged.status = Status::Approved;
+    let entries = forged.history.len();
+    let refusal = decision::record_save(&mut forged, &case, &nurse(), T0).unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "status changes only through a decision or a supervisor's act, not a review's save"
+    );
+    assert_eq!(forged.history.len(), entries, "nothing recorded");
+
+    let mut sealed = met_case(&policy, Product::CommercialPpo);
+    let rationale = evaluate(p, &sealed).rationale;
+    decide(
+        p,
+        &mut sealed,
+        &nurse(),
+        &request(Decision::Approve, &rationale, None),
+        T0,
+    )
+    .unwrap();
+    let before = sealed.clone();
+    sealed.answer_mut("amenable").evidence = "Added after signing.".to_string();
+    assert!(matches!(
+        decision::record_save(&mut sealed, &before, &nurse(), T0),
+        Err(decision::ActError::Sealed { .. })
+    ));
+}

@@ -395,7 +395,8 @@ fn own_edits_apply_onto_a_case_that_moved_on() {
         rebased.answer("unresectable").unwrap().evidence,
         "Surgical note."
     );
-    decision::record_save(&mut rebased, &current, &nurse(), T0 + Duration::hours(2));
+    decision::record_save(&mut rebased, &current, &nurse(), T0 + Duration::hours(2))
+        .expect("a review's edits save");
     assert_replays(&rebased);
 
     let mut theirs = base.clone();
@@ -481,7 +482,8 @@ fn an_outside_edit_saved_over_is_still_found() {
     // The app loads the edited file as its saved version and saves over it.
     let mut case = on_disk.clone();
     case.answer_mut("amenable").evidence = "A note.".to_string();
-    decision::record_save(&mut case, &on_disk, &nurse(), T0 + Duration::hours(1));
+    decision::record_save(&mut case, &on_disk, &nurse(), T0 + Duration::hours(1))
+        .expect("a review's edits save");
     let Standing::ChainBroken(what) = history::standing(&case) else {
         panic!("{:?}", history::standing(&case));
     };
@@ -645,7 +647,8 @@ impl Desk<'_> {
     fn save(&mut self) {
         let now = self.tick();
         let by = self.reviewer();
-        decision::record_save(&mut self.case, &self.saved, &by, now);
+        decision::record_save(&mut self.case, &self.saved, &by, now)
+            .expect("a review's edits save");
         self.saved = self.case.clone();
         assert_replays(&self.case);
     }

@@ -114,7 +114,8 @@ fn reviewed(mut case: Case, options: [&str; 4], lesion_cm: f64) -> Case {
         answer.evidence = format!("Largest lesion {lesion_cm} cm.");
         answer.source_document = "CT abdomen with contrast, 2026-11-20".into();
     }
-    umdesk::rules::decision::record_save(&mut case, &saved, &nurse(), REVIEWED);
+    umdesk::rules::decision::record_save(&mut case, &saved, &nurse(), REVIEWED)
+        .expect("a review's edits save");
     case
 }
 

@@ -189,7 +189,7 @@ fn decide_in_store(world: &World, id: &str, by: &Reviewer, decision: Decision, o
     }];
     umdesk::rules::answers::lesions_changed(&loaded.policy, &mut case, NURSE);
     let now = umdesk::clock::now();
-    record_save(&mut case, &saved, by, now);
+    record_save(&mut case, &saved, by, now).expect("a review's edits save");
     let saved = case.clone();
     let evaluation = umdesk::rules::evaluate(&loaded.policy, &case);
     let request = DecisionRequest {

@@ -1221,6 +1221,64 @@ fn a_supervisor_hands_a_lost_sessions_draft_to_the_next_reviewer() {
     );
 }
 
+/// A draft is the reviewer's own unsaved edits, kept in the store where
+/// anyone who can write there can change it. One that claims more than a
+/// review can do (a status, a determination by a physician who never
+/// decided) is not applied, naming the field, and ^S writes none of it:
+/// those change only through a decision and its checks.
+#[test]
+fn a_draft_that_claims_a_decision_is_refused_and_nothing_of_it_saved() {
+    let store = empty_store();
+    let dir = store.path();
+    let id = seed_case(dir, facts("Riley Nonexistent", "FIC400000001"));
+    let mut app = app_with(dir, nurse());
+    press(&mut app, KeyCode::Enter);
+    press_n(&mut app, KeyCode::Right, 2);
+    app.autosave();
+    app.crash();
+
+    // The draft file, edited: the case approved by a physician.
+    let path = draft_files(dir).pop().expect("a draft");
+    let mut outer: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut draft: Value = serde_json::from_str(outer["draft"].as_str().unwrap()).unwrap();
+    let forged = serde_json::json!({
+        "outcome": "meets_criteria",
+        "decision": "approve",
+        "rationale": "Approved.",
+        "missing_information": [],
+        "coding_flags": [],
+        "coding_acknowledgement": null,
+        "benefit_statement": "",
+        "decided_by": {"name": "Olive Imaginary, MD", "role": "physician"},
+        "decided_at": "2026-12-06T22:00:00Z"
+    });
+    let edits = draft["edits"].as_array_mut().unwrap();
+    edits.push(serde_json::json!({"field": "status", "from": "in_review", "to": "approved"}));
+    edits.push(serde_json::json!({"field": "determination", "from": null, "to": forged}));
+    outer["draft"] = Value::String(draft.to_string());
+    std::fs::write(&path, outer.to_string()).unwrap();
+
+    let mut app = app_with(dir, nurse());
+    assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
+    press(&mut app, KeyCode::Enter);
+    assert_screen(&app, "review");
+    let text = error_message(&app);
+    assert!(
+        text.contains("kept but not applied") && text.contains("status"),
+        "{text}"
+    );
+    let Screen::Case(ws) = &app.screen else {
+        unreachable!()
+    };
+    assert_eq!(ws.case.status, Status::InReview);
+    assert!(ws.case.determination.is_none());
+    ctrl(&mut app, 's');
+    let saved = load_case(dir, &id);
+    assert_eq!(saved.status, Status::InReview);
+    assert!(saved.determination.is_none());
+    assert_eq!(draft_files(dir), [path], "the draft is kept, as it was");
+}
+
 /// Recovering a draft never rolls the case back: a supervisor who broke
 /// the lost session's lock meanwhile keeps that entry in the history, and
 /// the nurse's own edit is applied onto the case as it is now.

@@ -14,8 +14,8 @@ use super::{Evaluation, evaluate};
 use crate::case::history::{last_recorded, record, record_and_reseal, seal};
 use crate::case::validate;
 use crate::case::{
-    Amendment, Case, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview, Reviewer,
-    Role, Status,
+    Amendment, Case, Change, Decision, Determination, Outcome, PeerToPeer, QaCriterion, QaReview,
+    Reviewer, Role, Status,
 };
 use crate::policy::Policy;
 
@@ -69,6 +69,9 @@ pub enum ActError {
     NoDetermination { id: String, purpose: &'static str },
     #[error("case {id} is finalized; reopen it for amendment first")]
     Finalized { id: String },
+    /// A save that would change what only an act changes.
+    #[error("{field} changes only through a decision or a supervisor's act, not a review's save")]
+    NotAReviewEdit { field: String },
 }
 
 /// For callers that carry messages as text (the app's message line).
@@ -168,6 +171,10 @@ pub fn decide(
     }
     let before = last_recorded(case, saved);
     let amended = case.status == Status::Reopened;
+    // The record shows each answer as the determination counted it: one
+    // derived from lesions that came with the request is written down, one
+    // left stale by a change under it is brought up to date.
+    crate::rules::answers::sync_all(policy, case);
     case.determination = Some(Determination {
         outcome: evaluation.outcome,
         decision: request.decision,
@@ -389,14 +396,46 @@ pub fn record_lock_broken(
 
 /// Records a save of review work in progress (answers, notes, lesions):
 /// every change since `saved`, the version last saved.
-pub fn record_save(case: &mut Case, saved: &Case, by: &Reviewer, now: OffsetDateTime) {
+pub fn record_save(
+    case: &mut Case,
+    saved: &Case,
+    by: &Reviewer,
+    now: OffsetDateTime,
+) -> Result<(), ActError> {
     let before = last_recorded(case, saved);
     let changes = crate::case::diff::changes(&before, case);
     if changes.is_empty() && !case.history.is_empty() {
-        return;
+        return Ok(());
     }
+    editable(&before, by.role)?;
+    review_edits_only(&changes)?;
     let summary = format!("Saved review ({} field(s) changed)", changes.len());
     crate::case::history::record_changes(case, changes, by, "saved", &summary, now);
+    Ok(())
+}
+
+/// What a review edits, and so all that its save (or a draft of it) may
+/// change: the criteria's answers and the lesions. The status, the
+/// determination and the rest change only through an act with its checks;
+/// a draft file edited to hold more is refused, never saved.
+const REVIEW_FIELDS: [&str; 2] = ["criteria", "lesions"];
+
+/// Refuses changes beyond [`REVIEW_FIELDS`], naming the first such field.
+pub fn review_edits_only(changes: &[Change]) -> Result<(), ActError> {
+    let beyond = changes.iter().find(|change| {
+        !REVIEW_FIELDS.iter().any(|field| {
+            change
+                .field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    });
+    match beyond {
+        Some(change) => Err(ActError::NotAReviewEdit {
+            field: change.field.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

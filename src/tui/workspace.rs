@@ -190,6 +190,8 @@ impl Workspace {
         } else {
             Restored::OntoNewer
         };
+        crate::rules::decision::review_edits_only(&draft.edits)
+            .map_err(|refusal| format!("it reaches beyond a review: {refusal}"))?;
         self.case = crate::case::diff::apply(&self.saved, &draft.edits).map_err(|err| {
             format!("its edits do not fit the case as it was saved since ({err})")
         })?;

@@ -55,7 +55,12 @@ impl App {
             return;
         };
         let mut case = ws.case.clone();
-        crate::rules::decision::record_save(&mut case, &ws.saved, &reviewer, now);
+        if let Err(refusal) =
+            crate::rules::decision::record_save(&mut case, &ws.saved, &reviewer, now)
+        {
+            self.error(refusal);
+            return;
+        }
         let expected = last_digest(&ws.saved);
         let draft = Some(self.draft_key(&case.id));
         self.working = Some(format!("Saving {}…", case.id));
