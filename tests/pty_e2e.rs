@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{draft_files, draft_of, empty_store, facts, load_case, lock_path, nurse, seed_case};
-use pty::keys::{CTRL_S, DOWN, ENTER, RIGHT};
+use pty::keys::{CTRL_S, ENTER, RIGHT};
 use pty::{Pty, SIZE_80X24, Signal, alternate_screen_left, assert_restored};
 use tempfile::TempDir;
 use umdesk::case::Status;
@@ -119,23 +119,7 @@ fn a_case_walked_from_the_queue_to_a_saved_determination() {
     s.send(CTRL_S);
     s.wait_for_all(&["umdesk · Review", "Casey Fictional"]);
 
-    s.send(RIGHT);
-    s.send(RIGHT);
-    s.wait_for("✓ 1 Unresectable");
-    s.send(DOWN);
-    s.send("g");
-    s.wait_for("✓ 2 Tumor of an eligible origin");
-    s.send(DOWN);
-    s.send("a");
-    s.wait_for("Add a lesion");
-    s.send("segment VI\t3.2\r");
-    s.wait_for("✓ 3 Tumor smaller than 5 cm");
-    s.send(DOWN);
-    s.send(RIGHT);
-    s.wait_for("✓ 4 No cancer outside the liver");
-    s.send(DOWN);
-    s.send(RIGHT);
-    s.wait_for_all(&["✓ 5 Amenable", "Meets criteria"]);
+    pty::answer_every_criterion_met(&mut s);
 
     s.send(ENTER);
     s.wait_for_all(&["umdesk · Determination", "ready: f signs and saves"]);

@@ -47,23 +47,7 @@ fn a_roster_key_walks_a_case_to_a_determination_signed_by_the_forwarded_agent() 
     open(&mut s, &id, "Casey Fictional");
     // The title bar names the reviewer as the roster does, known by key.
     s.wait_for(NURSE.1);
-    s.send(RIGHT);
-    s.send(RIGHT);
-    s.wait_for("✓ 1 Unresectable");
-    s.send(DOWN);
-    s.send("g");
-    s.wait_for("✓ 2 Tumor of an eligible origin");
-    s.send(DOWN);
-    s.send("a");
-    s.wait_for("Add a lesion");
-    s.send("segment VI\t3.2\r");
-    s.wait_for("✓ 3 Tumor smaller than 5 cm");
-    s.send(DOWN);
-    s.send(RIGHT);
-    s.wait_for("✓ 4 No cancer outside the liver");
-    s.send(DOWN);
-    s.send(RIGHT);
-    s.wait_for_all(&["✓ 5 Amenable", "Meets criteria"]);
+    pty::answer_every_criterion_met(&mut s);
     s.send(ENTER);
     s.wait_for_all(&["umdesk · Determination", "ready: f signs and saves"]);
     s.send("f");

@@ -46,6 +46,31 @@ pub mod keys {
     pub const CTRL_S: &[u8] = b"\x13";
 }
 
+/// Answers the five criteria of a fresh case in the review screen as a
+/// nurse does, each from its input (criterion 2 from the diagnosis code's
+/// suggestion, criterion 3 from a 3.2 cm lesion), until the case meets
+/// criteria; it is left on the review screen.
+pub fn answer_every_criterion_met(s: &mut Pty) {
+    use keys::{DOWN, RIGHT};
+    s.send(RIGHT);
+    s.send(RIGHT);
+    s.wait_for("✓ 1 Unresectable");
+    s.send(DOWN);
+    s.send("g");
+    s.wait_for("✓ 2 Tumor of an eligible origin");
+    s.send(DOWN);
+    s.send("a");
+    s.wait_for("Add a lesion");
+    s.send("segment VI\t3.2\r");
+    s.wait_for("✓ 3 Tumor smaller than 5 cm");
+    s.send(DOWN);
+    s.send(RIGHT);
+    s.wait_for("✓ 4 No cancer outside the liver");
+    s.send(DOWN);
+    s.send(RIGHT);
+    s.wait_for_all(&["✓ 5 Amenable", "Meets criteria"]);
+}
+
 /// The size every end-to-end test uses, as (rows, columns).
 pub const SIZE_80X24: (u16, u16) = (24, 80);
 
