@@ -163,6 +163,25 @@ fn a_bundle_that_is_not_a_pas_request_is_refused_with_exit_2_naming_the_path() {
     assert_eq!(stdout(&list).trim(), "[]");
 }
 
+fn nurse() -> Reviewer {
+    Reviewer {
+        name: NURSE.into(),
+        role: Role::Nurse,
+    }
+}
+
+/// Criterion 1 fails (the tumor is resectable): referred by the nurse, the
+/// denial upheld by Dr. Raman.
+fn denied_by_a_physician(world: &World, id: &str) {
+    let physician = Reviewer {
+        name: "Priya Raman, MD".into(),
+        role: Role::Physician,
+    };
+    let fails = ["resectable", "hcc", "none_evident", "documented_amenable"];
+    decide_in_store(world, id, &nurse(), Decision::ReferToPhysician, fails);
+    decide_in_store(world, id, &physician, Decision::Uphold, fails);
+}
+
 /// Decides the stored case as the app would, and writes it back.
 fn decide_in_store(world: &World, id: &str, by: &Reviewer, decision: Decision, options: [&str; 4]) {
     let path = world.store().join(format!("{id}.json"));
@@ -214,14 +233,10 @@ fn a_decided_case_exports_its_pas_response() {
         stderr(&undecided)
     );
 
-    let nurse = Reviewer {
-        name: NURSE.into(),
-        role: Role::Nurse,
-    };
     decide_in_store(
         &world,
         &id,
-        &nurse,
+        &nurse(),
         Decision::Approve,
         ["unresectable", "hcc", "none_evident", "documented_amenable"],
     );
@@ -264,17 +279,7 @@ fn a_physicians_denial_needs_the_physicians_npi() {
     let world = World::new();
     let imported = world.run(&["import", &sample("standard-commercial.json")]);
     let id = stdout(&imported).trim().to_string();
-    let nurse = Reviewer {
-        name: NURSE.into(),
-        role: Role::Nurse,
-    };
-    let physician = Reviewer {
-        name: "Priya Raman, MD".into(),
-        role: Role::Physician,
-    };
-    let fails = ["resectable", "hcc", "none_evident", "documented_amenable"];
-    decide_in_store(&world, &id, &nurse, Decision::ReferToPhysician, fails);
-    decide_in_store(&world, &id, &physician, Decision::Uphold, fails);
+    denied_by_a_physician(&world, &id);
     let without = world.run(&["export", &id, "--pas"]);
     assert_code(&without, 2);
     assert!(stderr(&without).contains("NPI"), "{}", stderr(&without));
@@ -343,17 +348,7 @@ fn the_physicians_npi_comes_from_the_roster() {
         stdout(&roster)
     );
 
-    let nurse = Reviewer {
-        name: NURSE.into(),
-        role: Role::Nurse,
-    };
-    let physician = Reviewer {
-        name: "Priya Raman, MD".into(),
-        role: Role::Physician,
-    };
-    let fails = ["resectable", "hcc", "none_evident", "documented_amenable"];
-    decide_in_store(&world, &id, &nurse, Decision::ReferToPhysician, fails);
-    decide_in_store(&world, &id, &physician, Decision::Uphold, fails);
+    denied_by_a_physician(&world, &id);
     let exported = world.command(&["--cases", store, "export", &id, "--pas"]);
     assert_code(&exported, 0);
     assert!(stdout(&exported).contains("1679576722"));
