@@ -5,14 +5,16 @@
 
 mod common;
 mod pg;
+#[path = "common/session_screen.rs"]
+mod session_screen;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use common::{App, draw, nurse, press, press_n, screen_text, settings, type_text};
 use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::Size;
+use session_screen::Screen;
 use time::macros::{date, datetime};
 use umdesk::case::history::record;
 use umdesk::case::{self, Case, Status};
@@ -195,44 +197,6 @@ fn a_filter_is_applied_by_the_store_as_the_reviewer_types() {
             .iter()
             .all(|c| c.status == Status::ALL[0])
     );
-}
-
-/// What a session wrote to its terminal.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        let mut parser = vt100::Parser::new(24, 80, 0);
-        parser.process(&self.0.lock().unwrap());
-        parser.screen().contents()
-    }
-
-    fn wait_for(&self, text: &str, within: Duration) -> Duration {
-        let start = Instant::now();
-        loop {
-            if self.text().contains(text) {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < within,
-                "{text:?} not on screen within {within:?}:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
 }
 
 fn size() -> std::io::Result<Size> {

@@ -3,16 +3,18 @@
 //! and stop, and see each other's work.
 
 mod common;
+#[path = "common/session_screen.rs"]
+mod session_screen;
 
-use std::io::Write;
+use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{empty_store, facts, seed_case, settings};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Size;
+use session_screen::Screen;
 use umdesk::case::{Reviewer, Role};
 use umdesk::store::{CaseStore, FileStore};
 use umdesk::tui::app::App;
@@ -22,29 +24,6 @@ use umdesk::tui::session::{self, Channel, SessionEnd};
 use umdesk::tui::theme::{Symbols, Theme};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// What a session wrote to its terminal, shared with the test.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        let mut parser = vt100::Parser::new(24, 80, 0);
-        parser.process(&self.0.lock().unwrap());
-        parser.screen().contents()
-    }
-}
 
 fn size() -> std::io::Result<Size> {
     Ok(Size {
