@@ -2,6 +2,10 @@
 //! directory, with the reviewer given on the command line (or, where the
 //! config is under test, in a private config directory).
 
+#[path = "common/output.rs"]
+mod output;
+
+use output::{assert_code, code, stderr, stdout};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -100,29 +104,6 @@ impl World {
         fs::write(&path, text).unwrap();
         path
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("the binary exits, not killed")
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        code(output),
-        expected,
-        "exit code\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 fn policy() -> LoadedPolicy {

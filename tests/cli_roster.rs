@@ -2,6 +2,10 @@
 //! the built binary. The tests run as whoever runs them: that user owns
 //! the temporary store, so they make its first roster entry.
 
+#[path = "common/output.rs"]
+mod output;
+
+use output::{assert_code, stderr, stdout};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -85,25 +89,6 @@ impl World {
         ]);
         assert_code(&output, 0);
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(expected),
-        "--- stdout\n{}\n--- stderr\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 /// A finalized sample case, never amended, and who decided it.

@@ -1,6 +1,10 @@
 //! `umdesk notice|extend|appeal|stats --cms` and `umdesk letter`, run as
 //! the built binary on a store of the sample cases.
 
+#[path = "common/output.rs"]
+mod output;
+
+use output::{code, stderr, stdout};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -79,18 +83,6 @@ impl World {
 
 fn load(store: &Path, id: &str) -> Case {
     parse_case(&std::fs::read_to_string(store.join(format!("{id}.json"))).unwrap()).unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
 }
 
 #[test]

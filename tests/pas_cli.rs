@@ -1,6 +1,10 @@
 //! `umdesk import` and `umdesk export --pas`, run as the built binary
 //! against a file store in a temporary directory.
 
+#[path = "common/output.rs"]
+mod output;
+
+use output::{assert_code, stderr, stdout};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -82,25 +86,6 @@ fn sample(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(expected),
-        "--- stdout\n{}\n--- stderr\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 #[test]
