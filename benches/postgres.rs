@@ -24,9 +24,11 @@
 
 #[path = "../tests/common/pty.rs"]
 mod pty;
+#[path = "common/release.rs"]
+mod release;
 
+use release::{Paths, build_binary};
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -252,39 +254,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------- setup
-
-struct Paths {
-    root: PathBuf,
-    bench: PathBuf,
-    bin: PathBuf,
-}
-
-impl Paths {
-    fn new() -> Paths {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        Paths {
-            bin: target.join("release").join("umdesk"),
-            bench: target.join("bench"),
-            root,
-        }
-    }
-}
-
-fn build_binary(paths: &Paths) {
-    if std::env::var("UMDESK_BENCH_NO_BUILD").is_ok_and(|v| v == "1") && paths.bin.exists() {
-        return;
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "umdesk"])
-        .current_dir(&paths.root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build --release failed");
-}
 
 /// `COPIED` generated cases in `dir`, made by the release binary (kept
 /// between runs: the same seed makes the same cases).

@@ -30,8 +30,10 @@
 
 #[path = "../tests/common/pty.rs"]
 mod pty;
+#[path = "common/release.rs"]
+mod release;
 
-use std::ffi::OsString;
+use release::{Paths, build_binary};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,31 +52,6 @@ fn runs() -> usize {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(10)
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `cargo build --release --bin umdesk` (a no-op when it is up to date).
-fn build_binary() -> PathBuf {
-    let bin = root().join("target").join("release").join("umdesk");
-    if std::env::var("UMDESK_BENCH_NO_BUILD").is_ok_and(|v| v == "1") && bin.exists() {
-        println!(
-            "measuring the existing {} (UMDESK_BENCH_NO_BUILD=1)",
-            bin.display()
-        );
-        return bin;
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    println!("building: cargo build --release --bin umdesk");
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--bin", "umdesk"])
-        .current_dir(root())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(built || bin.exists(), "the release build failed");
-    bin
 }
 
 fn me() -> String {
@@ -537,7 +514,9 @@ fn measure(world: &World, route: &Route) -> Value {
 
 fn main() {
     // `cargo bench` passes --bench; nothing else is taken.
-    let bin = build_binary();
+    let paths = Paths::new();
+    build_binary(&paths);
+    let bin = paths.bin.clone();
     let world = World::new(bin.clone());
     let mut local = world.local();
     let local_bytes = bytes_per_key(&mut local);
@@ -581,9 +560,8 @@ fn main() {
         "local_bytes_per_key": local_bytes,
         "routes": results,
     });
-    let out = root().join("target").join("bench");
-    let _ = std::fs::create_dir_all(&out);
-    let path = out.join("serve-bench.json");
+    let _ = std::fs::create_dir_all(&paths.bench);
+    let path = paths.bench.join("serve-bench.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("written to {}", path.display());
 }

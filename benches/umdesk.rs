@@ -36,8 +36,10 @@
 
 #[path = "../tests/common/pty.rs"]
 mod pty;
+#[path = "common/release.rs"]
+mod release;
 
-use std::ffi::OsString;
+use release::{Paths, build_binary};
 use std::fmt::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -81,65 +83,6 @@ const DRAWS_PER_BATCH: u32 = 200;
 const FILTER_CHAR: &[u8] = b"z";
 
 // ---------------------------------------------------------------- paths
-
-struct Paths {
-    root: PathBuf,
-    bench: PathBuf,
-    bin: PathBuf,
-    /// HOME and XDG directories of every program started, so no config
-    /// of the machine's user interferes.
-    home: PathBuf,
-}
-
-impl Paths {
-    fn new() -> Paths {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .map(|t| if t.is_absolute() { t } else { root.join(t) })
-            .unwrap_or_else(|| root.join("target"));
-        let bench = target.join("bench");
-        Paths {
-            bin: target.join("release").join("umdesk"),
-            home: bench.join("home"),
-            root,
-            bench,
-        }
-    }
-}
-
-/// `cargo build --release --bin umdesk`: cargo bench builds this file in
-/// the bench profile, not the binary, so the bench builds it itself (a
-/// no-op when it is up to date).
-fn build_binary(paths: &Paths) {
-    if std::env::var("UMDESK_BENCH_NO_BUILD").is_ok_and(|v| v == "1") && paths.bin.exists() {
-        println!(
-            "measuring the existing {} (UMDESK_BENCH_NO_BUILD=1)",
-            paths.bin.display()
-        );
-        return;
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    println!("building: cargo build --release --bin umdesk");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "umdesk"])
-        .current_dir(&paths.root)
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => {
-            if paths.bin.exists() {
-                eprintln!(
-                    "warning: the build failed ({other:?}); measuring the existing {}, which may be stale",
-                    paths.bin.display()
-                );
-            } else {
-                eprintln!("the build failed ({other:?}) and there is no binary to measure");
-                std::process::exit(1);
-            }
-        }
-    }
-}
 
 /// The measured binary: path, size and when it was built.
 fn binary_info(bin: &Path) -> Value {
