@@ -96,9 +96,10 @@ pub fn of_cases(cases: &[Case], now: OffsetDateTime) -> Stats {
     compute(&summaries, now)
 }
 
-/// The figures over the summaries of a queue, as of `now`.
-pub fn compute(cases: &[CaseSummary], now: OffsetDateTime) -> Stats {
-    let mut by_status: BTreeMap<String, usize> = Status::ALL
+/// Every status and outcome (and "undecided") counted zero, so that the
+/// figures name each even when no case has it.
+pub fn zero_counts() -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let by_status = Status::ALL
         .iter()
         .map(|s| (s.key().to_string(), 0))
         .collect();
@@ -107,6 +108,12 @@ pub fn compute(cases: &[CaseSummary], now: OffsetDateTime) -> Stats {
         .map(|o| (o.key().to_string(), 0))
         .collect();
     by_outcome.insert("undecided".to_string(), 0);
+    (by_status, by_outcome)
+}
+
+/// The figures over the summaries of a queue, as of `now`.
+pub fn compute(cases: &[CaseSummary], now: OffsetDateTime) -> Stats {
+    let (mut by_status, mut by_outcome) = zero_counts();
     let end_of_today = end_of_day(now);
     let (mut open, mut overdue, mut due_today) = (0, 0, 0);
     let mut all_hours = Vec::new();

@@ -2,13 +2,11 @@
 //! columns: the same [`Stats`] as [`crate::case::stats::compute`] over
 //! every summary, without reading a million cases into a session.
 
-use std::collections::BTreeMap;
-
 use time::OffsetDateTime;
 
 use super::PostgresStore;
+use crate::case::Status;
 use crate::case::stats::{BUCKETS, Bucket, ReviewerStats, Stats, Turnaround};
-use crate::case::{Outcome, Status};
 use crate::store::StoreError;
 
 /// A finalized case's turnaround in hours, as the Rust figures take it:
@@ -26,15 +24,7 @@ impl PostgresStore {
             .start()
             .map_err(self.err())?;
         let end_of_today = crate::case::stats::end_of_day(now);
-        let mut by_status: BTreeMap<String, usize> = Status::ALL
-            .iter()
-            .map(|s| (s.key().to_string(), 0))
-            .collect();
-        let mut by_outcome: BTreeMap<String, usize> = Outcome::ALL
-            .iter()
-            .map(|o| (o.key().to_string(), 0))
-            .collect();
-        by_outcome.insert("undecided".to_string(), 0);
+        let (mut by_status, mut by_outcome) = crate::case::stats::zero_counts();
         let (mut total, mut open, mut overdue, mut due_today) = (0, 0, 0, 0);
         let rows = tx
             .query(
