@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use probe::{PROBE, finish, now_ms, probes};
+use probe::{PROBE, finish, now_ms, probes, probes_each};
 use time::macros::{date, datetime};
 use umdesk::case::history::{Integrity, record, verify};
 use umdesk::case::{self, Reviewer, Role, parse_case};
@@ -92,20 +92,11 @@ fn two_processes_creating_at_once_get_distinct_ids() {
 #[test]
 fn a_batch_and_single_creates_at_once_get_distinct_ids() {
     let (_dir, store) = store();
-    let start_at = now_ms() + LEAD_MS;
-    let children: Vec<Child> = [["create", "40"], ["create-many", "40"]]
-        .iter()
-        .map(|args| {
-            Command::new(PROBE)
-                .arg(store.dir())
-                .args(args)
-                .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children = probes_each(
+        store.dir(),
+        &[&["create", "40"], &["create-many", "40"]],
+        LEAD_MS,
+    );
     let mut ids = Vec::new();
     for child in children {
         let (code, out, err) = finish(child);

@@ -22,12 +22,18 @@ pub fn now_ms() -> u128 {
 /// at the same instant, `lead_ms` from now: long enough for every one of
 /// them to have started (and connected).
 pub fn probes(store: impl AsRef<OsStr>, args: &[&str], count: usize, lead_ms: u128) -> Vec<Child> {
+    probes_each(store, &vec![args; count], lead_ms)
+}
+
+/// One probe for each of `each` (its arguments), all starting their work
+/// at the same instant, `lead_ms` from now.
+pub fn probes_each(store: impl AsRef<OsStr>, each: &[&[&str]], lead_ms: u128) -> Vec<Child> {
     let start_at = now_ms() + lead_ms;
-    (0..count)
-        .map(|_| {
+    each.iter()
+        .map(|args| {
             Command::new(PROBE)
                 .arg(store.as_ref())
-                .args(args)
+                .args(*args)
                 .env("UMDESK_PROBE_START_AT_MS", start_at.to_string())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
