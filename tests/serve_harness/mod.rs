@@ -99,17 +99,25 @@ impl World {
         assert!(made.success());
     }
 
-    /// `umdesk --cases STORE ARGS` as the store's owner.
-    pub fn umdesk(&self, args: &[&str]) -> Output {
+    /// `umdesk` with this world's home and nothing of the caller's
+    /// environment that would choose a store or claim an SSH connection.
+    fn command(&self) -> Command {
         let home = self.home();
-        Command::new(UMDESK)
+        let mut command = Command::new(UMDESK);
+        command
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env_remove("UMDESK_CASES")
             .env_remove("UMDESK_STORE")
-            .env_remove("SSH_CONNECTION")
+            .env_remove("SSH_CONNECTION");
+        command
+    }
+
+    /// `umdesk --cases STORE ARGS` as the store's owner.
+    pub fn umdesk(&self, args: &[&str]) -> Output {
+        self.command()
             .stdin(Stdio::null())
             .arg("--cases")
             .arg(self.store())
@@ -135,18 +143,11 @@ impl World {
 
     /// As `serve`, with extra environment variables.
     pub fn serve_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let home = self.home();
-        let mut command = Command::new(UMDESK);
+        let mut command = self.command();
         for (key, value) in env {
             command.env(key, value);
         }
         let mut child = command
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("UMDESK_CASES")
-            .env_remove("UMDESK_STORE")
             .arg("--cases")
             .arg(self.store())
             .args(["serve", "--listen", "127.0.0.1:0", "--host-key"])
